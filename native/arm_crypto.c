@@ -45,7 +45,11 @@ static inline lane_t a_set64(uint64_t lo, uint64_t hi) {
 #define L_LO64(v) vgetq_lane_u64(vreinterpretq_u64_u8(v), 0)
 #define L_HI64(v) vgetq_lane_u64(vreinterpretq_u64_u8(v), 1)
 #define L_SET64(lo, hi) a_set64((lo), (hi))
+#define L_MASK(bit) vreinterpretq_u8_u64(vdupq_n_u64(-(uint64_t)(bit)))
+#define L_BLEND(m, a, b) vbslq_u8((m), (a), (b))
 #define VH_OPS_NAME vh_ops_armv8
 #define VH_CACHE_CLMUL_P 0
+#define VH_BRANCHLESS 1
+#define VH_BRANCHLESS_MOD 1
 #include "vh_core.h"
 #endif

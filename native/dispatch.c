@@ -20,8 +20,18 @@
 #define FEAT_DETECTED 1u
 #define FEAT_AESNI 2u /* AES + PCLMULQDQ + SSSE3 + SSE4.1 */
 #define FEAT_ARMV8 4u /* AES + PMULL */
+#define FEAT_AVX2 8u  /* AVX2 + BMI2, with the OS saving YMM state */
 
 static unsigned cpu_features;
+
+#if defined(__x86_64__) || defined(_M_X64)
+/* XCR0: which register state the OS saves (bit 1 SSE, bit 2 AVX). No ISA flag needed. */
+static unsigned xgetbv0(void) {
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return lo;
+}
+#endif
 
 static unsigned detect(void) {
     unsigned f = FEAT_DETECTED;
@@ -30,6 +40,10 @@ static unsigned detect(void) {
     if (__get_cpuid(1, &a, &b, &c, &d)) {
         const unsigned need = (1u << 25) | (1u << 1) | (1u << 9) | (1u << 19);
         if ((c & need) == need) f |= FEAT_AESNI;
+        const unsigned osxsave_avx = (1u << 27) | (1u << 28);
+        if ((c & osxsave_avx) == osxsave_avx && (xgetbv0() & 6) == 6 &&
+            __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 5)) && (b & (1u << 8)))
+            f |= FEAT_AVX2;
     }
 #elif defined(__aarch64__) && defined(__linux__)
     const unsigned long hw = getauxval(AT_HWCAP);
@@ -47,13 +61,18 @@ static unsigned features(void) {
     return f;
 }
 
+void vh_dispatch_without_avx2(void) {
+    __atomic_store_n(&cpu_features, features() & ~FEAT_AVX2, __ATOMIC_RELAXED);
+}
+
 const vh_ops *vh_dispatch_ops(int32_t impl) {
     switch (impl) {
     case VH_IMPL_PORTABLE:
         return &vh_ops_portable;
 #if defined(__x86_64__) || defined(_M_X64)
     case VH_IMPL_AESNI:
-        return (features() & FEAT_AESNI) ? &vh_ops_aesni : 0;
+        if (!(features() & FEAT_AESNI)) return 0;
+        return (features() & FEAT_AVX2) ? &vh_ops_aesni_avx2 : &vh_ops_aesni;
 #endif
 #if defined(__aarch64__)
     case VH_IMPL_ARMV8:

@@ -10,7 +10,7 @@ typedef struct {
     uint64_t lo, hi;
 } lane_t;
 
-static const uint32_t aes_t0[256] = {
+static const uint32_t aes_t[4][256] = {
 #include "aes_table.inc"
 };
 
@@ -33,58 +33,72 @@ static inline void p_store(void *p, lane_t v) {
 
 static inline lane_t p_xor(lane_t a, lane_t b) { return p_set64(a.lo ^ b.lo, a.hi ^ b.hi); }
 
-static inline uint32_t rotl32(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
-
-/* AESENC (spec §4.1) with one T-table: output column c takes row r from input column c + r. */
+/* AESENC (spec §4.1) with T-tables: output column c takes row r from input column c + r. */
 static inline lane_t p_aesenc(lane_t s, lane_t k) {
     const uint32_t w[4] = {(uint32_t)s.lo, (uint32_t)(s.lo >> 32), (uint32_t)s.hi,
                            (uint32_t)(s.hi >> 32)};
     uint32_t o[4];
     for (int c = 0; c < 4; c++)
-        o[c] = aes_t0[w[c] & 0xff] ^ rotl32(aes_t0[(w[(c + 1) & 3] >> 8) & 0xff], 8) ^
-               rotl32(aes_t0[(w[(c + 2) & 3] >> 16) & 0xff], 16) ^
-               rotl32(aes_t0[w[(c + 3) & 3] >> 24], 24);
+        o[c] = aes_t[0][w[c] & 0xff] ^ aes_t[1][(w[(c + 1) & 3] >> 8) & 0xff] ^
+               aes_t[2][(w[(c + 2) & 3] >> 16) & 0xff] ^ aes_t[3][w[(c + 3) & 3] >> 24];
     return p_set64((o[0] | (uint64_t)o[1] << 32) ^ k.lo, (o[2] | (uint64_t)o[3] << 32) ^ k.hi);
 }
 
-/* Carry-less a x b, 4 bits of b at a time. m[i] holds a x i in 67 bits (lo word and the 3 bits
- * that spill over), so each step is a 128-bit shift-by-4 and one table xor. */
+#if defined(__SIZEOF_INT128__) && !defined(VH_PORTABLE_NO_INT128)
+/* Carry-less a x b by integer multiplication "with holes": split each operand into the five
+ * classes of bit positions mod 5; an integer product of two classes has at most 13 terms per
+ * position, so its carries (< 2^4) never reach the next position of the same class, and
+ * masking keeps exactly the carry-less bits. 25 multiplies, no table, no data-dependent loads. */
+static const uint64_t class5[5] = {0x1084210842108421ull, 0x2108421084210842ull,
+                                   0x4210842108421084ull, 0x8421084210842108ull,
+                                   0x0842108421084210ull};
+
 static inline lane_t p_clmul(uint64_t a, uint64_t b) {
-    uint64_t ml[16], mh[16];
-    ml[0] = 0, mh[0] = 0;
-    ml[1] = a, mh[1] = 0;
-    for (int i = 2; i < 16; i += 2) {
-        ml[i] = ml[i >> 1] << 1;
-        mh[i] = (mh[i >> 1] << 1) | (ml[i >> 1] >> 63);
-        ml[i + 1] = ml[i] ^ a;
-        mh[i + 1] = mh[i];
-    }
-    uint64_t lo = ml[b >> 60], hi = mh[b >> 60];
-    for (int s = 56; s >= 0; s -= 4) {
-        const unsigned n = (unsigned)(b >> s) & 15;
-        hi = (hi << 4) | (lo >> 60);
-        lo = (lo << 4) ^ ml[n];
-        hi ^= mh[n];
+    uint64_t ac[5], bc[5], lo = 0, hi = 0;
+    for (int i = 0; i < 5; i++) ac[i] = a & class5[i], bc[i] = b & class5[i];
+    for (int k = 0; k < 5; k++) {
+        unsigned __int128 z = 0;
+        for (int i = 0; i < 5; i++) z ^= (unsigned __int128)ac[i] * bc[(k + 5 - i) % 5];
+        lo |= (uint64_t)z & class5[k];
+        hi |= (uint64_t)(z >> 64) & class5[(k + 1) % 5]; /* position 64 + j is class (j + 4) % 5 */
     }
     return p_set64(lo, hi);
 }
+#else
+/* Without 128-bit products (wasm32): the same idea on 32-bit halves with four classes (at most
+ * 8 terms per position), then the schoolbook combination of the four half products. */
+static inline uint64_t clmul32(uint32_t a, uint32_t b) {
+    static const uint32_t class4[4] = {0x11111111u, 0x22222222u, 0x44444444u, 0x88888888u};
+    uint64_t r = 0;
+    for (int k = 0; k < 4; k++) {
+        uint64_t z = 0;
+        for (int i = 0; i < 4; i++) z ^= (uint64_t)(a & class4[i]) * (b & class4[(k - i) & 3]);
+        r |= z & (0x1111111111111111ull << k);
+    }
+    return r;
+}
+
+static inline lane_t p_clmul(uint64_t a, uint64_t b) {
+    const uint64_t ll = clmul32((uint32_t)a, (uint32_t)b);
+    const uint64_t hh = clmul32((uint32_t)(a >> 32), (uint32_t)(b >> 32));
+    const uint64_t mid = clmul32((uint32_t)a, (uint32_t)(b >> 32)) ^
+                         clmul32((uint32_t)(a >> 32), (uint32_t)b);
+    return p_set64(ll ^ (mid << 32), hh ^ (mid >> 32));
+}
+#endif
 
 static inline lane_t p_clmul10(lane_t v) { return p_clmul(v.lo, v.hi); }
 
-/* PMULHRSW: per signed 16-bit element, ((a*b + 0x4000) >> 15) truncated (spec §4.3). */
+/* PMULHRSW: per signed 16-bit element, ((a*b + 0x4000) >> 15) truncated (spec §4.3). Written
+ * over arrays so compilers can vectorise it with plain SIMD multiplies. */
 static inline lane_t p_mulhrs(lane_t a, lane_t b) {
-    uint64_t r[2];
-    const uint64_t av[2] = {a.lo, a.hi}, bv[2] = {b.lo, b.hi};
-    for (int h = 0; h < 2; h++) {
-        uint64_t acc = 0;
-        for (int e = 0; e < 4; e++) {
-            const int32_t x = (int16_t)(uint16_t)(av[h] >> (16 * e));
-            const int32_t y = (int16_t)(uint16_t)(bv[h] >> (16 * e));
-            acc |= (uint64_t)(uint16_t)((x * y + 0x4000) >> 15) << (16 * e);
-        }
-        r[h] = acc;
-    }
-    return p_set64(r[0], r[1]);
+    int16_t x[8], y[8], r[8];
+    memcpy(x, &a, 16);
+    memcpy(y, &b, 16);
+    for (int e = 0; e < 8; e++) r[e] = (int16_t)(((int32_t)x[e] * y[e] + 0x4000) >> 15);
+    lane_t v;
+    memcpy(&v, r, 16);
+    return v;
 }
 
 static inline lane_t p_unpacklo32(lane_t a, lane_t b) {
@@ -106,6 +120,15 @@ static inline lane_t p_unpackhi32(lane_t a, lane_t b) {
 #define L_LO64(v) ((v).lo)
 #define L_HI64(v) ((v).hi)
 #define L_SET64(lo, hi) p_set64((lo), (hi))
+#define L_MASK(bit) p_set64(-(uint64_t)(bit), -(uint64_t)(bit))
+#define L_BLEND(m, a, b) \
+    p_set64(((a).lo & (m).lo) | ((b).lo & ~(m).lo), ((a).hi & (m).hi) | ((b).hi & ~(m).hi))
 #define VH_OPS_NAME vh_ops_portable
 #define VH_CACHE_CLMUL_P 1
+#ifndef VH_BRANCHLESS
+#define VH_BRANCHLESS 0 /* software AES is too dear to compute both outcomes */
+#endif
+#ifndef VH_BRANCHLESS_MOD
+#define VH_BRANCHLESS_MOD 0
+#endif
 #include "vh_core.h"

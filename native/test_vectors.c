@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "verushash.h"
+#include "vh_internal.h"
 
 static int passed, failed;
 
@@ -312,9 +313,13 @@ int main(int argc, char **argv) {
 
     void *ref = malloc(vh_ctx_bytes());
     vh_ctx_init(ref, VH_IMPL_PORTABLE);
-    for (int k = 0; k < VH_IMPL_COUNT; k++) {
+    /* x86: the aesni implementation has an AVX2 build and an SSE build; run both. */
+    const int x86 = vh_impl_available(VH_IMPL_AESNI) && (!any || want[VH_IMPL_AESNI]);
+    for (int pass = 0; pass < VH_IMPL_COUNT + x86; pass++) {
+        const int k = pass < VH_IMPL_COUNT ? pass : VH_IMPL_AESNI;
+        if (pass == VH_IMPL_COUNT) vh_dispatch_without_avx2();
         if (any ? !want[k] : !vh_impl_available(k)) continue;
-        const char *impl = vh_impl_name(k);
+        const char *impl = pass < VH_IMPL_COUNT ? vh_impl_name(k) : "aesni(sse)";
         if (!vh_impl_available(k)) {
             check(0, impl, "-", "requested implementation not available on this CPU");
             continue;

@@ -34,6 +34,7 @@ typedef struct vh_ops {
 extern const vh_ops vh_ops_portable;
 #if defined(__x86_64__) || defined(_M_X64)
 extern const vh_ops vh_ops_aesni;
+extern const vh_ops vh_ops_aesni_avx2; /* x86_aesni.c built with -mavx2 -mbmi2 */
 #endif
 #if defined(__aarch64__)
 extern const vh_ops vh_ops_armv8;
@@ -42,6 +43,8 @@ extern const vh_ops vh_ops_armv8;
 /* dispatch.c: the table for an implementation this CPU can run, or 0. */
 const vh_ops *vh_dispatch_ops(int32_t impl);
 int32_t vh_dispatch_best(void);
+/* Tests only (hidden, not in the ABI): pretend the CPU lacks AVX2, to run the SSE build too. */
+void vh_dispatch_without_avx2(void);
 
 /* blake2b.c: BLAKE2b-256 with a 16-byte personalisation, no key, no salt. */
 void vh_blake2b256_personal(const uint8_t *in, size_t len, const uint8_t personal[16],
