@@ -3,8 +3,10 @@
  * a differential check of each accelerated implementation against the portable one and a check
  * that vh_scan finds exactly what one-by-one hashing finds. Built with ASan/UBSan by `make test`.
  *
- *   test_vectors VECTORS.json [--impl portable|aesni|armv8]...
+ *   test_vectors VECTORS.json [--impl portable|aesni|armv8]... [--expect-best NAME]
  *
+ * --expect-best checks what VH_IMPL_AUTO picks, e.g. "portable" under an emulated CPU without AES
+ * (which also proves that such a CPU never reaches an AES instruction).
  * Prints one line per failure and ends with `RESULT passed=N failed=M`.
  */
 #include <stdio.h>
@@ -306,10 +308,14 @@ int main(int argc, char **argv) {
     }
 
     int want[VH_IMPL_COUNT] = {0}, any = 0;
-    for (int i = 2; i + 1 < argc; i += 2)
+    for (int i = 2; i + 1 < argc; i += 2) {
         for (int k = 0; k < VH_IMPL_COUNT; k++)
             if (strcmp(argv[i], "--impl") == 0 && strcmp(argv[i + 1], vh_impl_name(k)) == 0)
                 want[k] = 1, any = 1;
+        if (strcmp(argv[i], "--expect-best") == 0)
+            check(strcmp(vh_impl_name(vh_impl_best()), argv[i + 1]) == 0, argv[i + 1], "auto",
+                  "VH_IMPL_AUTO picks the expected implementation");
+    }
 
     void *ref = malloc(vh_ctx_bytes());
     vh_ctx_init(ref, VH_IMPL_PORTABLE);

@@ -1,0 +1,136 @@
+# vbridge: build, test, package.  `make run` and `make test` are the two entry points (README.md);
+# each installs what it needs (npm packages; Debian cross tools with apt-get) on a fresh machine.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+.SUFFIXES:
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-print-directory
+
+BUN := node_modules/.bin/bun
+TSC := node_modules/.bin/tsc
+VECTORS := ../shared/vectors/verushash.json
+# Written after a successful `npm ci`; newer package files make it stale.
+DEPS_STAMP := node_modules/.vbridge-deps
+
+# ---------------------------------------------------------------------------------------- native
+# Targets are named like Bun's (linux-x64, linux-arm64). Every .c compiles for both: the ISA files
+# are wrapped in #if and compile to nothing on the other architecture.
+LIB_SRC := verushash dispatch portable x86_aesni x86_aesni_avx2 arm_crypto blake2b
+# Header (and #include "x86_aesni.c") dependencies come from -MMD; the explicit list covers the
+# first build, before any .d file exists.
+NATIVE_DEPS := $(wildcard native/*.h native/*.inc)
+DEPFLAGS := -MMD -MP
+
+HOST_TARGET := $(if $(filter aarch64 arm64,$(shell uname -m)),linux-arm64,linux-x64)
+CC_linux-x64 := $(if $(filter linux-x64,$(HOST_TARGET)),gcc,x86_64-linux-gnu-gcc)
+CC_linux-arm64 := $(if $(filter linux-arm64,$(HOST_TARGET)),gcc,aarch64-linux-gnu-gcc)
+CC_HOST := $(CC_$(HOST_TARGET))
+
+# ISA flags go on their own file only (STYLE.md §5): a global -maes would let the compiler put AES
+# instructions into the portable path. Never -march=native.
+ISA_linux-x64_x86_aesni := -maes -mpclmul -mssse3 -msse4.1
+# x86_aesni_avx2.c is x86_aesni.c again with VEX encodings; dispatch.c runs it only on AVX2 CPUs.
+ISA_linux-x64_x86_aesni_avx2 := $(ISA_linux-x64_x86_aesni) -mavx2 -mbmi2
+ISA_linux-arm64_arm_crypto := -march=armv8-a+crypto
+
+WARN := -std=c11 -Wall -Wextra
+LIB_CFLAGS := $(WARN) -O3 -fPIC -fvisibility=hidden
+SAN_CFLAGS := $(WARN) -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+
+# An arm64 binary runs here under qemu-user; `-cpu max` emulates AES and PMULL (the armv8 path).
+RUN_linux-arm64 := $(if $(filter linux-arm64,$(HOST_TARGET)),,qemu-aarch64 -cpu max -L /usr/aarch64-linux-gnu)
+
+# $(1) = target: its objects, shared library and (statically linked) C test driver.
+define native_target
+build/obj/$(1)/%.o: native/%.c $(NATIVE_DEPS)
+	@mkdir -p $$(@D)
+	$$(CC_$(1)) $$(LIB_CFLAGS) $$(ISA_$(1)_$$*) $$(DEPFLAGS) -c $$< -o $$@
+
+build/$(1)/libverushash.so: $(LIB_SRC:%=build/obj/$(1)/%.o)
+	@mkdir -p $$(@D)
+	$$(CC_$(1)) -shared -Wl,--no-undefined -Wl,-z,noexecstack -o $$@ $$^
+
+build/$(1)/test_vectors: $(LIB_SRC:%=build/obj/$(1)/%.o) build/obj/$(1)/test_vectors.o
+	@mkdir -p $$(@D)
+	$$(CC_$(1)) -static -o $$@ $$^
+endef
+$(foreach t,linux-x64 linux-arm64,$(eval $(call native_target,$(t))))
+-include $(wildcard build/obj/*/*.d)
+
+# The library the TypeScript side loads in development and embeds on `make dist` for the host.
+build/native/libverushash.so: build/$(HOST_TARGET)/libverushash.so
+	@mkdir -p $(@D)
+	cp $< $@
+
+# Host test driver under ASan/UBSan: its own objects, same per-file ISA flags.
+build/obj/san/%.o: native/%.c $(NATIVE_DEPS)
+	@mkdir -p $(@D)
+	$(CC_HOST) $(SAN_CFLAGS) $(ISA_$(HOST_TARGET)_$*) $(DEPFLAGS) -c $< -o $@
+
+build/san/test_vectors: $(LIB_SRC:%=build/obj/san/%.o) build/obj/san/test_vectors.o
+	@mkdir -p $(@D)
+	$(CC_HOST) $(SAN_CFLAGS) -o $@ $^
+
+# The C benchmark links the host library exactly as bun:ffi loads it.
+build/native/bench: native/bench.c native/verushash.h build/native/libverushash.so
+	$(CC_HOST) $(WARN) -O3 -o $@ $< -Lbuild/native -lverushash -Wl,-rpath,'$$ORIGIN'
+
+# ------------------------------------------------------------------------------------------ deps
+.PHONY: deps deps-apt
+deps: $(DEPS_STAMP) deps-apt
+
+$(DEPS_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Cross compiler, arm64 libc (static, for the C test driver) and qemu-user; only what is missing.
+deps-apt:
+	@scripts/apt-deps.sh
+
+# ----------------------------------------------------------------------------------------- build
+.PHONY: native native-all dist
+native: build/native/libverushash.so
+native-all: build/native/libverushash.so build/linux-x64/libverushash.so build/linux-arm64/libverushash.so
+
+TS_SOURCES := $(shell find src -name '*.ts' -o -name '*.json') package.json bunfig.toml scripts/build.ts
+
+dist: dist/vbridge-linux-x64 dist/vbridge-linux-arm64
+
+# Each binary embeds its own target's library (scripts/build.ts maps the import).
+dist/vbridge-%: build/%/libverushash.so $(TS_SOURCES) $(DEPS_STAMP)
+	$(BUN) scripts/build.ts $*
+
+# ------------------------------------------------------------------------------------------ test
+.PHONY: test typecheck test-c test-c-host test-c-arm64 test-bun
+# All suites, continuing past failures; the last line is "N passed, M failed".
+test:
+	@scripts/test-all.sh
+
+typecheck: $(DEPS_STAMP)
+	$(TSC) --noEmit -p .
+
+test-c: test-c-host test-c-arm64
+
+test-c-host: build/san/test_vectors
+	build/san/test_vectors $(VECTORS)
+
+test-c-arm64: build/linux-arm64/test_vectors
+	$(RUN_linux-arm64) build/linux-arm64/test_vectors $(VECTORS) --impl armv8 --impl portable
+
+test-bun: build/native/libverushash.so $(DEPS_STAMP)
+	$(BUN) test
+
+# ------------------------------------------------------------------------------------ run, bench
+.PHONY: run bench clean
+# Until the bridge exists, the main job is proving the hash works and measuring it.
+run: $(DEPS_STAMP) build/native/libverushash.so
+	$(BUN) src/main.ts selftest
+	$(BUN) src/main.ts bench --seconds 3
+
+# The scan loop driven from C beside the same loop through bun:ffi, in one run.
+bench: $(DEPS_STAMP) build/native/bench
+	$(BUN) bench/run.ts
+
+clean:
+	rm -rf build dist test-artifacts

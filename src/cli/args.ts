@@ -1,0 +1,58 @@
+/**
+ * Flag helpers shared by the commands. citty parses leniently (an unknown `--flag` silently becomes
+ * a value), so each command rejects options it does not define before doing anything.
+ */
+import type { ArgsDef } from "citty";
+import { UsageError } from "./errors.ts";
+
+/** Throws E_UNKNOWN_OPTION for any `--name` / `-x` in rawArgs that `defs` does not declare. */
+export function rejectUnknownOptions(rawArgs: readonly string[], defs: ArgsDef): void {
+  const known = new Set<string>();
+  const takesValue = new Set<string>();
+  for (const [name, def] of Object.entries(defs)) {
+    if (def.type === "positional") continue;
+    const alias = "alias" in def ? def.alias : undefined;
+    const names = [name, kebab(name), ...(typeof alias === "string" ? [alias] : (alias ?? []))];
+    for (const n of names) {
+      known.add(n);
+      if (def.type === "boolean") known.add(`no-${n}`);
+      else takesValue.add(n);
+    }
+  }
+  for (let i = 0; i < rawArgs.length; i++) {
+    const arg = rawArgs[i]!;
+    if (arg === "--") return;
+    if (!arg.startsWith("-") || arg === "-") continue;
+    const name = arg.replace(/^--?/, "").split("=", 1)[0]!;
+    if (!known.has(name)) throw new UsageError("E_UNKNOWN_OPTION", `unknown option ${arg.split("=", 1)[0]}`);
+    if (takesValue.has(name) && !arg.includes("=")) i++;
+  }
+}
+
+/** A whole number in [min, max] from a flag value; E_USAGE otherwise. */
+export function parseIntFlag(flag: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(
+      "E_USAGE",
+      `--${flag} must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`,
+    );
+  }
+  return n;
+}
+
+/** A positive number of seconds from a flag value; E_USAGE otherwise. */
+export function parseSecondsFlag(flag: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0 || n > 3600) {
+    throw new UsageError(
+      "E_USAGE",
+      `--${flag} must be a number of seconds above 0 and at most 3600 (got ${JSON.stringify(value)})`,
+    );
+  }
+  return n;
+}
+
+function kebab(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

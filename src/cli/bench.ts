@@ -1,0 +1,66 @@
+/**
+ * `vbridge bench`: scan MH/s per implementation and thread count (worker threads, one Hasher
+ * each), and share verdicts per second through the TypeScript API on one thread.
+ * Numbers only; `make bench` (bench/run.ts) puts them beside the same loop driven from C.
+ */
+import { availableParallelism } from "node:os";
+import { defineCommand } from "citty";
+import { availableImpls, parseImpl, resolveImpl, type ImplName } from "../hash/index.ts";
+import { benchJob } from "../perf/job.ts";
+import { benchScan } from "../perf/scan.ts";
+import { benchVerdicts } from "../perf/verdicts.ts";
+import { row, thousands } from "../util/table.ts";
+import { parseIntFlag, parseSecondsFlag, rejectUnknownOptions } from "./args.ts";
+
+const MAX_THREADS = 256;
+
+const args = {
+  impl: {
+    type: "string",
+    description: "only this one: auto | portable | aesni | armv8 (default: every available)",
+  },
+  threads: { type: "string", description: "scan with exactly N threads (default: 1 and one per core)" },
+  seconds: { type: "string", default: "3", description: "duration of each measurement" },
+  json: { type: "boolean", default: false, description: "one JSON object per line" },
+} as const;
+
+export type BenchLine = { impl: ImplName; threads: number; mhs: number; verdicts_per_s: number };
+
+export const benchCommand = defineCommand({
+  meta: { name: "bench", description: "measure scan MH/s and share verdicts/s" },
+  args,
+  async run({ args: a, rawArgs }) {
+    rejectUnknownOptions(rawArgs, args);
+    const impls: ImplName[] = a.impl === undefined ? availableImpls() : [resolveImpl(parseImpl(a.impl))];
+    const cores = availableParallelism();
+    const threadCounts =
+      a.threads === undefined
+        ? [...new Set([1, cores])]
+        : [parseIntFlag("threads", a.threads, 1, MAX_THREADS)];
+    const seconds = parseSecondsFlag("seconds", a.seconds);
+    const job = benchJob();
+
+    if (!a.json)
+      console.log(row(["impl", "threads", "scan MH/s", "per thread", "verdicts/s (1 thread)"], WIDTHS));
+    for (const impl of impls) {
+      const verdicts = Math.round(benchVerdicts(impl, seconds, job));
+      for (const threads of threadCounts) {
+        const { mhs } = await benchScan(impl, threads, seconds, job);
+        const line: BenchLine = { impl, threads, mhs: round3(mhs), verdicts_per_s: verdicts };
+        console.log(a.json ? JSON.stringify(line) : formatLine(line));
+      }
+    }
+    return 0;
+  },
+});
+
+const WIDTHS = [8, 7, 9, 10, 21];
+
+function formatLine(l: BenchLine): string {
+  const cells = [l.impl, String(l.threads), l.mhs.toFixed(3), (l.mhs / l.threads).toFixed(3)];
+  return row([...cells, thousands(l.verdicts_per_s)], WIDTHS);
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

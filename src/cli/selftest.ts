@@ -1,0 +1,35 @@
+/**
+ * `vbridge selftest`: the vectors compiled into the binary through every implementation this CPU
+ * can run (or the one named by --impl). Exit 1 on any mismatch.
+ */
+import { defineCommand } from "citty";
+import { Hasher, availableImpls, parseImpl, resolveImpl, type ImplName, runSelftest } from "../hash/index.ts";
+import { rejectUnknownOptions } from "./args.ts";
+
+const args = {
+  impl: {
+    type: "string",
+    description: "only this one: auto | portable | aesni | armv8 (default: every available)",
+  },
+} as const;
+
+export const selftestCommand = defineCommand({
+  meta: { name: "selftest", description: "check the built-in test vectors on every implementation" },
+  args,
+  run({ args: a, rawArgs }) {
+    rejectUnknownOptions(rawArgs, args);
+    const impls: ImplName[] = a.impl === undefined ? availableImpls() : [resolveImpl(parseImpl(a.impl))];
+    let failed = 0;
+    for (const impl of impls) {
+      const hasher = Hasher.open(impl);
+      const r = runSelftest(hasher);
+      hasher.close();
+      for (const f of r.failures) console.log(`  FAIL ${impl} ${f}`);
+      console.log(
+        `${impl.padEnd(9)} ${r.failed === 0 ? "ok  " : "FAIL"}  ${r.passed} passed, ${r.failed} failed`,
+      );
+      failed += r.failed;
+    }
+    return failed === 0 ? 0 : 1;
+  },
+});

@@ -1,0 +1,203 @@
+/**
+ * Hasher: a typed facade over one libverushash context (one per thread, caller-owned memory).
+ *
+ * Hot paths (hashHeaderInto, jobHashInto, scanInto) allocate nothing: the share-verdict path must
+ * sustain hundreds of thousands of calls per second per core. The allocating variants are
+ * conveniences for cold paths (CLI, tests). Typed arrays are passed straight to FFI pointer args.
+ */
+import { HashError } from "./errors.ts";
+import { implId, implName, parseImpl, resolveImpl, type ImplChoice, type ImplName } from "./impl.ts";
+import { HASH_BYTES, HEADER_BYTES, MIN_INPUT_BYTES, TAIL_BYTES, VH_ERR } from "./abi.ts";
+import { native, type NativeSymbols } from "./native.ts";
+
+const U32_MAX = 0xffff_ffff;
+const NONCE_SPACE = 2 ** 32;
+/** Default cap on nonces returned by one scan; a real target finds far fewer per call. */
+export const DEFAULT_MAX_FOUND = 64;
+
+export type HeaderHash = { hash: Uint8Array; cleared: boolean };
+
+export class Hasher {
+  /** The concrete implementation this context runs ("auto" already resolved). */
+  readonly impl: ImplName;
+  readonly #lib: NativeSymbols;
+  /** vh_ctx_bytes() of caller memory; the library keeps its job and key here. */
+  #ctx: Uint8Array | null;
+  #found = new Uint32Array(DEFAULT_MAX_FOUND);
+
+  private constructor(lib: NativeSymbols, ctx: Uint8Array, impl: ImplName) {
+    this.#lib = lib;
+    this.#ctx = ctx;
+    this.impl = impl;
+  }
+
+  /**
+   * Opens a context; throws E_IMPL_UNAVAILABLE / E_NATIVE_LOAD / E_NATIVE_ABI, and E_IMPL_UNKNOWN
+   * for a name that is not an ImplChoice (callers outside TypeScript's checks).
+   */
+  static open(impl: ImplChoice = "auto"): Hasher {
+    const choice = parseImpl(impl);
+    resolveImpl(choice);
+    const lib = native();
+    // An ArrayBuffer of its own: the memory must stay put and alive as long as the Hasher.
+    const ctx = new Uint8Array(new ArrayBuffer(lib.vh_ctx_bytes()));
+    const rc = lib.vh_ctx_init(ctx, implId(choice));
+    if (rc < 0) throw nativeError(rc, "vh_ctx_init");
+    return new Hasher(lib, ctx, implName(rc));
+  }
+
+  /** Plain VerusHash 2.2 of `input` (≥ 32 bytes): no PBaaS clearing. */
+  hash(input: Uint8Array): Uint8Array {
+    return this.hashInto(input, new Uint8Array(HASH_BYTES));
+  }
+
+  hashInto(input: Uint8Array, out: Uint8Array): Uint8Array {
+    const ctx = this.#open();
+    if (input.length < MIN_INPUT_BYTES) {
+      throw new HashError(
+        "E_INPUT_SHORT",
+        `input is ${input.length} bytes; VerusHash 2.2 needs at least ${MIN_INPUT_BYTES}`,
+      );
+    }
+    checkOut(out);
+    const rc = this.#lib.vh_hash(ctx, input, input.length, out);
+    if (rc < 0) throw nativeError(rc, "vh_hash");
+    return out;
+  }
+
+  /** Miner-rule hash of a 1487-byte header (spec §3.5): the hash a bridge checks shares with. */
+  hashHeader(header: Uint8Array): HeaderHash {
+    const hash = new Uint8Array(HASH_BYTES);
+    return { hash, cleared: this.hashHeaderInto(header, hash) };
+  }
+
+  /**
+   * As hashHeader, into `out`; returns whether PBaaS clearing applied. The context keeps one job:
+   * a header of the prepared job costs one hash, a header of another job replaces it.
+   */
+  hashHeaderInto(header: Uint8Array, out: Uint8Array): boolean {
+    const ctx = this.#open();
+    checkHeader(header);
+    checkOut(out);
+    const rc = this.#lib.vh_hash_header(ctx, header, out);
+    if (rc < 0) throw nativeError(rc, "vh_hash_header");
+    return rc === 1;
+  }
+
+  /** Prepares a mining job (its last 15 bytes are ignored); returns whether it was cleared. */
+  prepareJob(header: Uint8Array): boolean {
+    const ctx = this.#open();
+    checkHeader(header);
+    const rc = this.#lib.vh_job_prepare(ctx, header);
+    if (rc < 0) throw nativeError(rc, "vh_job_prepare");
+    return rc === 1;
+  }
+
+  /** One hash of the prepared job with this 15-byte tail (input bytes 1472..1486). */
+  jobHash(tail: Uint8Array): Uint8Array {
+    return this.jobHashInto(tail, new Uint8Array(HASH_BYTES));
+  }
+
+  jobHashInto(tail: Uint8Array, out: Uint8Array): Uint8Array {
+    const ctx = this.#open();
+    checkTail(tail);
+    checkOut(out);
+    const rc = this.#lib.vh_job_hash(ctx, tail, out);
+    if (rc < 0) throw nativeError(rc, "vh_job_hash");
+    return out;
+  }
+
+  /**
+   * Scans nonces start..start+count-1 of the prepared job (uint32 LE counter in tail[11..14]) and
+   * returns those whose hash ≤ target (both little-endian 256-bit), at most maxFound, ascending.
+   */
+  scan(
+    tail: Uint8Array,
+    start: number,
+    count: number,
+    target: Uint8Array,
+    maxFound = DEFAULT_MAX_FOUND,
+  ): Uint32Array {
+    if (maxFound > this.#found.length) this.#found = new Uint32Array(maxFound);
+    const n = this.scanInto(tail, start, count, target, this.#found.subarray(0, maxFound));
+    return this.#found.slice(0, n);
+  }
+
+  /** As scan, writing into `found` (its length is max_found); returns how many were found. */
+  scanInto(tail: Uint8Array, start: number, count: number, target: Uint8Array, found: Uint32Array): number {
+    const ctx = this.#open();
+    checkTail(tail);
+    if (target.length !== HASH_BYTES) {
+      throw new HashError("E_TARGET_SIZE", `target is ${target.length} bytes; it must be ${HASH_BYTES}`);
+    }
+    checkRange(start, count, found.length);
+    if (count === 0) return 0;
+    const rc = this.#lib.vh_scan(ctx, tail, start, count, target, found, found.length);
+    if (rc < 0) throw nativeError(rc, "vh_scan");
+    return rc;
+  }
+
+  /** Drops the context memory; every later call throws E_CLOSED. */
+  close(): void {
+    this.#ctx = null;
+  }
+
+  #open(): Uint8Array {
+    if (this.#ctx === null) throw new HashError("E_CLOSED", "this Hasher was closed");
+    return this.#ctx;
+  }
+}
+
+/** BLAKE2b-256 "VerusDefaultHash" of the 196-byte PBaaS pre-header (spec §3.1) of a header. */
+export function preheaderHash(header: Uint8Array): Uint8Array {
+  checkHeader(header);
+  const out = new Uint8Array(HASH_BYTES);
+  const rc = native().vh_preheader_hash(header, out);
+  if (rc < 0) throw nativeError(rc, "vh_preheader_hash");
+  return out;
+}
+
+function checkHeader(header: Uint8Array): void {
+  if (header.length !== HEADER_BYTES) {
+    throw new HashError("E_HEADER_SIZE", `header is ${header.length} bytes; it must be ${HEADER_BYTES}`);
+  }
+}
+
+function checkTail(tail: Uint8Array): void {
+  if (tail.length !== TAIL_BYTES) {
+    throw new HashError("E_TAIL_SIZE", `nonce tail is ${tail.length} bytes; it must be ${TAIL_BYTES}`);
+  }
+}
+
+function checkOut(out: Uint8Array): void {
+  if (out.length < HASH_BYTES) {
+    throw new HashError("E_OUT_SIZE", `output buffer is ${out.length} bytes; it must hold ${HASH_BYTES}`);
+  }
+}
+
+function checkRange(start: number, count: number, maxFound: number): void {
+  const isU32 = (n: number) => Number.isInteger(n) && n >= 0 && n <= U32_MAX;
+  if (!isU32(start) || !isU32(count) || start + count > NONCE_SPACE) {
+    throw new HashError(
+      "E_RANGE",
+      `scan range start=${start} count=${count} leaves the 32-bit nonce counter`,
+    );
+  }
+  if (!isU32(maxFound) || maxFound === 0) {
+    throw new HashError("E_RANGE", `max found must be at least 1 (got ${maxFound})`);
+  }
+}
+
+/** Maps a negative VH_ERR_* to a coded error. The checks above make most of these unreachable. */
+function nativeError(rc: number, op: string): HashError {
+  switch (rc) {
+    case VH_ERR.IMPL:
+      return new HashError("E_IMPL_UNAVAILABLE", `${op}: implementation not available on this CPU`);
+    case VH_ERR.SHORT:
+      return new HashError("E_INPUT_SHORT", `${op}: input shorter than ${MIN_INPUT_BYTES} bytes`);
+    case VH_ERR.NO_JOB:
+      return new HashError("E_NO_JOB", `${op}: no job prepared (call prepareJob first)`);
+    default:
+      return new HashError("E_NATIVE", `${op} failed with code ${rc}`);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Loads libverushash (native/) through bun:ffi: the only module in vbridge that imports bun:ffi.
+ *
+ * The library is embedded in the compiled binary (`with { type: "file" }`; scripts/build.ts maps
+ * the import to the target's own build). VBRIDGE_NATIVE_LIB overrides the path for development.
+ * The ABI (native/verushash.h) passes only 32-bit integers and pointers, so no BigInt conversions.
+ */
+import { dlopen, FFIType } from "bun:ffi";
+import { ABI_VERSION } from "./abi.ts";
+import { HashError } from "./errors.ts";
+
+const { ptr, i32, u32, cstring } = FFIType;
+
+const SYMBOLS = {
+  vh_abi_version: { args: [], returns: u32 },
+  vh_ctx_bytes: { args: [], returns: u32 },
+  vh_impl_available: { args: [i32], returns: i32 },
+  vh_impl_best: { args: [], returns: i32 },
+  vh_impl_name: { args: [i32], returns: cstring },
+  vh_ctx_init: { args: [ptr, i32], returns: i32 },
+  vh_hash: { args: [ptr, ptr, u32, ptr], returns: i32 },
+  vh_hash_header: { args: [ptr, ptr, ptr], returns: i32 },
+  vh_preheader_hash: { args: [ptr, ptr], returns: i32 },
+  vh_job_prepare: { args: [ptr, ptr], returns: i32 },
+  vh_job_hash: { args: [ptr, ptr, ptr], returns: i32 },
+  vh_scan: { args: [ptr, ptr, u32, u32, ptr, ptr, u32], returns: i32 },
+} as const;
+
+export type NativeSymbols = ReturnType<typeof dlopen<typeof SYMBOLS>>["symbols"];
+
+/**
+ * The import is dynamic only so that a missing build in development surfaces as our actionable
+ * error below instead of a module-resolution failure; scripts/build.ts checks that the file exists
+ * before it compiles, so a binary always carries its library.
+ */
+let embeddedPath: string | undefined;
+try {
+  embeddedPath = (await import("../../build/native/libverushash.so", { with: { type: "file" } })).default;
+} catch {
+  embeddedPath = undefined;
+}
+
+/** The one actionable hint, depending on where the library was supposed to come from. */
+function howToFix(path: string | undefined): string {
+  const pointAt = "VBRIDGE_NATIVE_LIB to a libverushash.so";
+  if (process.env.VBRIDGE_NATIVE_LIB) return `unset VBRIDGE_NATIVE_LIB or point ${pointAt} that loads`;
+  if (path?.startsWith("/$bunfs/")) {
+    return `the copy embedded in this binary does not load here; set ${pointAt} built on this machine`;
+  }
+  return `run \`make native\` in the vbridge checkout, or set ${pointAt} built from native/`;
+}
+
+let loaded: NativeSymbols | undefined;
+
+/** Where the library is loaded from: the override, else the embedded/built copy. */
+export function nativeLibPath(): string | undefined {
+  const override = process.env.VBRIDGE_NATIVE_LIB;
+  return override !== undefined && override !== "" ? override : embeddedPath;
+}
+
+/** The library's symbols, loaded and ABI-checked on first use; throws E_NATIVE_LOAD / E_NATIVE_ABI. */
+export function native(): NativeSymbols {
+  if (loaded !== undefined) return loaded;
+  const path = nativeLibPath();
+  if (path === undefined) {
+    throw new HashError("E_NATIVE_LOAD", `libverushash.so is not built: ${howToFix(path)}`);
+  }
+  let lib: NativeSymbols;
+  try {
+    lib = dlopen(path, SYMBOLS).symbols;
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    throw new HashError("E_NATIVE_LOAD", `cannot load ${path} (${reason}): ${howToFix(path)}`);
+  }
+  const abi = lib.vh_abi_version();
+  if (abi !== ABI_VERSION) {
+    throw new HashError(
+      "E_NATIVE_ABI",
+      `${path} has ABI version ${abi} but this vbridge needs ${ABI_VERSION}: ${howToFix(path)}`,
+    );
+  }
+  loaded = lib;
+  return lib;
+}
