@@ -102,7 +102,7 @@ dist/vbridge-%: build/%/libverushash.so $(TS_SOURCES) $(DEPS_STAMP)
 	$(BUN) scripts/build.ts $*
 
 # ------------------------------------------------------------------------------------------ test
-.PHONY: test typecheck test-c test-c-host test-c-arm64 test-bun
+.PHONY: test typecheck test-c test-c-host test-c-x64-old-cpus test-c-arm64 test-bun
 # All suites, continuing past failures; the last line is "N passed, M failed".
 test:
 	@scripts/test-all.sh
@@ -110,10 +110,16 @@ test:
 typecheck: $(DEPS_STAMP)
 	$(TSC) --noEmit -p .
 
-test-c: test-c-host test-c-arm64
+test-c: test-c-host test-c-x64-old-cpus test-c-arm64
 
 test-c-host: build/san/test_vectors
 	build/san/test_vectors $(VECTORS)
+
+# Emulated x86 CPUs prove the dispatch: without AES-NI "auto" is portable and nothing executes an
+# AES instruction (no SIGILL); with AES-NI but no AVX (Westmere) the SSE build of aesni runs.
+test-c-x64-old-cpus: build/linux-x64/test_vectors
+	qemu-x86_64 -cpu qemu64 build/linux-x64/test_vectors $(VECTORS) --expect-best portable
+	qemu-x86_64 -cpu Westmere build/linux-x64/test_vectors $(VECTORS) --expect-best aesni
 
 test-c-arm64: build/linux-arm64/test_vectors
 	$(RUN_linux-arm64) build/linux-arm64/test_vectors $(VECTORS) --impl armv8 --impl portable

@@ -2,7 +2,10 @@
  * bench.c — the scan loop driven from C, the baseline that `vbridge bench` (the same loop through
  * bun:ffi) is compared with. Also times a share check (vh_hash_header of a new tail each time).
  *
- *   bench [--impl NAME] [--seconds S] [--batch N]
+ *   bench [--impl NAME] [--seconds S] [--batch N] [--header HEX]
+ *
+ * --header takes the 1487-byte job as hex (`make bench` passes the job vbridge bench uses, so
+ * both drivers hash the same bytes); without it a synthetic PBaaS-shaped header is used.
  *
  * Prints one JSON object per implementation:
  *   {"driver":"c","impl":"aesni","threads":1,"mhs":1.71,"verdicts_per_s":820000}
@@ -30,10 +33,10 @@ static void make_header(uint8_t h[1487]) {
     h[143] = 7, h[144] = h[145] = h[146] = 0, h[148] = 1;
 }
 
-static void bench_impl(int impl, double seconds, uint32_t batch) {
+static void bench_impl(int impl, double seconds, uint32_t batch, const uint8_t *job) {
     uint8_t header[1487], target[32] = {0}, out[32];
     uint32_t found[16];
-    make_header(header);
+    memcpy(header, job, sizeof header);
     void *ctx = malloc(vh_ctx_bytes());
     vh_ctx_init(ctx, impl);
     vh_job_prepare(ctx, header);
@@ -67,8 +70,24 @@ int main(int argc, char **argv) {
     double seconds = 5;
     uint32_t batch = 65536;
     int only = -2;
+    uint8_t job[1487];
+    make_header(job);
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--seconds") == 0) seconds = atof(argv[i + 1]);
+        if (strcmp(argv[i], "--header") == 0) {
+            const char *hex = argv[i + 1];
+            if (strlen(hex) != 2 * sizeof job) {
+                fprintf(stderr, "bench: --header needs %zu hex digits\n", 2 * sizeof job);
+                return 2;
+            }
+            for (size_t j = 0; j < sizeof job; j++) {
+                unsigned v;
+                if (sscanf(hex + 2 * j, "%2x", &v) != 1) {
+                    fprintf(stderr, "bench: --header is not hex at digit %zu\n", 2 * j + 1);
+                    return 2;
+                }
+                job[j] = (uint8_t)v;
+            }
+        } else if (strcmp(argv[i], "--seconds") == 0) seconds = atof(argv[i + 1]);
         else if (strcmp(argv[i], "--batch") == 0) batch = (uint32_t)atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--impl") == 0) {
             for (int k = 0; k < VH_IMPL_COUNT; k++)
@@ -80,6 +99,6 @@ int main(int argc, char **argv) {
         }
     }
     for (int k = 0; k < VH_IMPL_COUNT; k++)
-        if ((only == -2 || only == k) && vh_impl_available(k)) bench_impl(k, seconds, batch);
+        if ((only == -2 || only == k) && vh_impl_available(k)) bench_impl(k, seconds, batch, job);
     return 0;
 }
