@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { DEFAULT_MAX_LINE_BYTES, LineDecoder, toLine } from "../../src/protocol/framing.ts";
 import { prng, transcriptFiles, wireLines } from "./fixtures.ts";
+import { codeOf } from "../support/errors.ts";
 
 const enc = new TextEncoder();
 const allLines = transcriptFiles().flatMap((f) => wireLines(f).map((w) => w.text));
@@ -10,15 +11,6 @@ function decodeChunks(chunks: Uint8Array[], d = new LineDecoder()): string[] {
   const out: string[] = [];
   for (const c of chunks) for (const line of d.feed(c)) out.push(line);
   return out;
-}
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
 }
 
 describe("reassembly", () => {

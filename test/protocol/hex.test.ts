@@ -1,14 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { bytesEqual, bytesToHex, concatBytes, hexToBytes, isAllZero, isHex, readU32LE } from "../../src/protocol/hex.ts";
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
+import { codeOf } from "../support/errors.ts";
 
 describe("hex", () => {
   test("round trip, either case in, lowercase out", () => {

@@ -1,14 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { parseRpc, readRpcError, serializeRpc, toRpcMessage, type RpcMessage } from "../../src/protocol/jsonrpc.ts";
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
+import { codeOf } from "../support/errors.ts";
 
 const roundTrip = (m: RpcMessage) => expect(parseRpc(serializeRpc(m))).toEqual(m);
 

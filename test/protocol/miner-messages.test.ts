@@ -1,14 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { decodeFromMiner, decodeMinerCall, encodeMinerMessage, splitUser, type MinerMessage } from "../../src/protocol/miner-messages.ts";
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
+import { codeOf } from "../support/errors.ts";
 
 function shape(line: string, want: MinerMessage, canonical?: string) {
   const m = decodeFromMiner(line);

@@ -2,18 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { decodeFromPool, encodePoolMessage, type Notify } from "../../src/protocol/pool-messages.ts";
 import { decodeNotify, notifyParams } from "../../src/protocol/notify.ts";
 import { shareVectors } from "./fixtures.ts";
+import { codeOf } from "../support/errors.ts";
 
 const v7 = shareVectors()[0]!.notifyParams; // v-nomp, solution version 7 + 1 PBaaS header
 const v4 = shareVectors()[3]!.notifyParams; // template trimmed to "04"
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
 
 describe("mining.notify", () => {
   test("the v-nomp v7 example of verus-stratum.md §3.5", () => {

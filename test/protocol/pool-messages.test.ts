@@ -2,15 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { parseRpc, type RpcResponse } from "../../src/protocol/jsonrpc.ts";
 import { decodeFromPool, decodePoolCall, encodePoolMessage, type PoolMessage } from "../../src/protocol/pool-messages.ts";
 import { targetFromHex } from "../../src/protocol/target.ts";
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
+import { codeOf } from "../support/errors.ts";
 
 const T2 = "0004" + "0".repeat(60);
 

@@ -11,15 +11,7 @@ import {
   submitReply,
   subscribeReply,
 } from "../../src/protocol/results.ts";
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
+import { codeOf } from "../support/errors.ts";
 
 const resp = (line: string) => parseRpc(line) as RpcResponse;
 
