@@ -6,12 +6,13 @@ import { defineCommand } from "citty";
 import pkg from "../package.json";
 import { benchCommand } from "./cli/bench.ts";
 import { hashCommand } from "./cli/hash.ts";
+import { poolCommand } from "./cli/pool.ts";
 import { runCli } from "./cli/run.ts";
 import { selftestCommand } from "./cli/selftest.ts";
 
 const main = defineCommand({
   meta: { name: "vbridge", version: pkg.version, description: pkg.description },
-  subCommands: { hash: hashCommand, selftest: selftestCommand, bench: benchCommand },
+  subCommands: { hash: hashCommand, selftest: selftestCommand, bench: benchCommand, pool: poolCommand },
 });
 
 await runCli(main);

@@ -1,0 +1,23 @@
+// errors.ts — the coded errors of the built-in pool (STYLE.md principle 9). Peer misbehaviour is
+// not an error here: it is a ProtocolError from src/protocol, answered or turned into a close at
+// the connection boundary (connection.ts). These are the pool's own failures and bad settings.
+
+import { CodedError } from "../util/errors.ts";
+
+export type PoolErrorCode =
+  | "E_POOL_OPTIONS" // an option out of range (the CLI checks flags first and reports E_USAGE)
+  | "E_POOL_LISTEN" // the listening socket could not be opened (port in use, bad host)
+  | "E_POOL_EXHAUSTED"; // no free extranonce1 left (bounded search; not reachable in practice)
+
+export class PoolError extends CodedError<PoolErrorCode> {}
+
+/** Why a connection was closed: one stable word per cause, for logs, stats and tests. */
+export type CloseReason =
+  | "peer" // the miner closed it
+  | "malformed" // a line that is not a JSON-RPC message (v-nomp destroys the socket too)
+  | "flood" // more bytes buffered without a complete line than the flood guard allows
+  | "slow-reader" // our outgoing buffer for it passed its cap: it does not read
+  | "idle" // no submit within the idle timeout (v-nomp's connectionTimeout)
+  | "capacity" // too many connections, or no extranonce1 left
+  | "internal" // a bug in our handling of its line (logged with the stack, never swallowed)
+  | "stopped"; // the pool is shutting down

@@ -1,0 +1,155 @@
+// options.ts — the built-in pool's settings: defaults, and one check of every value, so that the
+// server itself can trust them. The CLI validates its flags first for friendlier messages; a
+// caller passing bad values here gets E_POOL_OPTIONS.
+
+import type { ImplChoice } from "../hash/index.ts";
+import { difficultyToTarget, isProtocolError } from "../protocol/index.ts";
+import { PoolError } from "./errors.ts";
+import { DEFAULT_MAX_JOBS, DEFAULT_MAX_SHARES_PER_JOB } from "./jobs.ts";
+import { DEFAULT_NBITS } from "./synthetic.ts";
+import { checkVardiffOptions, DEFAULT_VARDIFF, type VardiffOptions } from "./vardiff.ts";
+
+export interface PoolOptions {
+  /** Listening address. Default 127.0.0.1 (loopback: nothing is exposed unless asked). */
+  host?: string;
+  /** 0 = an ephemeral port (read it back from PoolServer.port). Default 3956. */
+  port?: number;
+  /** Share difficulty (diff1 = 0x0007ff…ff); fractional and tiny values allowed. Default 1. */
+  difficulty?: number;
+  /** Vardiff on (missing fields take defaults), or off (null/undefined). */
+  vardiff?: Partial<VardiffOptions> | null;
+  jobIntervalSeconds?: number;
+  blockIntervalSeconds?: number;
+  /** Deterministic jobs and extranonce1 values. */
+  seed?: number;
+  impl?: ImplChoice;
+  /** Compact block target of the synthetic templates. */
+  nBits?: number;
+  /** v-nomp's flood guard in bytes; null = off. Default 10 240. */
+  floodGuardBytes?: number | null;
+  /** Close a connection that has not submitted for this long (checked at job broadcasts); null = never. */
+  idleTimeoutSeconds?: number | null;
+  maxConnections?: number;
+  /** Cap on bytes queued for one socket that does not read. */
+  maxOutboundBytes?: number;
+  maxJobs?: number;
+  maxSharesPerJob?: number;
+  /** Period of the summary log line; null = none. */
+  summaryIntervalSeconds?: number | null;
+  /** One call per log line (no newline). Default: console.log with a timestamp. */
+  log?: (line: string) => void;
+  /** Milliseconds; default Date.now. Tests inject one to drive vardiff without waiting. */
+  clock?: () => number;
+}
+
+export interface ResolvedPoolOptions {
+  host: string;
+  port: number;
+  difficulty: number;
+  vardiff: VardiffOptions | null;
+  jobIntervalSeconds: number;
+  blockIntervalSeconds: number;
+  seed: number | null;
+  impl: ImplChoice;
+  nBits: number;
+  floodGuardBytes: number | null;
+  idleTimeoutSeconds: number | null;
+  maxConnections: number;
+  maxOutboundBytes: number;
+  maxJobs: number;
+  maxSharesPerJob: number;
+  summaryIntervalSeconds: number | null;
+  log: (line: string) => void;
+  clock: () => number;
+}
+
+export const DEFAULT_PORT = 3956; // the v-nomp port of the recorded sessions
+/** v-nomp / node-stratum-pool: more than this many bytes buffered without processing → destroy. */
+export const FLOOD_GUARD_BYTES = 10_240;
+export const DEFAULT_JOB_INTERVAL_SECONDS = 5;
+export const DEFAULT_BLOCK_INTERVAL_SECONDS = 60;
+/** Vardiff bounds default to this factor either side of the start difficulty. */
+const VARDIFF_RANGE = 1024;
+/** Longest interval a timer can take (setTimeout's 2^31 − 1 ms, in seconds, rounded down). */
+const MAX_INTERVAL_SECONDS = 2_000_000;
+
+export function consoleLog(line: string): void {
+  console.log(`${new Date().toISOString()} ${line}`);
+}
+
+export function resolvePoolOptions(o: PoolOptions): ResolvedPoolOptions {
+  const difficulty = o.difficulty ?? 1;
+  checkDifficulty("difficulty", difficulty);
+  const vardiff =
+    o.vardiff === null || o.vardiff === undefined
+      ? null
+      : {
+          ...DEFAULT_VARDIFF,
+          minDifficulty: difficulty / VARDIFF_RANGE,
+          maxDifficulty: difficulty * VARDIFF_RANGE,
+          ...o.vardiff,
+        };
+  if (vardiff !== null) {
+    checkVardiffOptions(vardiff);
+    checkDifficulty("vardiff maxDifficulty", vardiff.maxDifficulty);
+  }
+  const r: ResolvedPoolOptions = {
+    host: o.host ?? "127.0.0.1",
+    port: o.port ?? DEFAULT_PORT,
+    difficulty,
+    vardiff,
+    jobIntervalSeconds: o.jobIntervalSeconds ?? DEFAULT_JOB_INTERVAL_SECONDS,
+    blockIntervalSeconds: o.blockIntervalSeconds ?? DEFAULT_BLOCK_INTERVAL_SECONDS,
+    seed: o.seed ?? null,
+    impl: o.impl ?? "auto",
+    nBits: o.nBits ?? DEFAULT_NBITS,
+    floodGuardBytes: o.floodGuardBytes === undefined ? FLOOD_GUARD_BYTES : o.floodGuardBytes,
+    idleTimeoutSeconds: o.idleTimeoutSeconds ?? null,
+    maxConnections: o.maxConnections ?? 1024,
+    maxOutboundBytes: o.maxOutboundBytes ?? 1024 * 1024,
+    maxJobs: o.maxJobs ?? DEFAULT_MAX_JOBS,
+    maxSharesPerJob: o.maxSharesPerJob ?? DEFAULT_MAX_SHARES_PER_JOB,
+    summaryIntervalSeconds: o.summaryIntervalSeconds === undefined ? 60 : o.summaryIntervalSeconds,
+    log: o.log ?? consoleLog,
+    clock: o.clock ?? Date.now,
+  };
+  if (r.host.trim() === "") bad("host must not be empty");
+  integer("port", r.port, 0, 65535);
+  seconds("jobIntervalSeconds", r.jobIntervalSeconds);
+  seconds("blockIntervalSeconds", r.blockIntervalSeconds);
+  if (r.seed !== null && !Number.isSafeInteger(r.seed)) bad(`seed must be a safe integer, got ${r.seed}`);
+  integer("nBits", r.nBits, 0, 0xffffffff);
+  // 2 bytes for "\r\n" plus room for a real submit line (≈ 2.8 KB).
+  if (r.floodGuardBytes !== null) integer("floodGuardBytes", r.floodGuardBytes, 4096, 64 * 1024 * 1024);
+  if (r.idleTimeoutSeconds !== null) seconds("idleTimeoutSeconds", r.idleTimeoutSeconds);
+  integer("maxConnections", r.maxConnections, 1, 1_000_000);
+  integer("maxOutboundBytes", r.maxOutboundBytes, 4096, 1024 * 1024 * 1024);
+  integer("maxJobs", r.maxJobs, 1, 65_000); // below the job-id space, so ids stay unique in the table
+  integer("maxSharesPerJob", r.maxSharesPerJob, 1, 10_000_000);
+  if (r.summaryIntervalSeconds !== null) seconds("summaryIntervalSeconds", r.summaryIntervalSeconds);
+  return Object.freeze(r);
+}
+
+function bad(why: string): never {
+  throw new PoolError("E_POOL_OPTIONS", why);
+}
+
+function integer(name: string, v: number, min: number, max: number): void {
+  if (!Number.isInteger(v) || v < min || v > max) bad(`${name} must be a whole number from ${min} to ${max}, got ${v}`);
+}
+
+function seconds(name: string, v: number): void {
+  if (!Number.isFinite(v) || v <= 0 || v > MAX_INTERVAL_SECONDS) bad(`${name} must be a number of seconds above 0, got ${v}`);
+}
+
+/** A difficulty is usable when it is finite, > 0 and its target is not 0 (some hash can meet it). */
+export function checkDifficulty(name: string, d: number): void {
+  let target: bigint;
+  try {
+    target = difficultyToTarget(d);
+  } catch (e) {
+    if (isProtocolError(e)) bad(`${name} must be a finite number above 0, got ${d}`);
+    throw e;
+  }
+  if (target === 0n) bad(`${name} ${d} is too high: its target is 0, no share could meet it`);
+}

@@ -1,0 +1,136 @@
+// stats.ts — the pool's counters and its hashrate estimate, for the periodic log line, the CLI's
+// final summary, tests and (later) a /stats endpoint. Pure: the caller passes the time.
+//
+// Hashrate is estimated from accepted work: a share at difficulty d stands for d · 2^13 hashes on
+// average (verus-stratum.md §6: 2^256 / (diff1 / d), diff1 ≈ 2^243). Credited difficulty is summed
+// into fixed time buckets over a sliding window, so memory stays constant however many shares
+// arrive (STYLE.md principle 10).
+
+import type { CloseReason } from "./errors.ts";
+
+const HASHES_PER_DIFFICULTY = 2 ** 13;
+export const HASHRATE_WINDOW_SECONDS = 300;
+const BUCKET_SECONDS = 10;
+const BUCKETS = HASHRATE_WINDOW_SECONDS / BUCKET_SECONDS;
+
+export interface PoolStatsSnapshot {
+  /** Connections open now, and since start. */
+  connections: number;
+  totalConnections: number;
+  accepted: number;
+  rejected: number;
+  /** Rejects by Stratum error code (20..25). */
+  rejectedByCode: Record<number, number>;
+  /** Accepted shares whose hash met the block target (logged; there is no daemon to submit to). */
+  blockCandidates: number;
+  /** Sum of the difficulty credited to accepted shares. */
+  acceptedDifficulty: number;
+  /** Hashes per second over the last HASHRATE_WINDOW_SECONDS (less just after start). */
+  hashrate: number;
+  /** Closes by reason. */
+  closes: Partial<Record<CloseReason, number>>;
+  height: number;
+  jobId: string;
+  uptimeSeconds: number;
+}
+
+export class PoolStats {
+  readonly #startedAt: number;
+  #connections = 0;
+  #totalConnections = 0;
+  #accepted = 0;
+  #rejected = 0;
+  readonly #rejectedByCode: Record<number, number> = {};
+  #blockCandidates = 0;
+  #acceptedDifficulty = 0;
+  readonly #closes: Partial<Record<CloseReason, number>> = {};
+  /** Credited difficulty per bucket; #bucketIds[i] is the absolute bucket number held in slot i. */
+  readonly #buckets = new Float64Array(BUCKETS);
+  readonly #bucketIds = new Float64Array(BUCKETS).fill(-1);
+
+  constructor(nowMs: number) {
+    this.#startedAt = nowMs;
+  }
+
+  opened(): void {
+    this.#connections++;
+    this.#totalConnections++;
+  }
+
+  closed(reason: CloseReason): void {
+    this.#connections--;
+    this.#closes[reason] = (this.#closes[reason] ?? 0) + 1;
+  }
+
+  accepted(nowMs: number, creditedDifficulty: number, blockCandidate: boolean): void {
+    this.#accepted++;
+    this.#acceptedDifficulty += creditedDifficulty;
+    if (blockCandidate) this.#blockCandidates++;
+    const id = Math.floor(nowMs / 1000 / BUCKET_SECONDS);
+    const slot = ((id % BUCKETS) + BUCKETS) % BUCKETS;
+    if (this.#bucketIds[slot] !== id) {
+      this.#bucketIds[slot] = id;
+      this.#buckets[slot] = 0;
+    }
+    this.#buckets[slot] = this.#buckets[slot]! + creditedDifficulty;
+  }
+
+  rejected(code: number): void {
+    this.#rejected++;
+    this.#rejectedByCode[code] = (this.#rejectedByCode[code] ?? 0) + 1;
+  }
+
+  /** Estimated hashes per second from the shares of the window ending at `nowMs`. */
+  hashrate(nowMs: number): number {
+    const current = Math.floor(nowMs / 1000 / BUCKET_SECONDS);
+    let difficulty = 0;
+    for (let i = 0; i < BUCKETS; i++) {
+      const id = this.#bucketIds[i]!;
+      if (id > current - BUCKETS && id <= current) difficulty += this.#buckets[i]!;
+    }
+    // Over the window, or over the time since start when that is shorter (no inflated first minutes).
+    const seconds = Math.min(HASHRATE_WINDOW_SECONDS, Math.max(1, (nowMs - this.#startedAt) / 1000));
+    return (difficulty * HASHES_PER_DIFFICULTY) / seconds;
+  }
+
+  snapshot(nowMs: number, work: { height: number; jobId: string }): PoolStatsSnapshot {
+    return {
+      connections: this.#connections,
+      totalConnections: this.#totalConnections,
+      accepted: this.#accepted,
+      rejected: this.#rejected,
+      rejectedByCode: { ...this.#rejectedByCode },
+      blockCandidates: this.#blockCandidates,
+      acceptedDifficulty: this.#acceptedDifficulty,
+      hashrate: this.hashrate(nowMs),
+      closes: { ...this.#closes },
+      height: work.height,
+      jobId: work.jobId,
+      uptimeSeconds: (nowMs - this.#startedAt) / 1000,
+    };
+  }
+}
+
+/** One line: "3 connections, 120 accepted, 2 rejected (23: 2), 1 block candidate, 1.23 MH/s, height 3911210". */
+export function formatSummary(s: PoolStatsSnapshot): string {
+  const codes = Object.entries(s.rejectedByCode).map(([c, n]) => `${c}: ${n}`).join(", ");
+  const parts = [
+    `${s.connections} connection${s.connections === 1 ? "" : "s"}`,
+    `${s.accepted} accepted`,
+    `${s.rejected} rejected${codes === "" ? "" : ` (${codes})`}`,
+  ];
+  if (s.blockCandidates > 0) parts.push(`${s.blockCandidates} block candidate${s.blockCandidates === 1 ? "" : "s"}`);
+  parts.push(formatHashrate(s.hashrate), `height ${s.height}`, `job ${s.jobId}`);
+  return parts.join(", ");
+}
+
+export function formatHashrate(hps: number): string {
+  const units = ["H/s", "kH/s", "MH/s", "GH/s", "TH/s"];
+  let v = hps;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${v.toFixed(2)} ${units[u]}`;
+}
