@@ -134,9 +134,12 @@ run: $(DEPS_STAMP) build/native/libverushash.so
 	$(BUN) src/main.ts selftest
 	$(BUN) src/main.ts bench --seconds 3
 
-# The scan loop driven from C beside the same loop through bun:ffi, in one run.
+# The scan loop driven from C beside the same loop through bun:ffi, in one run; then the Stratum
+# layer's costs (notify decode, submit decode + share validation).
 bench: $(DEPS_STAMP) build/native/bench
 	$(BUN) bench/run.ts
+	@echo
+	$(BUN) bench/protocol.ts
 
 clean:
 	rm -rf build dist test-artifacts
