@@ -15,6 +15,11 @@ const USAGE_CODES: ReadonlySet<string> = new Set([
   "E_BAD_INPUT",
   "E_IMPL_UNKNOWN",
   "E_IMPL_UNAVAILABLE",
+  // pool settings (src/upstream/options.ts)
+  "E_POOL_URL",
+  "E_POOL_CONFIG",
+  "E_TLS_CA_FILE",
+  "E_TLS_PIN_FORMAT",
   // citty's own argument errors
   "EARG",
   "E_UNKNOWN_COMMAND",

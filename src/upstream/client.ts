@@ -1,0 +1,341 @@
+// client.ts — PoolClient: keeps one live Stratum session to the best available pool.
+//
+// It wires the pieces and owns the timers: transport.ts (bytes), LineDecoder (lines, capped),
+// session.ts (the protocol, sans-IO), reconnect-policy.ts (backoff, failover) and probe.ts
+// (is the primary back?). Every connection is a fresh session with a fresh epoch; when one ends,
+// its work is invalidated (`invalidate`), its pending shares are reported (`result`: lost or
+// stale, never silently forgotten) and the next attempt is scheduled (`state: waiting`).
+// The caller sees only UpstreamEvents and calls submit(); it never touches a socket.
+
+import { isProtocolError, LineDecoder } from "../protocol/index.ts";
+import { poolProtocolError, UpstreamError } from "./errors.ts";
+import type { ShareOutcome, UpstreamEvent, UpstreamListener, UpstreamShare } from "./events.ts";
+import {
+  resolveOptions,
+  sessionOptions,
+  watchOptions,
+  type PoolClientOptions,
+  type PoolSlot,
+  type ResolvedOptions,
+} from "./options.ts";
+import { PrimaryWatch } from "./probe.ts";
+import { backoffDelay, PoolRotation } from "./reconnect-policy.ts";
+import { StratumSession, type SessionEvent } from "./session.ts";
+import type { Transport } from "./transport.ts";
+import { isValidHost, redirectEndpoint, type PoolEndpoint } from "./url.ts";
+
+interface Connection<T> {
+  readonly slot: PoolSlot;
+  readonly endpoint: PoolEndpoint;
+  readonly session: StratumSession<T>;
+  readonly decoder: LineDecoder;
+  transport: Transport | null;
+  authorizedAt: number | null;
+  /** Set when leaving a backup for the primary: close as soon as no submit is in flight. */
+  switching: boolean;
+}
+
+export class PoolClient<T = unknown> {
+  readonly #o: ResolvedOptions;
+  readonly #listener: UpstreamListener<T>;
+  readonly #rotation: PoolRotation;
+  /** Subscription ids per pool index: offered as session id on the next connect (ccminer does). */
+  readonly #subscriptionIds = new Map<number, string>();
+  #conn: Connection<T> | null = null;
+  #started = false;
+  #closing = false;
+  #closed: Promise<void> | null = null;
+  #resolveClosed: (() => void) | null = null;
+  #failures = 0;
+  #attempt = 0;
+  #epoch = 0;
+  #redirect: PoolEndpoint | null = null;
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #deadlineTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Null when returnToPrimary is off or there is no backup. */
+  readonly #watch: PrimaryWatch | null;
+
+  /** Throws E_POOL_URL / E_POOL_CONFIG / E_TLS_* for bad options; connects on start(). */
+  constructor(options: PoolClientOptions, listener: UpstreamListener<T>) {
+    this.#o = resolveOptions(options);
+    this.#listener = listener;
+    this.#rotation = new PoolRotation(this.#o.pools.length, this.#o.failoverAfter);
+    this.#watch =
+      this.#o.returnToPrimary && this.#o.pools.length > 1 ? new PrimaryWatch(watchOptions(this.#o)) : null;
+  }
+
+  /** The canonical URL of the pool in use (or being connected to). */
+  get pool(): string {
+    return (this.#conn?.endpoint ?? this.#o.pools[this.#rotation.current]!.endpoint).url;
+  }
+  get poolIndex(): number {
+    return this.#rotation.current;
+  }
+  /** The epoch of the live session's extranonce1, or null between connections. */
+  get epoch(): number | null {
+    return this.#conn?.session.epoch ?? null;
+  }
+  get extranonce1(): string | null {
+    return this.#conn?.session.extranonce1 ?? null;
+  }
+  get authorized(): boolean {
+    return this.#conn?.session.phase === "authorized";
+  }
+
+  start(): void {
+    if (this.#started) throw new RangeError("PoolClient already started");
+    this.#started = true;
+    this.#connect();
+  }
+
+  /** Forward a share; its one `result` event carries `token`. Never throws for pool reasons. */
+  submit(share: UpstreamShare, token: T): void {
+    const conn = this.#conn;
+    const report = (outcome: ShareOutcome) =>
+      this.#emit({ type: "result", token, jobId: share.jobId, pool: this.pool, outcome });
+    if (this.#closing) return report({ status: "dropped", reason: "closed" });
+    // Between connections every epoch is dead: the work was built on an extranonce1 that is gone.
+    if (conn === null || conn.session.phase === "closed")
+      return report({ status: "stale", reason: "old-epoch" });
+    conn.session.submit(share, token, this.#o.now());
+    this.#scheduleDeadline();
+  }
+
+  /** Close the connection and stop reconnecting; pending shares are reported. */
+  close(): Promise<void> {
+    if (this.#closed !== null) return this.#closed;
+    this.#closing = true;
+    this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.#clearTimers();
+    this.#watch?.stop();
+    if (this.#conn?.transport)
+      this.#conn.transport.close(new UpstreamError("E_CLIENT_CLOSED", "the pool client was closed"));
+    else this.#finishClose();
+    return this.#closed;
+  }
+
+  #connect(): void {
+    if (this.#closing) return;
+    const index = this.#rotation.current;
+    const slot = this.#o.pools[index]!;
+    const endpoint = this.#redirect ?? slot.endpoint;
+    this.#redirect = null;
+    const o = this.#o;
+    const session: StratumSession<T> = new StratumSession<T>(
+      sessionOptions(o, slot, endpoint, this.#subscriptionIds.get(index) ?? null, () => ++this.#epoch),
+      (e) => this.#onSession(conn, e),
+      (line) => conn.transport?.write(line),
+    );
+    const conn: Connection<T> = {
+      slot,
+      endpoint,
+      session,
+      decoder: new LineDecoder({ maxLineBytes: o.maxLineBytes }),
+      transport: null,
+      authorizedAt: null,
+      switching: false,
+    };
+    this.#conn = conn;
+    this.#attempt++;
+    o.log.info("connecting to pool", { pool: endpoint.url, attempt: this.#attempt });
+    this.#emit({ type: "state", state: "connecting", pool: endpoint.url, attempt: this.#attempt });
+    conn.transport = o.connect(
+      {
+        endpoint,
+        tls: slot.tls,
+        connectTimeoutMs: o.connectTimeoutMs,
+        maxWriteBufferBytes: o.maxWriteBufferBytes,
+      },
+      {
+        onOpen: () => {
+          this.#emit({ type: "state", state: "connected", pool: endpoint.url });
+          session.start(o.now());
+          this.#scheduleDeadline();
+        },
+        onData: (bytes) => this.#onData(conn, bytes),
+        onClose: (reason) => this.#onClose(conn, reason),
+      },
+    );
+  }
+
+  #onData(conn: Connection<T>, bytes: Uint8Array): void {
+    try {
+      for (const line of conn.decoder.feed(bytes)) {
+        conn.session.receive(line, this.#o.now());
+        if (conn.session.phase === "closed") break;
+      }
+    } catch (e) {
+      if (!isProtocolError(e)) throw e;
+      conn.transport?.close(poolProtocolError(e));
+    }
+    if (this.#conn === conn) this.#scheduleDeadline();
+  }
+
+  #onSession(conn: Connection<T>, e: SessionEvent<T>): void {
+    const pool = conn.endpoint.url;
+    switch (e.type) {
+      case "subscribed":
+        if (e.subscriptionId !== null)
+          this.#subscriptionIds.set(this.#o.pools.indexOf(conn.slot), e.subscriptionId);
+        this.#emit({ type: "state", state: "subscribed", pool });
+        return this.#emit({
+          type: "extranonce",
+          epoch: e.epoch,
+          extranonce1: e.extranonce1,
+          extranonce2Size: e.extranonce2Size,
+          pool,
+        });
+      case "authorized":
+        conn.authorizedAt = this.#o.now();
+        this.#o.log.info("authorized", { pool, user: conn.slot.user });
+        this.#emit({ type: "state", state: "authorized", pool });
+        if (this.#rotation.onBackup && !this.#closing) this.#watch?.start(() => this.#primaryHealthy());
+        return;
+      case "extranonce":
+        this.#emit({ type: "invalidate", epoch: e.previousEpoch, reason: "extranonce-changed" });
+        return this.#emit({
+          type: "extranonce",
+          epoch: e.epoch,
+          extranonce1: e.extranonce1,
+          extranonce2Size: e.extranonce2Size,
+          pool,
+        });
+      case "target":
+      case "job":
+        return this.#emit(e);
+      case "result":
+        if (e.outcome.status === "rejected")
+          this.#o.log.info("share rejected", {
+            pool,
+            code: e.outcome.reject.code,
+            reason: e.outcome.reject.message,
+          });
+        this.#emit({ ...e, pool });
+        if (conn.switching && conn.session.idle && this.#conn === conn) this.#switchNow(conn);
+        return;
+      case "message":
+        return this.#emit({ type: "message", pool, text: e.text });
+      case "end":
+        if (e.redirect !== null)
+          this.#redirect = this.#redirectTarget(conn.endpoint, e.redirect.host, e.redirect.port);
+        conn.transport?.close(e.reason);
+        return;
+    }
+  }
+
+  #onClose(conn: Connection<T>, reason: UpstreamError): void {
+    if (this.#conn !== conn) return;
+    const now = this.#o.now();
+    const epoch = conn.session.epoch;
+    conn.session.close(reason);
+    this.#conn = null;
+    this.#clearDeadline();
+    this.#watch?.stop();
+    if (epoch !== null) this.#emit({ type: "invalidate", epoch, reason: reason.code });
+    this.#o.log.warn("pool connection ended", {
+      pool: conn.endpoint.url,
+      code: reason.code,
+      message: reason.message,
+    });
+    this.#emit({ type: "state", state: "disconnected", pool: conn.endpoint.url, error: reason });
+    if (this.#closing) return this.#finishClose();
+
+    const healthy = conn.authorizedAt !== null && now - conn.authorizedAt >= this.#o.healthyAfterMs;
+    if (healthy) this.#failures = 0;
+    if (conn.switching || reason.code === "E_SWITCH_PRIMARY") return this.#retry(0, "primary");
+    if (reason.code === "E_POOL_RECONNECT") {
+      // Not a failure: the pool chose to move us (client.reconnect). The wait it asked for, but at
+      // least the backoff base, so that a pool redirecting every connection cannot spin us.
+      const wait = Number((reason.detail as { waitMs?: number }).waitMs ?? 0);
+      return this.#retry(Math.max(wait, this.#o.backoff.baseMs), "redirect");
+    }
+    if (healthy) this.#rotation.healthy();
+    this.#failures++;
+    const moved = this.#rotation.fail();
+    this.#retry(
+      backoffDelay(this.#o.backoff, this.#failures, this.#o.random()),
+      moved ? "failover" : "backoff",
+    );
+  }
+
+  #retry(delayMs: number, reason: "backoff" | "redirect" | "failover" | "primary"): void {
+    const pool = (this.#redirect ?? this.#o.pools[this.#rotation.current]!.endpoint).url;
+    this.#emit({ type: "state", state: "waiting", pool, delayMs, reason });
+    if (this.#closing) return; // a listener closed us
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      this.#connect();
+    }, delayMs);
+  }
+
+  #redirectTarget(from: PoolEndpoint, host: string | null, port: number | null): PoolEndpoint | null {
+    if (host !== null && !isValidHost(host)) {
+      this.#o.log.warn("client.reconnect to an invalid host ignored", { host: host.slice(0, 64) });
+      return null;
+    }
+    return redirectEndpoint(from, host, port);
+  }
+
+  // ---- return to the primary -------------------------------------------------------------
+
+  /** The watch found the primary healthy: leave the backup once no submit is in flight. */
+  #primaryHealthy(): void {
+    this.#o.log.info("primary pool is healthy again: switching back", {
+      pool: this.#o.pools[0]!.endpoint.url,
+    });
+    this.#rotation.toPrimary();
+    const conn = this.#conn;
+    if (conn === null) return; // between connections: the next attempt goes to the primary
+    conn.switching = true;
+    conn.session.drain();
+    if (conn.session.idle) this.#switchNow(conn);
+  }
+
+  #switchNow(conn: Connection<T>): void {
+    conn.transport?.close(
+      new UpstreamError("E_SWITCH_PRIMARY", "leaving the backup pool: the primary is healthy again", {
+        pool: conn.endpoint.url,
+      }),
+    );
+  }
+
+  // ---- timers and plumbing ----------------------------------------------------------------
+
+  #scheduleDeadline(): void {
+    this.#clearDeadline();
+    const conn = this.#conn;
+    const at = conn?.session.nextDeadline() ?? null;
+    if (conn === null || at === null) return;
+    this.#deadlineTimer = setTimeout(
+      () => {
+        this.#deadlineTimer = null;
+        if (this.#conn !== conn) return;
+        conn.session.tick(this.#o.now());
+        if (this.#conn === conn) this.#scheduleDeadline();
+      },
+      Math.max(0, at - this.#o.now()),
+    );
+  }
+
+  #clearDeadline(): void {
+    if (this.#deadlineTimer !== null) clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = null;
+  }
+
+  #clearTimers(): void {
+    if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#clearDeadline();
+  }
+
+  #finishClose(): void {
+    this.#clearTimers();
+    this.#watch?.stop();
+    this.#emit({ type: "state", state: "closed", pool: null });
+    this.#resolveClosed?.();
+  }
+
+  #emit(e: UpstreamEvent<T>): void {
+    this.#listener(e);
+  }
+}
