@@ -5,7 +5,7 @@
  */
 import { defineCommand } from "citty";
 import { parseImpl } from "../hash/index.ts";
-import { checkDifficulty, PoolServer, type PoolOptions } from "../pool/index.ts";
+import { checkDifficulty, DEFAULT_DIFFICULTY, PoolServer, type PoolOptions } from "../pool/index.ts";
 import { isCodedError } from "../util/errors.ts";
 import { parseIntFlag, parseSecondsFlag, rejectUnknownOptions } from "./args.ts";
 import { UsageError } from "./errors.ts";
@@ -13,7 +13,7 @@ import { UsageError } from "./errors.ts";
 const args = {
   port: { type: "string", default: "3956", description: "TCP port (0: any free port, printed at start)" },
   host: { type: "string", default: "127.0.0.1", description: "address to listen on" },
-  diff: { type: "string", default: "1", description: "share difficulty (fractional allowed, e.g. 0.0000001)" },
+  diff: { type: "string", default: String(DEFAULT_DIFFICULTY), description: "share difficulty (fractional allowed, e.g. 0.0000001)" },
   vardiff: { type: "boolean", default: false, description: "steer each miner's difficulty toward --share-interval" },
   "share-interval": { type: "string", description: "vardiff: seconds between shares per miner (default 10)" },
   "min-diff": { type: "string", description: "vardiff: lowest difficulty (default diff/1024)" },

@@ -14,7 +14,7 @@ export interface PoolOptions {
   host?: string;
   /** 0 = an ephemeral port (read it back from PoolServer.port). Default 3956. */
   port?: number;
-  /** Share difficulty (diff1 = 0x0007ff…ff); fractional and tiny values allowed. Default 1. */
+  /** Share difficulty (diff1 = 0x0007ff…ff); fractional and tiny values allowed. Default 1000. */
   difficulty?: number;
   /** Vardiff on (missing fields take defaults), or off (null/undefined). */
   vardiff?: Partial<VardiffOptions> | null;
@@ -64,6 +64,9 @@ export interface ResolvedPoolOptions {
 }
 
 export const DEFAULT_PORT = 3956; // the v-nomp port of the recorded sessions
+/** A share costs ≈ 8192 × d hashes (verus-stratum.md §6): at 1000, one CPU thread at 1.7 MH/s finds
+ * one every ~5 s — enough to watch, not a flood. At difficulty 1 the same thread would send ~200/s. */
+export const DEFAULT_DIFFICULTY = 1000;
 /** v-nomp / node-stratum-pool: more than this many bytes buffered without processing → destroy. */
 export const FLOOD_GUARD_BYTES = 10_240;
 export const DEFAULT_JOB_INTERVAL_SECONDS = 5;
@@ -78,7 +81,7 @@ export function consoleLog(line: string): void {
 }
 
 export function resolvePoolOptions(o: PoolOptions): ResolvedPoolOptions {
-  const difficulty = o.difficulty ?? 1;
+  const difficulty = o.difficulty ?? DEFAULT_DIFFICULTY;
   checkDifficulty("difficulty", difficulty);
   const vardiff =
     o.vardiff === null || o.vardiff === undefined

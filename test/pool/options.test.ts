@@ -4,9 +4,9 @@ import { describe, expect, test } from "bun:test";
 import { resolvePoolOptions } from "../../src/pool/options.ts";
 
 describe("resolvePoolOptions", () => {
-  test("defaults: loopback, port 3956, difficulty 1, flood guard on, vardiff off", () => {
+  test("defaults: loopback, port 3956, difficulty 1000, flood guard on, vardiff off", () => {
     const o = resolvePoolOptions({});
-    expect(o).toMatchObject({ host: "127.0.0.1", port: 3956, difficulty: 1, floodGuardBytes: 10_240, vardiff: null, idleTimeoutSeconds: null });
+    expect(o).toMatchObject({ host: "127.0.0.1", port: 3956, difficulty: 1000, floodGuardBytes: 10_240, vardiff: null, idleTimeoutSeconds: null });
     expect(Object.isFrozen(o)).toBe(true);
   });
 

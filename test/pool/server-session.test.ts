@@ -158,6 +158,6 @@ describe("listening", () => {
     expect(pool.port).toBeGreaterThan(0);
     expect(pool.host).toBe("127.0.0.1");
     expect(() => h.start({ port: pool.port })).toThrow(expect.objectContaining({ code: "E_POOL_LISTEN" }));
-    expect(h.logs[0]).toMatch(new RegExp(`^pool listening on 127\\.0\\.0\\.1:${pool.port}, difficulty 1, hasher \\w+$`));
+    expect(h.logs[0]).toMatch(new RegExp(`^pool listening on 127\\.0\\.0\\.1:${pool.port}, difficulty 1000, hasher \\w+$`));
   });
 });
