@@ -15,6 +15,9 @@ const USAGE_CODES: ReadonlySet<string> = new Set([
   "E_BAD_INPUT",
   "E_IMPL_UNKNOWN",
   "E_IMPL_UNAVAILABLE",
+  // configuration file, environment and flags (src/config/)
+  "E_CONFIG",
+  "E_CONFIG_FILE",
   // pool settings (src/upstream/options.ts)
   "E_POOL_URL",
   "E_POOL_CONFIG",

@@ -7,16 +7,17 @@ import { TestClient } from "../pool/client.ts";
 
 describe("vbridge pool: usage errors", () => {
   test.each([
-    [["--diff", "-1"], /--diff must be a number above 0/],
-    [["--diff", "abc"], /--diff must be a number above 0/],
-    [["--diff", "1e300"], /too high/],
-    [["--port", "70000"], /--port must be a whole number from 0 to 65535/],
+    [["--diff", "-1"], /--diff: builtin_pool\.difficulty must be a number above 0/],
+    [["--diff", "abc"], /--diff: builtin_pool\.difficulty must be a number above 0/],
+    [["--diff", "1e300"], /--diff: builtin_pool\.difficulty must be a number above 0 to 1000000000000000/],
+    [["--port", "70000"], /--port: builtin_pool\.port must be a whole number from 0 to 65535/],
     [["--port", "-1"], /--port/],
     [["--job-interval", "0"], /--job-interval/],
     [["--block-interval", "x"], /--block-interval/],
     [["--min-diff", "1"], /--min-diff needs --vardiff/],
     [["--vardiff", "--max-diff", "0"], /--max-diff must be a number above 0/],
-    [["--impl", "nope"], /unknown implementation/],
+    [["--impl", "nope"], /--impl: impl must be one of "auto", "portable", "aesni", "armv8"/],
+    [["--config", "/nonexistent/vbridge.toml"], /cannot read config file \/nonexistent\/vbridge\.toml: no such file/],
     [["--bogus"], /unknown option --bogus/],
   ])("%p → exit 2", async (args, message) => {
     const r = await cli(["pool", ...args]);

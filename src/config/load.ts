@@ -1,0 +1,123 @@
+/**
+ * The only reader of configuration: TOML file, environment and flags, in that order of rising
+ * precedence over the defaults (flag > environment > file > default). Returns one frozen, typed,
+ * validated Config, or throws a ConfigError whose message is one line naming the key, where the
+ * bad value came from and what is wrong (the CLI prints it and exits 2).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { parse, TomlError } from "smol-toml";
+import { ConfigError, readValue, type Value } from "./fields.ts";
+import { BUILTIN_POOL, FIELDS, type Config, type Field } from "./schema.ts";
+
+/** A flag's contribution: the config key it sets, its value, and how the user spelled it. */
+export interface FlagValue {
+  key: string;
+  value: unknown;
+  flag: string;
+}
+
+export interface LoadOptions {
+  /** A path given by the user (must exist); undefined: ./config.toml if present; null: no file. */
+  file?: string | null;
+  env?: Readonly<Record<string, string | undefined>>;
+  flags?: readonly FlagValue[];
+}
+
+export const DEFAULT_CONFIG_FILE = "config.toml";
+
+const BY_KEY = new Map(FIELDS.map((f) => [f.key, f]));
+
+export function loadConfig(o: LoadOptions = {}): Readonly<Config> {
+  const values = new Map<string, Value>(FIELDS.map((f) => [f.key, f.default]));
+  const path = o.file === undefined ? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : null) : o.file;
+  if (path !== null) {
+    for (const [key, raw] of flatten(readToml(path))) values.set(key, readValue(key, field(key, path).kind, raw, path));
+  }
+  const env = o.env ?? {};
+  for (const f of FIELDS) {
+    for (const name of f.env ?? []) {
+      const raw = env[name];
+      if (raw === undefined || raw === "") continue;
+      values.set(f.key, readValue(f.key, f.kind, raw, `environment ${name}`));
+      break;
+    }
+  }
+  for (const { key, value, flag } of o.flags ?? []) {
+    if (value === undefined) continue;
+    values.set(key, readValue(key, field(key, flag).kind, value, flag));
+  }
+  const config = nest(values) as unknown as Config;
+  crossCheck(config);
+  return deepFreeze(config);
+}
+
+function field(key: string, origin: string): Field {
+  const f = BY_KEY.get(key);
+  if (f !== undefined) return f;
+  const section = key.includes(".") ? key.slice(0, key.indexOf(".")) : "";
+  const known = FIELDS.filter((x) => (section === "" ? !x.key.includes(".") : x.key.startsWith(`${section}.`)));
+  const hint = known.length > 0 ? ` (known${section === "" ? " top-level" : ` in [${section}]`}: ${known.map((x) => x.key.slice(section.length ? section.length + 1 : 0)).join(", ")})` : "";
+  throw new ConfigError("E_CONFIG", `${origin}: unknown key ${key}${hint}`);
+}
+
+function readToml(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    const reason = (e as { code?: string }).code === "ENOENT" ? "no such file" : (e as Error).message;
+    throw new ConfigError("E_CONFIG_FILE", `cannot read config file ${path}: ${reason}`);
+  }
+  try {
+    return parse(text) as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof TomlError) {
+      const first = e.message.split("\n", 1)[0];
+      throw new ConfigError("E_CONFIG_FILE", `${path}:${e.line}:${e.column}: ${first}`);
+    }
+    throw e;
+  }
+}
+
+/** TOML tables → dotted keys; arrays are values. */
+function flatten(obj: Record<string, unknown>, prefix = ""): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix + k;
+    if (v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date)) {
+      if (BY_KEY.has(key)) out.push([key, v]); // a table where a value belongs: readValue says so
+      else out.push(...flatten(v as Record<string, unknown>, `${key}.`));
+    } else out.push([key, v]);
+  }
+  return out;
+}
+
+function nest(values: Map<string, Value>): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const [key, v] of values) {
+    const parts = key.split(".");
+    let node = root;
+    for (const p of parts.slice(0, -1)) node = (node[p] ??= {}) as Record<string, unknown>;
+    node[parts.at(-1)!] = v;
+  }
+  return root;
+}
+
+/** Rules that span keys. */
+function crossCheck(c: Config): void {
+  const real = c.upstream.pools.filter((p) => p !== BUILTIN_POOL);
+  if (real.length > 0 && c.upstream.user.trim() === "") {
+    throw new ConfigError(
+      "E_CONFIG",
+      `upstream.user is required for ${real[0]}: set it to your VRSC address (ADDRESS.WORKER), with --user, POOL_USER or config.toml`,
+    );
+  }
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o !== null && typeof o === "object" && !Object.isFrozen(o)) {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

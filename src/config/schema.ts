@@ -1,0 +1,76 @@
+/**
+ * Every configuration key vbridge knows: its kind, default, environment variable and meaning.
+ * config.toml at the top of the repository documents each of them (a test holds the two
+ * together). Add a key here, to the Config type below, and to config.toml.
+ */
+import { availableParallelism } from "node:os";
+import type { FieldKind, Value } from "./fields.ts";
+
+export interface Field {
+  /** Dotted path: "mode", "upstream.pools", "bridge.port". */
+  key: string;
+  kind: FieldKind;
+  default: Value;
+  /** Environment variables read for it, in order of preference (the seed's names included). */
+  env?: readonly string[];
+  doc: string;
+}
+
+const IMPLS = ["auto", "portable", "aesni", "armv8"] as const;
+const PORT = { type: "int", min: 0, max: 65535 } as const;
+const SECONDS = { type: "number", min: 0, max: 86_400, exclusiveMin: true } as const;
+
+/** The upstream list's stand-in for the built-in pool in this process ([builtin_pool]). */
+export const BUILTIN_POOL = "builtin";
+
+export const FIELDS: readonly Field[] = [
+  { key: "mode", kind: { type: "enum", values: ["bridge", "miner", "pool"] }, default: "bridge", doc: "what `vbridge` with no command runs" },
+  { key: "impl", kind: { type: "enum", values: IMPLS }, default: "auto", env: ["VBRIDGE_IMPL"], doc: "VerusHash implementation" },
+  { key: "debug", kind: { type: "bool" }, default: false, env: ["DEBUG"], doc: "protocol traces in the log (secrets redacted)" },
+
+  { key: "upstream.pools", kind: { type: "strings", min: 1, max: 16 }, default: [BUILTIN_POOL], env: ["POOL_URL"], doc: "ordered failover list of pool URLs, or \"builtin\"" },
+  { key: "upstream.user", kind: { type: "string", allowEmpty: true }, default: "", env: ["POOL_USER"], doc: "ADDRESS.WORKER (required for a real pool)" },
+  { key: "upstream.pass", kind: { type: "string", allowEmpty: true }, default: "x", env: ["POOL_PASS"], doc: "pool password" },
+  { key: "upstream.tls_ca_file", kind: { type: "string", allowEmpty: true }, default: "", doc: "PEM file of CAs for stratum+ssl pools" },
+  { key: "upstream.tls_fingerprint", kind: { type: "string", allowEmpty: true }, default: "", doc: "SHA-256 pin of the pool's certificate" },
+  { key: "upstream.return_to_primary", kind: { type: "bool" }, default: true, doc: "go back to the first pool once it is healthy" },
+
+  { key: "builtin_pool.host", kind: { type: "string" }, default: "127.0.0.1", doc: "listen address of `vbridge pool`" },
+  { key: "builtin_pool.port", kind: PORT, default: 3956, doc: "its Stratum port (0: any free port)" },
+  { key: "builtin_pool.difficulty", kind: { type: "number", min: 0, max: 1e15, exclusiveMin: true }, default: 1000, doc: "share difficulty" },
+  { key: "builtin_pool.vardiff", kind: { type: "bool" }, default: false, doc: "steer each miner's difficulty" },
+  { key: "builtin_pool.job_interval", kind: SECONDS, default: 5, doc: "seconds between jobs of a block" },
+  { key: "builtin_pool.block_interval", kind: SECONDS, default: 60, doc: "seconds between blocks" },
+
+  { key: "miner.threads", kind: { type: "int", min: 1, max: 1024 }, default: availableParallelism(), env: ["VBRIDGE_THREADS"], doc: "worker threads (default: all cores)" },
+  { key: "miner.report_interval", kind: SECONDS, default: 10, doc: "seconds between hashrate lines" },
+  { key: "miner.api_port", kind: PORT, default: 0, doc: "loopback HTTP stats port (0: off)" },
+
+  { key: "bridge.host", kind: { type: "string" }, default: "127.0.0.1", doc: "HTTP/WebSocket listen address" },
+  { key: "bridge.port", kind: { type: "int", min: 1, max: 65535 }, default: 8080, env: ["WS_PORT"], doc: "HTTP/WebSocket port" },
+  { key: "bridge.stratum_port", kind: PORT, default: 0, doc: "Stratum TCP port for native miners (0: off)" },
+];
+
+export interface Config {
+  mode: "bridge" | "miner" | "pool";
+  impl: (typeof IMPLS)[number];
+  debug: boolean;
+  upstream: {
+    pools: readonly string[];
+    user: string;
+    pass: string;
+    tls_ca_file: string;
+    tls_fingerprint: string;
+    return_to_primary: boolean;
+  };
+  builtin_pool: {
+    host: string;
+    port: number;
+    difficulty: number;
+    vardiff: boolean;
+    job_interval: number;
+    block_interval: number;
+  };
+  miner: { threads: number; report_interval: number; api_port: number };
+  bridge: { host: string; port: number; stratum_port: number };
+}
