@@ -1,0 +1,126 @@
+/**
+ * The contract between the bridge core (src/bridge/: jobs, nonce leases, verdicts, accounting) and
+ * the downstream transports (src/downstream/: WebSocket and Stratum TCP). Transports are thin
+ * adapters (STYLE.md §2): they decode their wire format into these calls and encode what the core
+ * sends back; every decision — difficulty, lease, verdict, forwarding — is the core's.
+ *
+ * Data flows one way: pool → core → MinerSink.work (jobs); transport → MinerSession.submit →
+ * core verdict → MinerSink.result (and, for pool-target shares, → the pool).
+ */
+import type { Job, ShareReject } from "../protocol/index.ts";
+
+/** How a miner reaches the bridge; selects its default difficulty and share interval. */
+export type MinerTransport = "ws-msgpack" | "ws-json" | "stratum";
+
+export interface MinerHello {
+  transport: MinerTransport;
+  /** Remote address (for per-IP caps and logs; never a metrics label). */
+  remote: string;
+  /** User agent / client name if the miner sent one. */
+  agent?: string;
+}
+
+/** Work for one miner session: everything needed to build hash inputs and a submit. */
+export interface MinerWork {
+  /** The job id the miner submits against (the pool's id; opaque). */
+  jobId: string;
+  job: Job;
+  /** This session's extranonce1: the pool's ‖ its lease bytes. It must start the 15-byte tail. */
+  extranonce1: Uint8Array;
+  /** 32 − extranonce1.length: what a Stratum miner's extranonce2 must be. */
+  extranonce2Size: number;
+  /** This session's share target (LE256(hash) ≤ target) and difficulty (diff1 / target). */
+  target: bigint;
+  difficulty: number;
+  /** True when older jobs are void (new block, new lease, first job of the session). */
+  clean: boolean;
+}
+
+/** A share as a transport received it; the core trusts nothing but these bytes. */
+export type MinerShare =
+  | {
+      /** WebSocket miners: the job and the 15-byte tail they hashed (input bytes 1472..1486). */
+      kind: "tail";
+      jobId: string;
+      tail: Uint8Array;
+    }
+  | {
+      /** Stratum miners: mining.submit as sent (hex strings, unchecked). */
+      kind: "submit";
+      jobId: string;
+      nTime: string;
+      extranonce2: string;
+      solution: string;
+    };
+
+/** The verdict on one share, as the miner is told. */
+export type ShareOutcome =
+  | { status: "accepted"; difficulty: number; /** also met the pool's target and was forwarded */ forwarded: boolean }
+  | { status: "rejected"; reject: ShareReject };
+
+export interface ShareResult {
+  /** The transport's own correlation token (Stratum request id, frame sequence). */
+  token: unknown;
+  outcome: ShareOutcome;
+}
+
+/** Why the core ends a session (the transport closes the connection after telling the miner). */
+export type SessionEnd =
+  | { reason: "bridge-closing" }
+  | { reason: "too-many-invalid"; detail: string }
+  | { reason: "rate-limited"; detail: string }
+  | { reason: "unauthorized"; detail: string };
+
+/** Core → transport, for one session. Calls are synchronous and must not throw. */
+export interface MinerSink {
+  work(w: MinerWork): void;
+  result(r: ShareResult): void;
+  /** The pool said something miners should see (client.show_message). */
+  message?(text: string): void;
+  end(e: SessionEnd): void;
+}
+
+/** Transport → core, for one session. */
+export interface MinerSession {
+  readonly id: number;
+  /** Sets the worker name for accounting (the part after the address's dot, sanitised). */
+  authorize(user: string, password: string): { ok: true } | { ok: false; reason: string };
+  /** Checks, credits, maybe forwards; the result arrives through MinerSink.result. */
+  submit(share: MinerShare, token: unknown): void;
+  /** The transport's connection closed; frees the lease. Idempotent. */
+  close(): void;
+}
+
+/** Counters and state for /stats and /metrics (no per-IP or per-worker labels). */
+export interface BridgeStats {
+  uptimeSeconds: number;
+  /** Open miner sessions by transport. */
+  sessions: Record<MinerTransport, number>;
+  shares: {
+    /** Verdicts on miner shares. */
+    accepted: number;
+    rejected: number;
+    /** Rejections by code (20..25). */
+    rejectedByCode: Record<string, number>;
+    /** Sum of credited share difficulty (what the ledger pays on). */
+    creditedDifficulty: number;
+  };
+  /** Shares forwarded to the pool and what it answered. */
+  pool: { submitted: number; accepted: number; rejected: number; stale: number; lost: number };
+  /** Estimated from credited difficulty over the last minutes, H/s. */
+  hashrate: number;
+  upstreams: { url: string; state: string; extranonce1: string | null; difficulty: number | null; sessions: number }[];
+}
+
+export interface BridgeCore {
+  /**
+   * A new miner connection. Throws a CodedError to refuse it (E_BRIDGE_FULL when no lease or
+   * upstream session is free; the transport tells the miner and closes). Work arrives through
+   * sink.work as soon as there is a job, possibly before this returns.
+   */
+  open(hello: MinerHello, sink: MinerSink): MinerSession;
+  stats(): BridgeStats;
+}
+
+// Access tokens (bridge.token) and Origin checks are the transports' business: they refuse a
+// connection before it ever reaches open().
