@@ -129,10 +129,9 @@ test-bun: build/native/libverushash.so $(DEPS_STAMP)
 
 # ------------------------------------------------------------------------------------ run, bench
 .PHONY: run bench clean
-# Until the bridge exists, the main job is proving the hash works and measuring it.
+# The bridge on the built-in pool in the same process (config.toml as shipped): offline, no wallet.
 run: $(DEPS_STAMP) build/native/libverushash.so
-	$(BUN) src/main.ts selftest
-	$(BUN) src/main.ts bench --seconds 3
+	$(BUN) src/main.ts bridge
 
 # The scan loop driven from C beside the same loop through bun:ffi, in one run; then the Stratum
 # layer's costs (notify decode, submit decode + share validation).
@@ -140,6 +139,12 @@ bench: $(DEPS_STAMP) build/native/bench
 	$(BUN) bench/run.ts
 	@echo
 	$(BUN) bench/protocol.ts
+
+# `vbridge mine --threads 2` against the built-in pool beside `vbridge bench --threads 2`, in one run
+# (bench/miner.ts; BENCH_SECONDS=10 for a short run).
+.PHONY: bench-miner
+bench-miner: $(DEPS_STAMP) build/native/libverushash.so
+	$(BUN) bench/miner.ts $(if $(BENCH_SECONDS),--seconds $(BENCH_SECONDS))
 
 clean:
 	rm -rf build dist test-artifacts

@@ -17,7 +17,7 @@ const TARGETS = { "linux-x64": "bun-linux-x64", "linux-arm64": "bun-linux-arm64"
 type Target = keyof typeof TARGETS;
 
 /** Worker entry points must be listed at build time to exist inside the binary. */
-const ENTRYPOINTS = ["src/main.ts", "src/perf/scan-worker.ts"];
+const ENTRYPOINTS = ["src/main.ts", "src/perf/scan-worker.ts", "src/miner/mine-worker.ts"];
 const LIB_IMPORT = /(^|\/)build\/native\/libverushash\.so$/;
 
 function isTarget(s: string): s is Target {

@@ -70,6 +70,32 @@ arm64_selftest_auto() {
   "${QEMU[@]}" "$ARM64_BIN" selftest --impl auto | tee /dev/stderr | grep -E '^armv8 +ok' >/dev/null
 }
 
+# The arm64 miner under qemu against the built-in pool (the x64 binary, on whatever free port it
+# gets): shares accepted and none rejected, read from the --json summary.
+arm64_mine_smoke() {
+  local log pid port="" summary rc=1
+  log=$(mktemp)
+  "$X64_BIN" pool --port 0 --diff 1 >"$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do
+    port=$(sed -nE 's/.*listening on 127\.0\.0\.1:([0-9]+),.*/\1/p' "$log")
+    [[ -n $port ]] && break
+    sleep 0.1
+  done
+  if [[ -n $port ]]; then
+    summary=$("${QEMU[@]}" "$ARM64_BIN" mine --pool "stratum+tcp://127.0.0.1:$port" --user RSmoke.arm64 \
+      --threads 2 --duration 4 --json)
+    echo "$summary"
+    grep -E '"accepted":[1-9]' <<<"$summary" | grep '"rejected":0,' >/dev/null && rc=0
+  else
+    echo "the built-in pool did not start:" && cat "$log"
+  fi
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  rm -f "$log"
+  return $rc
+}
+
 # The x64 binary alone in an empty directory: nothing but itself to load from.
 ALONE=$(mktemp -d)
 trap 'rm -rf "$ALONE"' EXIT
@@ -92,6 +118,7 @@ check arm64-selftest-auto arm64_selftest_auto
 check arm64-hash-auto "$BUN" scripts/hash-check.ts "${QEMU[@]}" "$ARM64_BIN"
 check arm64-selftest-portable "${QEMU[@]}" "$ARM64_BIN" selftest --impl portable
 check arm64-hash-portable "$BUN" scripts/hash-check.ts --impl portable "${QEMU[@]}" "$ARM64_BIN"
+check arm64-mine-smoke arm64_mine_smoke
 check x64-alone-selftest alone ./vbridge selftest
 check x64-alone-hash alone "$BUN" "$ROOT/scripts/hash-check.ts" ./vbridge
 check x64-alone-bench-threads alone_bench_threads

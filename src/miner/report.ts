@@ -1,0 +1,133 @@
+/**
+ * The lines a person watches while `vbridge mine` runs, ccminer-style: one report line every
+ * interval (hashrate total and per thread, accepted/rejected/stale, difficulty, pool) and one line
+ * per share result. Pure formatting; colour only when asked (a TTY without NO_COLOR, see
+ * useColor), so logs and pipes get plain text.
+ */
+import { ccminerDisplayDifficulty, type ShareReject } from "../protocol/index.ts";
+import type { MinerSummary, Rates } from "./stats.ts";
+
+export interface Paint {
+  green(s: string): string;
+  red(s: string): string;
+  yellow(s: string): string;
+  cyan(s: string): string;
+  dim(s: string): string;
+}
+
+const sgr = (code: number) => (s: string) => `\u001b[${code}m${s}\u001b[0m`;
+const plain = (s: string) => s;
+
+export function painter(color: boolean): Paint {
+  return color
+    ? { green: sgr(32), red: sgr(31), yellow: sgr(33), cyan: sgr(36), dim: sgr(2) }
+    : { green: plain, red: plain, yellow: plain, cyan: plain, dim: plain };
+}
+
+/** Colour for a terminal only, and never when NO_COLOR is set to anything non-empty (no-color.org). */
+export function useColor(stream: { isTTY?: boolean }, env: Record<string, string | undefined>): boolean {
+  return stream.isTTY === true && (env.NO_COLOR ?? "") === "";
+}
+
+const UNITS = ["H/s", "kH/s", "MH/s", "GH/s"] as const;
+
+/** The unit for a rate: the largest with a value ≥ 1. */
+function unitOf(hps: number): number {
+  let u = 0;
+  for (let v = hps; v >= 1000 && u < UNITS.length - 1; v /= 1000) u++;
+  return u;
+}
+
+function inUnit(hps: number, u: number): string {
+  return (hps / 1000 ** u).toFixed(u === 0 ? 0 : 3);
+}
+
+/** "2.950 MH/s". */
+export function formatHashrate(hps: number): string {
+  const u = unitOf(hps);
+  return `${inUnit(hps, u)} ${UNITS[u]}`;
+}
+
+/** Difficulties as pools print them: whole above 1000, else four significant digits. */
+export function formatDifficulty(d: number): string {
+  if (!Number.isFinite(d)) return String(d);
+  return d >= 1000 ? d.toFixed(0) : String(Number(d.toPrecision(4)));
+}
+
+export interface ReportFacts {
+  rates: Rates;
+  accepted: number;
+  rejected: number;
+  stale: number;
+  /** Pool difficulty and its target (for ccminer's display factor), when a target is known. */
+  difficulty: number | null;
+  target: bigint | null;
+  pool: string | null;
+  /** Why no work is being done, if that is the case. */
+  idle: string | null;
+}
+
+/**
+ * "2.950 MH/s [1.480 1.470], accepted 41, rejected 0, stale 1, diff 1000 (ccminer 31999.5),
+ * stratum+tcp://127.0.0.1:3956". The per-thread rates are in the unit of the total.
+ */
+export function formatReport(f: ReportFacts, p: Paint): string {
+  const u = unitOf(f.rates.total);
+  const parts = [
+    `${p.cyan(`${inUnit(f.rates.total, u)} ${UNITS[u]}`)} [${f.rates.perThread.map((r) => inUnit(r, u)).join(" ")}]`,
+    p.green(`accepted ${f.accepted}`),
+    f.rejected > 0 ? p.red(`rejected ${f.rejected}`) : `rejected 0`,
+    f.stale > 0 ? p.yellow(`stale ${f.stale}`) : `stale 0`,
+  ];
+  if (f.difficulty !== null && f.target !== null) {
+    const shown = ccminerDisplayDifficulty(f.target);
+    parts.push(`diff ${formatDifficulty(f.difficulty)} (ccminer ${formatDifficulty(Math.round(shown * 10) / 10)})`);
+  }
+  parts.push(f.pool ?? "no pool");
+  const line = parts.join(", ");
+  return f.idle === null ? line : `${line}, ${p.yellow(`idle: ${f.idle}`)}`;
+}
+
+export type ResultFacts =
+  | { kind: "accepted"; accepted: number; total: number; shareDifficulty: number; jobId: string; ms: number }
+  | { kind: "rejected"; reject: ShareReject; jobId: string }
+  | { kind: "stale" | "lost" | "dropped"; why: string; jobId: string };
+
+/** One line per share result: "accepted ✓ 41/42, share diff 1234, job 1a, 3 ms" and the like. */
+export function formatResult(r: ResultFacts, p: Paint): string {
+  switch (r.kind) {
+    case "accepted":
+      return (
+        `${p.green(`accepted ✓ ${r.accepted}/${r.total}`)}, share diff ${formatDifficulty(r.shareDifficulty)}, ` +
+        `job ${clean(r.jobId)}, ${r.ms.toFixed(0)} ms`
+      );
+    case "rejected":
+      return `${p.red(`rejected ✗ ${r.reject.code} ${clean(r.reject.message)}`)}, job ${clean(r.jobId)}`;
+    case "stale":
+      return `${p.yellow(`stale (${r.why})`)}, job ${clean(r.jobId)}`;
+    case "lost":
+    case "dropped":
+      return `${p.red(`${r.kind} (${r.why})`)}, job ${clean(r.jobId)}`;
+  }
+}
+
+/** Pool-supplied text for a log line: no control characters (no forged lines), bounded length. */
+export function clean(s: string, max = 160): string {
+  const t = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
+  return t.length > max ? `${t.slice(0, max)}…` : t;
+}
+
+/** The closing line: "summary: 3.412 MH/s [1.706 1.706] over 60.0 s, accepted 41/42, …". */
+export function formatSummary(s: MinerSummary): string {
+  const u = unitOf(s.hashrate);
+  const counts = [
+    `accepted ${s.accepted}/${s.submitted}`,
+    `rejected ${s.rejected}`,
+    `stale ${s.stale}`,
+    `lost ${s.lost}`,
+    `dropped ${s.dropped}`,
+    `invalid ${s.invalid}`,
+  ];
+  const rate = `${inUnit(s.hashrate, u)} ${UNITS[u]} [${s.threads.map((r) => inUnit(r, u)).join(" ")}]`;
+  return `summary: ${rate} over ${s.uptime_s.toFixed(1)} s, ${counts.join(", ")}`;
+}

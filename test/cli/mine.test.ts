@@ -1,0 +1,93 @@
+// `vbridge mine` as a user runs it: bad settings are one line and exit 2; a run against the
+// built-in pool (in this process) ends at --duration with the JSON summary alone on stdout; SIGINT
+// and SIGTERM stop it cleanly with exit 0.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import type { MinerSummary } from "../../src/miner/index.ts";
+import { startPool } from "../miner/helpers.ts";
+import { cli, oneLine, ROOT } from "./run-cli.ts";
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const POOL = ["--pool", "stratum+tcp://127.0.0.1:3956", "--user", "RAddr.w"];
+
+describe("vbridge mine: usage errors", () => {
+  test.each([
+    [["--impl", "nope", ...POOL], /unknown implementation "nope"/],
+    [["--threads", "0", ...POOL], /--threads must be a whole number from 1 to 256/],
+    [["--threads", "-2", ...POOL], /--threads must be a whole number/],
+    [["--threads", "1.5", ...POOL], /--threads must be a whole number/],
+    [["--pool", "127.0.0.1:3956", "--user", "RAddr.w"], /has no scheme/],
+    [["--pool", "http://pool:80", "--user", "RAddr.w"], /unsupported scheme "http:\/\/"/],
+    [["--pool", "stratum+tcp://pool", "--user", "RAddr.w"], /has no port/],
+    [["-o", "stratum+tcp://a:1", "-o", "stratum+tcp://b:99999", "--user", "RAddr.w"], /port 99999 is not in 1\.\.65535/],
+    [["--user", "RAddr.w"], /--pool URL is required/],
+    [["--pool", "stratum+tcp://127.0.0.1:3956"], /--user ADDRESS\[\.WORKER\] is required/],
+    [["--duration", "0", ...POOL], /--duration must be a number of seconds above 0/],
+    [["--report-interval", "x", ...POOL], /--report-interval/],
+    [["--api-port", "70000", ...POOL], /--api-port must be a whole number from 1 to 65535/],
+    [["--tls-fingerprint", "abc", ...POOL], /fingerprint must be a SHA-256/],
+    [["--bogus", ...POOL], /unknown option --bogus/],
+  ])("%p → exit 2", async (args, message) => {
+    const r = await cli(["mine", ...args]);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toMatch(message);
+    expect(r.stdout).toBe("");
+  });
+});
+
+describe("vbridge mine: running", () => {
+  test("--duration 2 --json: stdout is exactly the summary; accepted shares, none rejected; plain log on stderr", async () => {
+    const server = startPool();
+    cleanups.push(() => server.stop());
+    const r = await cli(["mine", "-o", `stratum+tcp://127.0.0.1:${server.port}`, "-u", "RAddr.cli", "-t", "1", "--duration", "2", "--json", "--report-interval", "1"]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(1);
+    const s = JSON.parse(lines[0]!) as MinerSummary;
+    expect(s.accepted).toBeGreaterThan(0);
+    expect(s.rejected).toBe(0);
+    expect(s.invalid).toBe(0);
+    expect(s.threads).toHaveLength(1);
+    expect(s.hashrate).toBeGreaterThan(0);
+    expect(s.uptime_s).toBeGreaterThanOrEqual(2);
+    expect(s.pool).toBe(`stratum+tcp://127.0.0.1:${server.port}`);
+    expect(server.stats().accepted).toBe(s.accepted);
+    expect(r.stderr).toMatch(/accepted ✓ 1\/1/);
+    expect(r.stderr).toMatch(/H\/s \[[0-9.]+\], accepted \d+, rejected 0, stale \d+, diff 10 \(ccminer 3[0-9.]+\)/);
+    expect(r.stderr).toMatch(/stopping: --duration 2 s reached/);
+    expect(r.stderr).not.toContain("\u001b["); // not a TTY: no colour
+  }, 30_000);
+
+  test.each(["SIGINT", "SIGTERM"] as const)("%s: workers stop, in-flight shares finish, summary, exit 0", async (signal) => {
+    const server = startPool();
+    cleanups.push(() => server.stop());
+    const proc = Bun.spawn([process.execPath, "src/main.ts", "mine", "-o", `stratum+tcp://127.0.0.1:${server.port}`, "-u", "RAddr.sig", "-t", "1"], {
+      cwd: ROOT,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    cleanups.push(() => proc.exitCode === null && proc.kill("SIGKILL"));
+    const reader = proc.stdout.getReader();
+    let out = "";
+    const deadline = Date.now() + 20_000;
+    while (!/accepted ✓ 3\//.test(out) && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += new TextDecoder().decode(value);
+    }
+    expect(out).toMatch(/accepted ✓ 3\//);
+    proc.kill(signal);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += new TextDecoder().decode(value);
+    }
+    expect(await proc.exited).toBe(0);
+    expect(out).toContain(`stopping: ${signal}`);
+    expect(out).toMatch(/summary: [0-9.]+ [kM]?H\/s \[[0-9.]+\] over [0-9.]+ s, accepted (\d+)\/\1, rejected 0/);
+  }, 30_000);
+});
