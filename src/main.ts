@@ -5,14 +5,18 @@
 import { defineCommand } from "citty";
 import pkg from "../package.json";
 import { benchCommand } from "./cli/bench.ts";
+import { bridgeCommand } from "./cli/bridge.ts";
+import { configuredCommand } from "./cli/config.ts";
 import { hashCommand } from "./cli/hash.ts";
+import { mineCommand } from "./cli/mine.ts";
 import { poolCommand } from "./cli/pool.ts";
 import { runCli } from "./cli/run.ts";
 import { selftestCommand } from "./cli/selftest.ts";
 
 const main = defineCommand({
   meta: { name: "vbridge", version: pkg.version, description: pkg.description },
-  subCommands: { hash: hashCommand, selftest: selftestCommand, bench: benchCommand, pool: poolCommand },
+  subCommands: { bridge: bridgeCommand, hash: hashCommand, selftest: selftestCommand, bench: benchCommand, pool: poolCommand, mine: mineCommand },
 });
 
-await runCli(main);
+// `vbridge` alone runs config.toml's mode (bridge, miner or pool).
+await runCli(main, process.argv.slice(2), { defaultCommand: configuredCommand });

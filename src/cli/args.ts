@@ -56,3 +56,21 @@ export function parseSecondsFlag(flag: string, value: string): number {
 function kebab(s: string): string {
   return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
+
+/**
+ * Every value of a repeatable string flag, in order (`--pool a --pool b`, `--pool=a`), from the
+ * raw arguments: citty keeps only one. Comma lists are the caller's to split.
+ */
+export function repeatedFlag(rawArgs: readonly string[], names: readonly string[]): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < rawArgs.length; i++) {
+    const arg = rawArgs[i]!;
+    if (arg === "--") break;
+    const m = /^--?([^=]+)(?:=(.*))?$/s.exec(arg);
+    if (m === null || !names.includes(m[1]!)) continue;
+    const value = m[2] ?? rawArgs[++i];
+    if (value === undefined) throw new UsageError("E_USAGE", `${arg} needs a value`);
+    values.push(value);
+  }
+  return values;
+}

@@ -23,6 +23,10 @@ const USAGE_CODES: ReadonlySet<string> = new Set([
   "E_POOL_CONFIG",
   "E_TLS_CA_FILE",
   "E_TLS_PIN_FORMAT",
+  // miner settings (src/miner/options.ts)
+  "E_MINER_OPTIONS",
+  // bridge settings that only make sense together (src/bridge/options.ts)
+  "E_BRIDGE_OPTIONS",
   // citty's own argument errors
   "EARG",
   "E_UNKNOWN_COMMAND",

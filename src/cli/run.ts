@@ -6,9 +6,18 @@
 import { runCommand, showUsage, type CommandDef } from "citty";
 import { isUsageCode } from "./errors.ts";
 
+export interface RunOptions {
+  /**
+   * The command to run when none is given (no arguments, or only options): `vbridge` alone runs
+   * what config.toml's `mode` says. Without it, a bare `vbridge` prints the usage (exit 2).
+   */
+  defaultCommand?: (rawArgs: readonly string[]) => string;
+}
+
 export async function runCli(
   main: CommandDef<any>,
   rawArgs: string[] = process.argv.slice(2),
+  options: RunOptions = {},
 ): Promise<void> {
   const name = await commandName(main);
   try {
@@ -20,6 +29,9 @@ export async function runCli(
     if (rawArgs.length === 1 && (rawArgs[0] === "--version" || rawArgs[0] === "-v")) {
       console.log((await meta(main))?.version ?? "unknown");
       return;
+    }
+    if (options.defaultCommand !== undefined && (rawArgs.length === 0 || rawArgs[0]!.startsWith("-"))) {
+      rawArgs = [options.defaultCommand(rawArgs), ...rawArgs];
     }
     if (rawArgs.length === 0) {
       await showUsage(main);

@@ -13,7 +13,7 @@
 
 import { LineDecoder, isProtocolError, type LineDecoderOptions } from "../protocol/index.ts";
 import type { CloseReason } from "./errors.ts";
-import { Outbox, type WriteFn } from "./outbox.ts";
+import { Outbox, type WriteFn } from "../net/outbox.ts";
 import type { Session } from "./session.ts";
 
 /** What a connection needs from a socket (Bun's Socket fits; tests use fakes). */

@@ -6,4 +6,4 @@ export { PoolError, type PoolErrorCode, type CloseReason } from "./errors.ts";
 export { formatSummary, formatHashrate, type PoolStatsSnapshot } from "./stats.ts";
 export { SyntheticJobSource, VRSC_CHAIN_ID, type SyntheticOptions, type SyntheticWork } from "./synthetic.ts";
 export { JobTable } from "./jobs.ts";
-export { DEFAULT_VARDIFF, type VardiffOptions } from "./vardiff.ts";
+export { DEFAULT_VARDIFF, type VardiffOptions } from "../protocol/vardiff.ts";

@@ -7,7 +7,7 @@ import { difficultyToTarget, isProtocolError } from "../protocol/index.ts";
 import { PoolError } from "./errors.ts";
 import { DEFAULT_MAX_JOBS, DEFAULT_MAX_SHARES_PER_JOB } from "./jobs.ts";
 import { DEFAULT_NBITS } from "./synthetic.ts";
-import { checkVardiffOptions, DEFAULT_VARDIFF, type VardiffOptions } from "./vardiff.ts";
+import { DEFAULT_VARDIFF, vardiffOptionsProblem, type VardiffOptions } from "../protocol/vardiff.ts";
 
 export interface PoolOptions {
   /** Listening address. Default 127.0.0.1 (loopback: nothing is exposed unless asked). */
@@ -93,7 +93,8 @@ export function resolvePoolOptions(o: PoolOptions): ResolvedPoolOptions {
           ...o.vardiff,
         };
   if (vardiff !== null) {
-    checkVardiffOptions(vardiff);
+    const problem = vardiffOptionsProblem(vardiff);
+    if (problem !== null) bad(problem);
     checkDifficulty("vardiff maxDifficulty", vardiff.maxDifficulty);
   }
   const r: ResolvedPoolOptions = {

@@ -1,6 +1,6 @@
 // server.ts — the built-in Stratum pool: a Bun TCP listener, the synthetic job source, the job
 // table, one Session + Connection per socket, the timers, logs and stats. It owns all I/O and
-// time; everything it drives is sans-IO (session.ts, jobs.ts, synthetic.ts, vardiff.ts, stats.ts).
+// time; everything it drives is sans-IO (session.ts, jobs.ts, synthetic.ts, stats.ts, protocol/vardiff.ts).
 //
 // It is the opponent of the integration tests and the offline default of the product, so it is
 // strict: shares are validated by validateShare with the pool rule and real VerusHash, exactly as

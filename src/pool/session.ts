@@ -32,7 +32,7 @@ import {
   type Verdict,
 } from "../protocol/index.ts";
 import type { JobTable } from "./jobs.ts";
-import { Vardiff, type VardiffOptions } from "./vardiff.ts";
+import { Vardiff, type VardiffOptions } from "../protocol/vardiff.ts";
 
 /** What a session needs from its pool. */
 export interface SessionContext {

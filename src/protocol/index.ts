@@ -14,3 +14,4 @@ export * from "./target.ts";
 export * from "./pbaas.ts";
 export * from "./job.ts";
 export * from "./validate.ts";
+export * from "./vardiff.ts";

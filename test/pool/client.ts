@@ -4,7 +4,7 @@
 
 import type { Socket } from "bun";
 import { LineDecoder } from "../../src/protocol/framing.ts";
-import { Outbox } from "../../src/pool/outbox.ts";
+import { Outbox } from "../../src/net/outbox.ts";
 
 export type Message = Record<string, unknown> & { id?: unknown; method?: string; params?: unknown[]; result?: unknown; error?: unknown };
 

@@ -5,7 +5,7 @@ import { JobTable } from "../../src/pool/jobs.ts";
 import { seededRandom } from "../../src/pool/random.ts";
 import { Session, type SessionContext, type SessionListener } from "../../src/pool/session.ts";
 import { SyntheticJobSource } from "../../src/pool/synthetic.ts";
-import type { VardiffOptions } from "../../src/pool/vardiff.ts";
+import type { VardiffOptions } from "../../src/protocol/vardiff.ts";
 
 function setup(o: { vardiff?: VardiffOptions; listener?: SessionListener } = {}) {
   let now = 0;

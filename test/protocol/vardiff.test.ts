@@ -1,7 +1,7 @@
 // Vardiff decisions, driven by an explicit clock.
 
 import { describe, expect, test } from "bun:test";
-import { Vardiff, type VardiffOptions } from "../../src/pool/vardiff.ts";
+import { Vardiff, vardiffOptionsProblem, type VardiffOptions } from "../../src/protocol/vardiff.ts";
 
 const O: VardiffOptions = { targetShareSeconds: 10, retargetSeconds: 60, variancePercent: 30, minDifficulty: 0.01, maxDifficulty: 100 };
 const s = (n: number) => n * 1000;
@@ -58,7 +58,12 @@ describe("Vardiff", () => {
     ["variancePercent", { variancePercent: 100 }],
     ["min above max", { minDifficulty: 5, maxDifficulty: 1 }],
     ["NaN min", { minDifficulty: NaN }],
-  ])("bad options (%s) are E_POOL_OPTIONS", (_, bad) => {
-    expect(() => new Vardiff({ ...O, ...bad }, 0)).toThrow(expect.objectContaining({ code: "E_POOL_OPTIONS" }));
+  ])("bad options (%s) are named by vardiffOptionsProblem and refused by the constructor", (_, bad) => {
+    expect(vardiffOptionsProblem({ ...O, ...bad })).toBeString();
+    expect(() => new Vardiff({ ...O, ...bad }, 0)).toThrow(RangeError);
+  });
+
+  test("good options have no problem", () => {
+    expect(vardiffOptionsProblem(O)).toBeNull();
   });
 });

@@ -1,14 +1,15 @@
 // vardiff.ts — variable difficulty for one connection: steer its share interval toward a target,
 // within bounds (the node-stratum-pool family's varDiff, verus-stratum.md §2 and §3.4).
 //
-// Pure: the caller passes the time. Shares are counted over a window; once the window is at least
+// Pure: the caller passes the time. Used by the built-in pool (per connection) and the bridge (per
+// miner session), hence here beside the other difficulty arithmetic rather than in either.
+//
+// Shares are counted over a window; once the window is at least
 // `retargetSeconds` old, the average interval decides. Outside ±variance, the difficulty moves by
 // target/average, at most ×4 or ÷4 per step (a burst or a pause does not swing it by orders of
 // magnitude), clamped to [min, max]. Called on every accepted share and at every job broadcast, so
 // a miner that stopped finding shares is eased down too. The pool sends the new target right
 // before the next notify, as real pools do (transcripts/ccminer383-vs-vnomp-vardiff).
-
-import { PoolError } from "./errors.ts";
 
 export interface VardiffOptions {
   /** Desired seconds between shares of one connection. */
@@ -30,18 +31,24 @@ export const DEFAULT_VARDIFF = {
 /** Largest factor of one change. */
 const MAX_STEP = 4;
 
-export function checkVardiffOptions(o: VardiffOptions): void {
-  const positive = (name: string, v: number) => {
-    if (!Number.isFinite(v) || v <= 0) throw new PoolError("E_POOL_OPTIONS", `vardiff ${name} must be a positive number, got ${v}`);
-  };
-  positive("targetShareSeconds", o.targetShareSeconds);
-  positive("retargetSeconds", o.retargetSeconds);
-  positive("minDifficulty", o.minDifficulty);
-  positive("maxDifficulty", o.maxDifficulty);
+/**
+ * What is wrong with `o`, in one line, or null. Callers validating user settings turn it into their
+ * own coded error (E_POOL_OPTIONS, E_BRIDGE_OPTIONS); the constructor treats it as a programmer error.
+ */
+export function vardiffOptionsProblem(o: VardiffOptions): string | null {
+  const positive = (name: string, v: number) =>
+    !Number.isFinite(v) || v <= 0 ? `vardiff ${name} must be a positive number, got ${v}` : null;
+  const problem =
+    positive("targetShareSeconds", o.targetShareSeconds) ??
+    positive("retargetSeconds", o.retargetSeconds) ??
+    positive("minDifficulty", o.minDifficulty) ??
+    positive("maxDifficulty", o.maxDifficulty);
+  if (problem !== null) return problem;
   if (!Number.isFinite(o.variancePercent) || o.variancePercent < 0 || o.variancePercent >= 100) {
-    throw new PoolError("E_POOL_OPTIONS", `vardiff variancePercent must be in [0, 100), got ${o.variancePercent}`);
+    return `vardiff variancePercent must be in [0, 100), got ${o.variancePercent}`;
   }
-  if (o.minDifficulty > o.maxDifficulty) throw new PoolError("E_POOL_OPTIONS", "vardiff minDifficulty is above maxDifficulty");
+  if (o.minDifficulty > o.maxDifficulty) return "vardiff minDifficulty is above maxDifficulty";
+  return null;
 }
 
 export class Vardiff {
@@ -49,8 +56,10 @@ export class Vardiff {
   #windowStart: number;
   #shares = 0;
 
+  /** Throws a RangeError for options that vardiffOptionsProblem rejects (check user input first). */
   constructor(options: VardiffOptions, nowMs: number) {
-    checkVardiffOptions(options);
+    const problem = vardiffOptionsProblem(options);
+    if (problem !== null) throw new RangeError(problem);
     this.options = options;
     this.#windowStart = nowMs;
   }

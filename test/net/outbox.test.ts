@@ -1,7 +1,7 @@
 // Partial writes and the outgoing cap, with a socket that takes a scripted number of bytes.
 
 import { describe, expect, test } from "bun:test";
-import { Outbox } from "../../src/pool/outbox.ts";
+import { Outbox } from "../../src/net/outbox.ts";
 
 /** A socket that takes at most `budget` bytes until given more; -1 once closed. */
 function fakeSocket() {

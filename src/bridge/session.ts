@@ -1,0 +1,292 @@
+// session.ts — one miner connection as the core sees it (the contract's MinerSession): its lease
+// and work, its difficulty (vardiff), and the verdict on each of its shares — checked, credited in
+// the ledger, acknowledged, and forwarded when it also meets the pool's target.
+//
+// Order of a share (each step can end it): session open and authorised → rate limit (before any
+// hashing; a limited miner is also given a harder target at once) → a lease and a live job → the bridge's own checks (verdict.ts) → validateShare with
+// the miner rule and native hash → ledger commit → sink.result, then the pool.
+
+import {
+  difficultyToTarget,
+  rejectOf,
+  splitUser,
+  validateShare,
+  Vardiff,
+  type Job,
+  type ShareReject,
+  type VardiffOptions,
+} from "../protocol/index.ts";
+import type { Logger, UpstreamShare } from "../upstream/index.ts";
+import type { MinerHello, MinerSession, MinerShare, MinerSink, SessionEnd } from "./contract.ts";
+import { ShareMemory } from "./duplicates.ts";
+import type { HasherCache } from "./hashers.ts";
+import { InvalidShareWindow, type InvalidWindowOptions } from "./invalid-window.ts";
+import type { Ledger } from "./ledger.ts";
+import type { LeaseBook } from "./leases.ts";
+import { ShareRateLimiter } from "./rate-limit.ts";
+import type { ForwardToken } from "./upstream.ts";
+import type { BridgeCounters } from "./stats.ts";
+import { BRIDGE_REJECTS, bridgeCheck, countsAsInvalid, meetsPool, submitParamsOf } from "./verdict.ts";
+
+/** A session's slice of the nonce space under one pool extranonce1 (leases.ts). */
+export interface Lease {
+  book: LeaseBook;
+  id: number;
+  epoch: number;
+  /** Pool xn1 ‖ lease id. */
+  extranonce1: Uint8Array;
+  extranonce1Hex: string;
+  idHex: string;
+}
+
+/** What a session needs from its upstream session (upstream.ts). */
+export interface SessionUpstream {
+  /** A job of the current epoch, if still valid. */
+  job(jobId: string): Job | undefined;
+  /** Cache key of a job's hashing context. */
+  jobKey(jobId: string): string;
+  /** The pool's share difficulty, once known. */
+  readonly difficulty: number | null;
+  /** The newest job of the current epoch, if any. */
+  readonly latest: Job | null;
+  /** Send a pool-target share up (paced by the pool client); its answer goes to the ledger. */
+  forward(share: UpstreamShare, token: ForwardToken): void;
+  leave(session: Session): void;
+}
+
+/** What a session needs from the core. */
+export interface SessionContext {
+  now(): number;
+  closing(): boolean;
+  ledger: Ledger;
+  stats: BridgeCounters;
+  hashers: HasherCache;
+  log: Logger;
+  maxSharesPerSecond: number;
+  maxShareMemory: number;
+  invalidWindow: InvalidWindowOptions;
+  closed(session: Session): void;
+}
+
+export interface SessionSettings {
+  startDifficulty: number;
+  vardiff: VardiffOptions;
+}
+
+/** Shortest time between two rate-limit slow-downs: shares in flight were found with the old target. */
+const SLOW_DOWN_MS = 1000;
+const USER = /^[\x21-\x7e]{1,128}$/; // printable ASCII, no spaces: it becomes a ledger key and log text
+
+export class Session implements MinerSession {
+  readonly id: number;
+  readonly hello: MinerHello;
+  readonly #sink: MinerSink;
+  readonly #ctx: SessionContext;
+  readonly #up: SessionUpstream;
+  readonly #vardiff: Vardiff;
+  readonly #limits: { min: number; max: number };
+  readonly #limiter: ShareRateLimiter;
+  readonly #window: InvalidShareWindow;
+  readonly #memory: ShareMemory;
+  #worker: string | null = null;
+  #lease: Lease | null = null;
+  /** The extranonce1 of the lease before this one: shares found with it are stale, not invalid. */
+  #previousXn1: string | null = null;
+  #difficulty: number;
+  #previousDifficulty: number | null = null;
+  #pendingDifficulty: number | null = null;
+  #needsClean = true;
+  #slowedAt = -Infinity;
+  #closed = false;
+
+  constructor(id: number, hello: MinerHello, sink: MinerSink, ctx: SessionContext, up: SessionUpstream, s: SessionSettings) {
+    this.id = id;
+    this.hello = hello;
+    this.#sink = sink;
+    this.#ctx = ctx;
+    this.#up = up;
+    const now = ctx.now();
+    this.#vardiff = new Vardiff(s.vardiff, now);
+    this.#limits = { min: s.vardiff.minDifficulty, max: s.vardiff.maxDifficulty };
+    this.#difficulty = Math.min(this.#limits.max, Math.max(this.#limits.min, s.startDifficulty));
+    this.#limiter = new ShareRateLimiter(ctx.maxSharesPerSecond, now);
+    this.#window = new InvalidShareWindow(ctx.invalidWindow);
+    this.#memory = new ShareMemory(ctx.maxShareMemory, (jobId) => up.job(jobId) !== undefined);
+  }
+
+  get worker(): string | null {
+    return this.#worker;
+  }
+  get lease(): Lease | null {
+    return this.#lease;
+  }
+  get difficulty(): number {
+    return this.#difficulty;
+  }
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  authorize(user: string, _password: string): { ok: true } | { ok: false; reason: string } {
+    const name = user.trim();
+    if (!USER.test(name) || splitUser(name).address === "") {
+      return { ok: false, reason: "user must be ADDRESS[.WORKER]: 1..128 printable characters, no spaces" };
+    }
+    this.#worker = name;
+    return { ok: true };
+  }
+
+  submit(share: MinerShare, token: unknown): void {
+    if (this.#closed) return;
+    const now = this.#ctx.now();
+    if (this.#ctx.closing()) return this.#reject(token, BRIDGE_REJECTS.closing);
+    const worker = this.#worker;
+    if (worker === null) return this.#reject(token, rejectOf("unauthorized"));
+    const rate = this.#limiter.take(now);
+    if (rate !== "ok") {
+      this.#reject(token, BRIDGE_REJECTS.rateLimited);
+      // Made slower: forgiven. Still flooding a second after the last change, and no harder
+      // target left to give: ended.
+      if (this.#slowDown(now)) this.#limiter.forgive();
+      else if (rate === "exceeded" && now - this.#slowedAt >= SLOW_DOWN_MS) this.#end({ reason: "rate-limited", detail: `more than ${this.#ctx.maxSharesPerSecond} shares per second` });
+      return;
+    }
+    const lease = this.#lease;
+    const job = lease === null || this.#memory.retired(share.jobId) ? undefined : this.#up.job(share.jobId);
+    if (lease === null || job === undefined) return this.#reject(token, rejectOf("job-not-found"));
+    const params = submitParamsOf(share, job, worker, 32 - lease.extranonce1.length);
+    if ("code" in params) return this.#reject(token, params);
+    const own = bridgeCheck(job, params, lease.extranonce1Hex, this.#previousXn1);
+    if (own !== null) return this.#reject(token, own);
+    const v = validateShare({
+      jobs: { get: (id) => (id === job.id ? job : undefined) },
+      session: { authorized: true, extranonce1: lease.extranonce1Hex, duplicates: this.#memory.forJob(job.pbaasCleared) },
+      submit: params,
+      target: { difficulty: this.#difficulty, previousDifficulty: this.#previousDifficulty },
+      hashers: this.#ctx.hashers.forJob(this.#up.jobKey(job.id)),
+      rule: "miner",
+    });
+    if (!v.ok) return this.#reject(token, v.reject);
+    this.#window.record(true);
+    const next = this.#vardiff.onShare(now, this.#pendingDifficulty ?? this.#difficulty);
+    if (next !== null) this.#pendingDifficulty = next;
+    const credited = v.creditedDifficulty;
+    const poolDifficulty = this.#up.difficulty;
+    const toPool = poolDifficulty !== null && meetsPool(v, poolDifficulty);
+    // Upstream, the lease id goes in front of the miner's extranonce2 (verus-stratum.md §8).
+    const upstream = { epoch: lease.epoch, jobId: job.id, nTime: params.nTime, extranonce2: lease.idHex + params.extranonce2.toLowerCase(), solution: params.solution };
+    this.#ctx.log.debug("share accepted", { session: this.id, job: job.id, shareDifficulty: v.shareDifficulty, credited, toPool });
+    // Acknowledged (and forwarded) only once the ledger has it on disk.
+    this.#ctx.ledger.credit(worker, credited, now, (error) => {
+      if (error !== null) {
+        this.#ctx.log.error("share not credited: ledger write failed", { session: this.id, code: error.code, message: error.message });
+        this.#ctx.stats.rejected(BRIDGE_REJECTS.ledger.code);
+        if (!this.#closed) this.#sink.result({ token, outcome: { status: "rejected", reject: BRIDGE_REJECTS.ledger } });
+        return;
+      }
+      this.#ctx.stats.accepted(now, credited);
+      if (toPool) this.#up.forward(upstream, { worker, session: this.id, jobId: job.id, difficulty: credited });
+      if (!this.#closed) this.#sink.result({ token, outcome: { status: "accepted", difficulty: credited, forwarded: toPool } });
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#lease?.book.release(this.#lease.id);
+    this.#lease = null;
+    this.#up.leave(this);
+    this.#ctx.closed(this);
+  }
+
+  // ---- driven by the upstream session -------------------------------------------------------
+
+  /** A new lease (new pool extranonce1), or none (pool gone): work restarts clean. */
+  assign(lease: Lease | null): void {
+    if (this.#lease !== null) this.#previousXn1 = this.#lease.extranonce1Hex;
+    this.#lease = lease;
+    this.#needsClean = true;
+    this.#memory.clear();
+  }
+
+  /** Work for a new job; `clean` when the pool voided older jobs. */
+  deliver(job: Job, clean: boolean): void {
+    if (this.#closed || this.#lease === null) return;
+    if (clean) this.#memory.clear();
+    this.#applyDifficulty();
+    const xn1 = this.#lease.extranonce1;
+    this.#sink.work({
+      jobId: job.id,
+      job,
+      extranonce1: xn1,
+      extranonce2Size: 32 - xn1.length,
+      target: difficultyToTarget(this.#difficulty),
+      difficulty: this.#difficulty,
+      clean: clean || this.#needsClean,
+    });
+    this.#needsClean = false;
+  }
+
+  notice(text: string): void {
+    if (!this.#closed) this.#sink.message?.(text);
+  }
+
+  /** The core or the upstream ends the session: tell the transport, then forget it. */
+  end(e: SessionEnd): void {
+    if (this.#closed) return;
+    this.#sink.end(e);
+    this.close();
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  /**
+   * A miner far too fast for its difficulty (a rig starting at tcp_difficulty, say) hits the rate
+   * limit long before vardiff's window ends. Rather than only refusing and then ending it, make it
+   * ×4 harder now and resend the current job with the new target, at most once a second (its
+   * shares already in flight were found with the old one). False when nothing changed: at most
+   * once a second, and not past the bounds or the pool's difficulty — then a flood ends the session.
+   */
+  #slowDown(now: number): boolean {
+    const job = this.#up.latest;
+    if (now - this.#slowedAt < SLOW_DOWN_MS || job === null) return false;
+    const pool = this.#up.difficulty ?? Infinity;
+    const next = Math.min(this.#limits.max, pool, (this.#pendingDifficulty ?? this.#difficulty) * 4);
+    if (next <= this.#difficulty) return false;
+    this.#slowedAt = now;
+    this.#ctx.log.debug("miner over the share rate limit: difficulty raised at once", { session: this.id, to: next });
+    this.#pendingDifficulty = next;
+    this.deliver(job, false);
+    return true;
+  }
+
+  /** Vardiff's pending value (or a tick's), bounded, and never harder than the pool. */
+  #applyDifficulty(): void {
+    const eased = this.#vardiff.onTick(this.#ctx.now(), this.#pendingDifficulty ?? this.#difficulty);
+    let next = eased ?? this.#pendingDifficulty ?? this.#difficulty;
+    this.#pendingDifficulty = null;
+    next = Math.min(this.#limits.max, Math.max(this.#limits.min, next));
+    const pool = this.#up.difficulty;
+    if (pool !== null) next = Math.min(next, pool);
+    if (next === this.#difficulty) return;
+    this.#ctx.log.debug("miner difficulty changed", { session: this.id, from: this.#difficulty, to: next });
+    this.#previousDifficulty = this.#difficulty;
+    this.#difficulty = next;
+  }
+
+  #reject(token: unknown, reject: ShareReject): void {
+    this.#ctx.stats.rejected(reject.code);
+    if (this.#worker !== null && reject !== BRIDGE_REJECTS.closing) this.#ctx.ledger.reject(this.#worker, this.#ctx.now());
+    this.#ctx.log.debug("share rejected", { session: this.id, code: reject.code, reason: reject.message });
+    this.#sink.result({ token, outcome: { status: "rejected", reject } });
+    if (countsAsInvalid(reject) && this.#window.record(false)) {
+      const w = this.#window;
+      this.#end({ reason: "too-many-invalid", detail: `${w.invalid} of the last ${w.count} shares were invalid` });
+    }
+  }
+
+  #end(e: SessionEnd): void {
+    this.#ctx.log.info("miner session ended", { session: this.id, remote: this.hello.remote, reason: e.reason, ...("detail" in e ? { detail: e.detail } : {}) });
+    this.end(e);
+  }
+}

@@ -1,0 +1,111 @@
+// stats.ts — the bridge's counters for /stats, /metrics, the summary line and tests; the shape is
+// BridgeStats of the contract. No per-IP or per-worker data (that is the ledger's). Pure: the
+// caller passes the time.
+//
+// Hashrate is estimated from credited work: a share at difficulty d stands for d · 2^13 hashes
+// (verus-stratum.md §6). Difficulty is summed into fixed 10 s buckets over a sliding window, so
+// memory is constant whatever the share rate (STYLE.md principle 10).
+
+import { formatHashrate } from "../pool/index.ts";
+import type { BridgeStats, MinerTransport } from "./contract.ts";
+import type { PoolResultKind } from "./ledger.ts";
+
+const HASHES_PER_DIFFICULTY = 2 ** 13;
+export const HASHRATE_WINDOW_SECONDS = 600;
+const BUCKET_SECONDS = 10;
+const BUCKETS = HASHRATE_WINDOW_SECONDS / BUCKET_SECONDS;
+
+export type UpstreamStats = BridgeStats["upstreams"][number];
+
+export class BridgeCounters {
+  readonly #startedAt: number;
+  readonly #sessions: Record<MinerTransport, number> = { "ws-msgpack": 0, "ws-json": 0, stratum: 0 };
+  #accepted = 0;
+  #rejected = 0;
+  readonly #rejectedByCode: Record<string, number> = {};
+  #creditedDifficulty = 0;
+  readonly #pool = { submitted: 0, accepted: 0, rejected: 0, stale: 0, lost: 0 };
+  readonly #buckets = new Float64Array(BUCKETS);
+  /** The absolute bucket number each slot holds (-1: none yet). */
+  readonly #bucketIds = new Float64Array(BUCKETS).fill(-1);
+
+  constructor(nowMs: number) {
+    this.#startedAt = nowMs;
+  }
+
+  opened(t: MinerTransport): void {
+    this.#sessions[t]++;
+  }
+
+  closed(t: MinerTransport): void {
+    this.#sessions[t]--;
+  }
+
+  accepted(nowMs: number, difficulty: number): void {
+    this.#accepted++;
+    this.#creditedDifficulty += difficulty;
+    const id = Math.floor(nowMs / 1000 / BUCKET_SECONDS);
+    const slot = ((id % BUCKETS) + BUCKETS) % BUCKETS;
+    if (this.#bucketIds[slot] !== id) {
+      this.#bucketIds[slot] = id;
+      this.#buckets[slot] = 0;
+    }
+    this.#buckets[slot] = this.#buckets[slot]! + difficulty;
+  }
+
+  rejected(code: number): void {
+    this.#rejected++;
+    this.#rejectedByCode[code] = (this.#rejectedByCode[code] ?? 0) + 1;
+  }
+
+  forwarded(): void {
+    this.#pool.submitted++;
+  }
+
+  poolResult(kind: PoolResultKind): void {
+    this.#pool[kind]++;
+  }
+
+  /** Hashes per second over the window (or the time since start, when shorter). */
+  hashrate(nowMs: number): number {
+    const current = Math.floor(nowMs / 1000 / BUCKET_SECONDS);
+    let difficulty = 0;
+    for (let i = 0; i < BUCKETS; i++) {
+      const id = this.#bucketIds[i]!;
+      if (id > current - BUCKETS && id <= current) difficulty += this.#buckets[i]!;
+    }
+    const seconds = Math.min(HASHRATE_WINDOW_SECONDS, Math.max(1, (nowMs - this.#startedAt) / 1000));
+    return (difficulty * HASHES_PER_DIFFICULTY) / seconds;
+  }
+
+  snapshot(nowMs: number, upstreams: UpstreamStats[]): BridgeStats {
+    return {
+      uptimeSeconds: (nowMs - this.#startedAt) / 1000,
+      sessions: { ...this.#sessions },
+      shares: {
+        accepted: this.#accepted,
+        rejected: this.#rejected,
+        rejectedByCode: { ...this.#rejectedByCode },
+        creditedDifficulty: this.#creditedDifficulty,
+      },
+      pool: { ...this.#pool },
+      hashrate: this.hashrate(nowMs),
+      upstreams,
+    };
+  }
+}
+
+/** One line: "3 sessions (ws 2, stratum 1), 1.20 MH/s, shares 120 accepted / 2 rejected, pool 30 accepted / 0 rejected / 1 stale / 0 lost". */
+export function formatSummary(s: BridgeStats): string {
+  const ws = s.sessions["ws-msgpack"] + s.sessions["ws-json"];
+  const total = ws + s.sessions.stratum;
+  const codes = Object.entries(s.shares.rejectedByCode).map(([c, n]) => `${c}: ${n}`).join(", ");
+  const up = s.upstreams.map((u) => `${u.state}${u.sessions > 0 ? ` ×${u.sessions}` : ""}`).join(", ");
+  return [
+    `${total} session${total === 1 ? "" : "s"} (ws ${ws}, stratum ${s.sessions.stratum})`,
+    formatHashrate(s.hashrate),
+    `shares ${s.shares.accepted} accepted / ${s.shares.rejected} rejected${codes === "" ? "" : ` (${codes})`}`,
+    `pool ${s.pool.accepted} accepted / ${s.pool.rejected} rejected / ${s.pool.stale} stale / ${s.pool.lost} lost`,
+    `upstream ${up}`,
+  ].join(", ");
+}

@@ -1,0 +1,250 @@
+// upstream.ts — one upstream session: a PoolClient (the configured failover list) and the miner
+// sessions sharing its extranonce1. It turns the client's events into work for its sessions and
+// carries their pool-target shares back up; it never decides a verdict (session.ts does).
+//
+// - extranonce (a new pool xn1, i.e. a new epoch): a fresh lease book; every session gets a new
+//   lease and, with the job that follows, a clean job (verus-stratum.md §7 "new xn1 after
+//   reconnect", §8). If P ‖ lease would not fit in 7 bytes, fewer lease bytes are used; if not
+//   even one fits, the pool is refused (E_BRIDGE_EXTRANONCE, logged) and sessions get no work.
+// - invalidate (connection gone or xn1 changed): jobs and leases of that epoch are void at once;
+//   shares for them are stale ("21 job not found") until the new epoch brings work.
+// - job: clean drops older jobs and frees quarantined leases; every session gets the job.
+// - result: the pool's answer on a forwarded share, into the ledger, the counters and one log line.
+
+import { hexToBytes, type Job } from "../protocol/index.ts";
+import { PoolClient, type Logger, type PoolClientOptions, type ShareOutcome, type UpstreamEvent, type UpstreamShare } from "../upstream/index.ts";
+import { BridgeError } from "./errors.ts";
+import type { Ledger, PoolResultKind } from "./ledger.ts";
+import { LeaseBook, leaseBytesFor, MAX_SESSION_XN1_BYTES } from "./leases.ts";
+import type { Lease, Session, SessionUpstream } from "./session.ts";
+import type { BridgeCounters, UpstreamStats } from "./stats.ts";
+
+/** Carried through PoolClient.submit to the result event. */
+export interface ForwardToken {
+  worker: string;
+  session: number;
+  jobId: string;
+  difficulty: number;
+}
+
+export interface UpstreamContext {
+  log: Logger;
+  ledger: Ledger;
+  stats: BridgeCounters;
+  now(): number;
+  /** Configured lease bytes (k) and the cap on sessions per upstream session. */
+  leaseBytes: number;
+  sessionCap: number;
+  maxJobs: number;
+  /** Nothing left on this upstream session (no sessions, no forwarded share pending). */
+  idle(slot: UpstreamSlot): void;
+}
+
+const POOL_KIND: Record<ShareOutcome["status"], PoolResultKind> = {
+  accepted: "accepted",
+  rejected: "rejected",
+  stale: "stale",
+  timeout: "lost",
+  lost: "lost",
+  dropped: "lost",
+};
+
+export class UpstreamSlot implements SessionUpstream {
+  readonly index: number;
+  readonly #ctx: UpstreamContext;
+  readonly #client: PoolClient<ForwardToken>;
+  readonly #members = new Set<Session>();
+  readonly #jobs = new Map<string, Job>();
+  #state = "idle";
+  #epoch: number | null = null;
+  #xn1: Uint8Array | null = null;
+  #xn1Hex: string | null = null;
+  #leases: LeaseBook | null = null;
+  #refused = false;
+  #difficulty: number | null = null;
+  #latest: Job | null = null;
+  #pending = 0;
+
+  /** Throws the client's coded option errors (E_POOL_URL, E_POOL_CONFIG, E_TLS_*). */
+  constructor(index: number, client: PoolClientOptions, ctx: UpstreamContext) {
+    this.index = index;
+    this.#ctx = ctx;
+    this.#client = new PoolClient<ForwardToken>(client, (e) => this.#onEvent(e));
+  }
+
+  start(): void {
+    this.#client.start();
+  }
+
+  close(): Promise<void> {
+    return this.#client.close();
+  }
+
+  get sessions(): number {
+    return this.#members.size;
+  }
+  /** Forwarded shares the pool has not answered yet. */
+  get pending(): number {
+    return this.#pending;
+  }
+  get difficulty(): number | null {
+    return this.#difficulty;
+  }
+  get latest(): Job | null {
+    return this.#latest;
+  }
+  get refused(): boolean {
+    return this.#refused;
+  }
+
+  /** Whether a new session fits: a free lease now, or room once the pool's xn1 is known. */
+  canAdmit(): boolean {
+    if (this.#refused) return false;
+    if (this.#leases !== null) return this.#leases.available > 0;
+    return this.#members.size < Math.min(this.#ctx.sessionCap, 256 ** this.#ctx.leaseBytes);
+  }
+
+  join(s: Session): void {
+    this.#members.add(s);
+    if (this.#leases === null) return; // leased when the pool's extranonce1 arrives
+    s.assign(this.#leaseFor(this.#leases));
+    if (this.#latest !== null) s.deliver(this.#latest, true);
+  }
+
+  leave(s: Session): void {
+    this.#members.delete(s);
+    this.#checkIdle();
+  }
+
+  job(jobId: string): Job | undefined {
+    return this.#jobs.get(jobId);
+  }
+
+  jobKey(jobId: string): string {
+    return `${this.index}:${this.#epoch}:${jobId}`;
+  }
+
+  forward(share: UpstreamShare, token: ForwardToken): void {
+    this.#pending++;
+    this.#ctx.stats.forwarded();
+    this.#client.submit(share, token);
+  }
+
+  stats(): UpstreamStats {
+    return { url: this.#client.pool, state: this.#state, extranonce1: this.#xn1Hex, difficulty: this.#difficulty, sessions: this.#members.size };
+  }
+
+  #onEvent(e: UpstreamEvent<ForwardToken>): void {
+    const log = this.#ctx.log;
+    const tag = `upstream #${this.index}`;
+    switch (e.type) {
+      case "state":
+        this.#state = e.state;
+        if (e.state === "connecting") return log.info(`${tag} connecting to ${e.pool} (attempt ${e.attempt})`);
+        if (e.state === "disconnected") {
+          const line = `${tag} disconnected from ${e.pool}: ${e.error.code} ${e.error.message}`;
+          return e.error.code === "E_CLIENT_CLOSED" ? log.info(line) : log.warn(line); // ours to close: not a warning
+        }
+        if (e.state === "waiting") return log.info(`${tag} next attempt on ${e.pool} in ${Math.round(e.delayMs)} ms (${e.reason})`);
+        return log.info(`${tag} ${e.state}${e.pool === null ? "" : ` ${e.pool}`}`);
+      case "extranonce":
+        return this.#newEpoch(e.epoch, e.extranonce1, tag);
+      case "invalidate":
+        if (e.epoch !== this.#epoch) return;
+        log.info(`${tag} work of extranonce1 ${this.#xn1Hex} void (${e.reason})`);
+        this.#epoch = null;
+        this.#leases = null;
+        this.#jobs.clear();
+        this.#latest = null;
+        for (const s of [...this.#members]) s.assign(null);
+        return;
+      case "target":
+        if (e.epoch !== this.#epoch || !(e.difficulty > 0) || !Number.isFinite(e.difficulty)) return;
+        if (e.difficulty !== this.#difficulty) log.info(`${tag} pool difficulty ${e.difficulty} (${e.source})`);
+        this.#difficulty = e.difficulty;
+        return;
+      case "job":
+        return this.#onJob(e.epoch, e.job, e.clean);
+      case "result":
+        return this.#onResult(e.token, e.outcome, tag);
+      case "message":
+        log.info(`${tag} pool message: ${JSON.stringify(e.text.slice(0, 200))}`);
+        for (const s of [...this.#members]) s.notice(e.text);
+        return;
+    }
+  }
+
+  #newEpoch(epoch: number, xn1Hex: string, tag: string): void {
+    const log = this.#ctx.log;
+    this.#epoch = epoch;
+    this.#xn1Hex = xn1Hex;
+    this.#xn1 = hexToBytes(xn1Hex);
+    this.#jobs.clear();
+    this.#latest = null;
+    const k = leaseBytesFor(this.#xn1.length, this.#ctx.leaseBytes);
+    if (k === 0) {
+      this.#refused = true;
+      this.#leases = null;
+      const err = new BridgeError("E_BRIDGE_EXTRANONCE", `${tag}: the pool's extranonce1 ${xn1Hex} is ${this.#xn1.length} bytes; a lease needs it to be at most ${MAX_SESSION_XN1_BYTES - 1}`);
+      log.error(`${err.code} ${err.message}`);
+      for (const s of [...this.#members]) s.assign(null);
+      return;
+    }
+    this.#refused = false;
+    const book = new LeaseBook(k, this.#ctx.sessionCap);
+    this.#leases = book;
+    const reduced = k < this.#ctx.leaseBytes ? ` (reduced from ${this.#ctx.leaseBytes}: the pool's extranonce1 is ${this.#xn1.length} bytes)` : "";
+    log.info(`${tag} extranonce1 ${xn1Hex}: ${k}-byte leases${reduced}, room for ${book.capacity} sessions`);
+    for (const s of [...this.#members]) {
+      const lease = this.#leaseFor(book);
+      if (lease !== null) s.assign(lease);
+      else {
+        log.warn(`${tag} no lease left for session ${s.id} under the new extranonce1: closing it`);
+        s.end({ reason: "bridge-closing" });
+      }
+    }
+  }
+
+  #leaseFor(book: LeaseBook): Lease | null {
+    const id = book.allocate();
+    if (id === null || this.#xn1 === null || this.#epoch === null) return null;
+    const idHex = book.hex(id);
+    const extranonce1Hex = this.#xn1Hex + idHex;
+    return { book, id, epoch: this.#epoch, extranonce1: hexToBytes(extranonce1Hex), extranonce1Hex, idHex };
+  }
+
+  #onJob(epoch: number, job: Job, clean: boolean): void {
+    if (epoch !== this.#epoch || this.#leases === null) return;
+    this.#ctx.log.debug(`upstream #${this.index} job ${job.id}${clean ? " (clean)" : ""}`);
+    if (clean) {
+      this.#jobs.clear();
+      this.#leases.cleanJob();
+    }
+    this.#jobs.delete(job.id); // a re-sent id moves to the newest position
+    this.#jobs.set(job.id, job);
+    while (this.#jobs.size > this.#ctx.maxJobs) this.#jobs.delete(this.#jobs.keys().next().value!);
+    this.#latest = job;
+    for (const s of [...this.#members]) s.deliver(job, clean);
+  }
+
+  #onResult(t: ForwardToken, outcome: ShareOutcome, tag: string): void {
+    this.#pending--;
+    const kind = POOL_KIND[outcome.status];
+    this.#ctx.ledger.poolResult(t.worker, kind, this.#ctx.now());
+    this.#ctx.stats.poolResult(kind);
+    const what =
+      outcome.status === "rejected"
+        ? `rejected ${outcome.reject.code} ${outcome.reject.message}`
+        : outcome.status === "stale" || outcome.status === "dropped"
+          ? `${outcome.status} (${outcome.reason})`
+          : outcome.status === "lost"
+            ? `lost (${outcome.reason})`
+            : outcome.status;
+    this.#ctx.log.info(`${tag} share of ${t.worker} (session ${t.session}, job ${t.jobId}, difficulty ${t.difficulty}): ${what}`);
+    this.#checkIdle();
+  }
+
+  #checkIdle(): void {
+    if (this.#members.size === 0 && this.#pending === 0) this.#ctx.idle(this);
+  }
+}

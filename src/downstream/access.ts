@@ -1,0 +1,65 @@
+// access.ts — who may connect: the WebSocket Origin policy, the access token, loopback checks for
+// /stats and /metrics, and peer text made safe for a log line. Pure functions: the servers call
+// them before a connection ever reaches the bridge core.
+
+import { createHash, timingSafeEqual } from "node:crypto";
+
+/**
+ * The Origin policy of bridge.origins:
+ * - no Origin header: allowed. Browsers always send one on a WebSocket handshake, so its absence
+ *   means a native client, which could forge any Origin anyway; the check only stops other
+ *   websites from using their visitors' browsers against this bridge;
+ * - ["*"]: any origin;
+ * - []: same origin only: the Origin's host[:port] equals the Host header (default ports folded);
+ * - otherwise the Origin must equal one of the listed origins (scheme, host and port).
+ */
+export function originAllowed(origin: string | null, host: string | null, allowed: readonly string[]): boolean {
+  if (origin === null) return true;
+  if (allowed.includes("*")) return true;
+  const o = parseOrigin(origin);
+  if (o === null) return false; // "null" (sandboxed frames, file://) and garbage
+  if (allowed.length === 0) return host !== null && o.host === normaliseHost(host, o.protocol);
+  return allowed.some((a) => parseOrigin(a)?.origin === o.origin);
+}
+
+function parseOrigin(s: string): URL | null {
+  try {
+    const u = new URL(s);
+    return u.protocol === "http:" || u.protocol === "https:" ? u : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A Host header as URL.host spells it: lowercase, without the scheme's default port. */
+function normaliseHost(host: string, protocol: string): string {
+  const h = host.trim().toLowerCase();
+  const port = protocol === "https:" ? ":443" : ":80";
+  return h.endsWith(port) ? h.slice(0, -port.length) : h;
+}
+
+const digest = (s: string) => createHash("sha256").update(s).digest();
+
+/** True when no token is configured, or `given` equals it (compared in constant time). */
+export function tokenMatches(given: string | null, token: string): boolean {
+  if (token === "") return true;
+  if (given === null) return false;
+  return timingSafeEqual(digest(given), digest(token));
+}
+
+/** "::ffff:1.2.3.4" → "1.2.3.4": one key per address for the per-IP cap. */
+export function normaliseIp(ip: string | null | undefined): string {
+  if (ip === null || ip === undefined || ip === "") return "unknown";
+  const lower = ip.toLowerCase();
+  return lower.startsWith("::ffff:") && lower.includes(".") ? lower.slice(7) : lower;
+}
+
+export function isLoopback(ip: string): boolean {
+  return ip === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(ip);
+}
+
+/** Peer-supplied text for a log line: no control characters (no forged lines), bounded length. */
+export function printable(s: string, max = 80): string {
+  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
+  return JSON.stringify(clean.length > max ? `${clean.slice(0, max)}…` : clean);
+}

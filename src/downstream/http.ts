@@ -1,0 +1,65 @@
+// http.ts — the plain HTTP routes beside /ws on the bridge's port: `/` (the miner page; a
+// placeholder until issue #6), `/health` (public: ok + upstream state, 503 while no upstream has
+// work), `/stats` (JSON) and `/metrics` (Prometheus text), the last two from loopback only unless
+// bridge.stats_public. Nothing here reaches the core beyond stats().
+
+import type { Server } from "bun";
+import type { BridgeCore } from "../bridge/contract.ts";
+import { isLoopback, normaliseIp } from "./access.ts";
+import { METRICS_CONTENT_TYPE, renderMetrics, type DownstreamCounters } from "./metrics.ts";
+import type { WsData, WsServer } from "./ws-server.ts";
+
+export interface HttpRoutes {
+  core: BridgeCore;
+  ws: WsServer;
+  counters: DownstreamCounters;
+  statsPublic: boolean;
+  page: string;
+}
+
+const NOSNIFF = { "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store" };
+// The page may talk to this origin only (no third-party CDN); issue #6 widens this for its worker/wasm.
+const PAGE_HEADERS = {
+  ...NOSNIFF,
+  "Content-Type": "text/html; charset=utf-8",
+  "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+  "Referrer-Policy": "no-referrer",
+};
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { ...NOSNIFF, "Content-Type": "application/json" } });
+}
+
+function text(body: string, status: number): Response {
+  return new Response(body, { status, headers: { ...NOSNIFF, "Content-Type": "text/plain; charset=utf-8" } });
+}
+
+export function route(req: Request, server: Server<WsData>, r: HttpRoutes): Response | undefined {
+  const path = new URL(req.url).pathname;
+  const upgrade = req.headers.get("upgrade")?.toLowerCase() === "websocket";
+  if (path === "/ws" || (path === "/" && upgrade)) return r.ws.upgrade(req, server);
+  if (req.method !== "GET" && req.method !== "HEAD") return text("method not allowed\n", 405);
+  switch (path) {
+    case "/":
+    case "/index.html":
+      return new Response(r.page, { headers: PAGE_HEADERS });
+    case "/health":
+      return health(r.core);
+    case "/stats":
+    case "/metrics": {
+      if (!r.statsPublic && !isLoopback(normaliseIp(server.requestIP(req)?.address))) return text("loopback only (bridge.stats_public)\n", 403);
+      const stats = r.core.stats();
+      if (path === "/stats") return json({ ...stats, downstream: r.counters.snapshot() });
+      return new Response(renderMetrics(stats, r.counters.snapshot()), { headers: { ...NOSNIFF, "Content-Type": METRICS_CONTENT_TYPE } });
+    }
+    default:
+      return text("not found\n", 404);
+  }
+}
+
+/** ok when some upstream session is subscribed (has an extranonce1): miners can get work. */
+function health(core: BridgeCore): Response {
+  const s = core.stats();
+  const ok = s.upstreams.some((u) => u.extranonce1 !== null);
+  return json({ ok, uptimeSeconds: s.uptimeSeconds, upstreams: s.upstreams.map((u) => ({ state: u.state, connected: u.extranonce1 !== null })) }, ok ? 200 : 503);
+}

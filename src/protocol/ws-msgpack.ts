@@ -1,0 +1,255 @@
+// ws-msgpack.ts — the bridge's binary WebSocket protocol (docs/protocol.md §3), sans-IO: one
+// WebSocket message in, a typed frame or a WsFrameError out; and back.
+//
+// Every frame is one msgpack map with `v` (protocol version, 1) and `t` (frame type), other keys
+// one letter each, binary fields as msgpack bin (never arrays of numbers). Unknown keys are ignored
+// (a newer peer may add some); an unknown `v` is fatal (E_VERSION). Sizes (measured by the tests):
+// a PBaaS v7 job frame ≈ 330 bytes (budget 400), a share frame ≈ 40 bytes (budget 64), against
+// the seed's ≈ 6–10 KB of JSON per job.
+//
+// Both directions are here, so the browser client (web/) and the tests use the same code as the
+// server. Job frames go to every miner on every job, so they are built from a per-job template
+// (MsgpackJobTemplate) and only the session's own fields are encoded per miner.
+
+import { Decoder, Encoder } from "@msgpack/msgpack";
+import { WsFrameError, type WsErrorCode } from "./ws-errors.ts";
+
+export const MSGPACK_VERSION = 1;
+/** Sec-WebSocket-Protocol value that selects this protocol without waiting for the first frame. */
+export const MSGPACK_SUBPROTOCOL = "vbridge.msgpack.v1";
+export const MAX_WORKER_CHARS = 64;
+export const MAX_AGENT_CHARS = 64;
+export const MAX_JOB_ID_CHARS = 64;
+/** Header bytes 0..107: version ‖ prev ‖ merkle ‖ sapling ‖ nTime ‖ nBits (the nonce follows). */
+export const HEAD_BYTES = 108;
+/** The 15-byte tail holds the session's prefix and then the bytes the miner varies. */
+export const TAIL_BYTES = 15;
+const TARGET_BYTES = 32;
+const SOLUTION_BYTES = 1344;
+
+export type MsgpackClientFrame =
+  | { type: "hello"; worker: string | null; agent: string | null }
+  /** `nonce`: tail bytes prefix.length..14, exactly 15 − prefix.length of them. */
+  | { type: "share"; seq: number; jobId: string; nonce: Uint8Array }
+  | { type: "ping"; seq: number | null };
+
+export interface MsgpackJob {
+  jobId: string;
+  clean: boolean;
+  /** Header bytes 0..107; the header's nonce is prefix ‖ zeros (32 bytes). */
+  head: Uint8Array;
+  /** The 1344-byte solution template with trailing zero bytes trimmed (pad back with zeros). */
+  solution: Uint8Array;
+  /** This session's extranonce1: tail bytes 0..prefix.length−1, and the start of the header nonce. */
+  prefix: Uint8Array;
+  /** Share target, 32 bytes little-endian (byte 31 most significant): hash ≤ target as LE256. */
+  target: Uint8Array;
+  difficulty: number;
+}
+
+export type WireVerdict = { accepted: true; difficulty: number; forwarded: boolean } | { accepted: false; code: number; message: string };
+
+export type MsgpackServerFrame =
+  | { type: "welcome"; session: number; worker: string }
+  | ({ type: "job" } & MsgpackJob)
+  | { type: "result"; seq: number; verdict: WireVerdict }
+  | { type: "pong"; seq: number | null }
+  /** `code` is a WsErrorCode; decoded as any string, so an older client survives new codes. */
+  | { type: "error"; code: string; message: string; seq: number | null }
+  | { type: "message"; text: string };
+
+const encoder = new Encoder({ ignoreUndefined: true });
+// Client frames are tiny: anything bigger than a share's few bytes is refused while decoding.
+const clientDecoder = new Decoder({ maxStrLength: 256, maxBinLength: 64, maxArrayLength: 16, maxMapLength: 16, maxExtLength: 0 });
+const serverDecoder = new Decoder({ maxStrLength: 4096, maxBinLength: SOLUTION_BYTES, maxArrayLength: 16, maxMapLength: 16, maxExtLength: 0 });
+
+type Fields = Record<string, unknown>;
+
+function bad(code: "E_BAD_FRAME" | "E_BAD_FIELD" | "E_UNKNOWN_TYPE" | "E_VERSION", message: string, detail: Record<string, unknown> = {}): WsFrameError {
+  return new WsFrameError(code, message, detail);
+}
+
+/** One map with v = 1 and a string t, or a coded error. */
+function open(bytes: Uint8Array, decoder: Decoder): { type: string; f: Fields } {
+  let v: unknown;
+  try {
+    v = decoder.decode(bytes);
+  } catch (e) {
+    throw bad("E_BAD_FRAME", "not a single msgpack value within the size limits", { reason: e instanceof Error ? e.message : String(e) });
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) throw bad("E_BAD_FRAME", "a frame must be a msgpack map");
+  const f = v as Fields;
+  const version = own(f, "v");
+  if (version !== MSGPACK_VERSION) throw bad("E_VERSION", `protocol version ${MSGPACK_VERSION} only`, { version: typeof version === "number" ? version : String(typeof version) });
+  const type = own(f, "t");
+  if (typeof type !== "string" || type === "") throw bad("E_BAD_FRAME", "t (the frame type) must be a non-empty string");
+  return { type, f };
+}
+
+function own(f: Fields, key: string): unknown {
+  return Object.hasOwn(f, key) ? f[key] : undefined;
+}
+
+function str(f: Fields, key: string, max: number, optional: true): string | null;
+function str(f: Fields, key: string, max: number, optional?: false): string;
+function str(f: Fields, key: string, max: number, optional = false): string | null {
+  const v = own(f, key);
+  if ((v === undefined || v === null) && optional) return null;
+  if (typeof v !== "string" || v.length > max || (!optional && v === "")) throw bad("E_BAD_FIELD", `${key} must be a string of 1..${max} characters`, { field: key });
+  return v;
+}
+
+/** Job ids are opaque strings; a numeric one (liberal in) is read as its decimal text. */
+function jobId(f: Fields): string {
+  const v = own(f, "j");
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? String(v) : str(f, "j", MAX_JOB_ID_CHARS);
+}
+
+function u32(f: Fields, key: string, optional: true): number | null;
+function u32(f: Fields, key: string, optional?: false): number;
+function u32(f: Fields, key: string, optional = false): number | null {
+  const v = own(f, key);
+  if ((v === undefined || v === null) && optional) return null;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 0xffff_ffff) throw bad("E_BAD_FIELD", `${key} must be an integer 0..2^32-1`, { field: key });
+  return v;
+}
+
+function bin(f: Fields, key: string, min: number, max: number): Uint8Array {
+  const v = own(f, key);
+  if (!(v instanceof Uint8Array) || v.length < min || v.length > max) throw bad("E_BAD_FIELD", `${key} must be ${min}..${max} bytes of msgpack bin`, { field: key });
+  return v;
+}
+
+function num(f: Fields, key: string): number {
+  const v = own(f, key);
+  if (typeof v !== "number" || !Number.isFinite(v)) throw bad("E_BAD_FIELD", `${key} must be a finite number`, { field: key });
+  return v;
+}
+
+function bool(f: Fields, key: string): boolean {
+  const v = own(f, key);
+  if (typeof v !== "boolean") throw bad("E_BAD_FIELD", `${key} must be a boolean`, { field: key });
+  return v;
+}
+
+// ------------------------------------------------------------------------------ client → server
+
+export function decodeClientFrame(bytes: Uint8Array): MsgpackClientFrame {
+  const { type, f } = open(bytes, clientDecoder);
+  switch (type) {
+    case "hello":
+      return { type, worker: str(f, "w", MAX_WORKER_CHARS, true), agent: str(f, "a", MAX_AGENT_CHARS, true) };
+    case "share":
+      return { type, seq: u32(f, "i"), jobId: jobId(f), nonce: bin(f, "n", 1, TAIL_BYTES) };
+    case "ping":
+      return { type, seq: u32(f, "i", true) };
+    default:
+      throw bad("E_UNKNOWN_TYPE", "unknown frame type", { type: type.slice(0, 32) });
+  }
+}
+
+export function encodeClientFrame(frame: MsgpackClientFrame): Uint8Array {
+  const base = { v: MSGPACK_VERSION, t: frame.type };
+  switch (frame.type) {
+    case "hello":
+      return encoder.encode({ ...base, w: frame.worker ?? undefined, a: frame.agent ?? undefined });
+    case "share":
+      return encoder.encode({ ...base, i: frame.seq, j: frame.jobId, n: frame.nonce });
+    case "ping":
+      return encoder.encode({ ...base, i: frame.seq ?? undefined });
+  }
+}
+
+// ------------------------------------------------------------------------------ server → client
+
+/** Trailing zero bytes off: the miner pads the template back to 1344 bytes (notify param 8 rule). */
+export function trimTemplate(solution: Uint8Array): Uint8Array {
+  let n = solution.length;
+  while (n > 0 && solution[n - 1] === 0) n--;
+  return solution.subarray(0, n);
+}
+
+/**
+ * The parts of a job frame every session shares, encoded once per job; encode() adds the
+ * session's own (clean, prefix, target, difficulty). A msgpack fixmap is a one-byte count
+ * followed by its entries, so two maps' entries concatenate into one map.
+ */
+export class MsgpackJobTemplate {
+  readonly jobId: string;
+  readonly #shared: Uint8Array;
+
+  constructor(jobId: string, head: Uint8Array, solution: Uint8Array) {
+    if (head.length !== HEAD_BYTES) throw new RangeError(`head must be ${HEAD_BYTES} bytes, got ${head.length}`);
+    if (solution.length > SOLUTION_BYTES) throw new RangeError(`solution template longer than ${SOLUTION_BYTES} bytes`);
+    this.jobId = jobId;
+    this.#shared = encoder.encode({ v: MSGPACK_VERSION, t: "job", j: jobId, h: head, s: trimTemplate(solution) });
+  }
+
+  encode(clean: boolean, prefix: Uint8Array, target: Uint8Array, difficulty: number): Uint8Array {
+    if (prefix.length < 1 || prefix.length >= TAIL_BYTES) throw new RangeError(`prefix must be 1..${TAIL_BYTES - 1} bytes`);
+    if (target.length !== TARGET_BYTES) throw new RangeError(`target must be ${TARGET_BYTES} bytes`);
+    const own = encoder.encode({ c: clean, x: prefix, g: target, d: difficulty });
+    const out = new Uint8Array(this.#shared.length + own.length - 1);
+    out.set(this.#shared, 0);
+    out[0] = 0x80 | (5 + 4); // fixmap of the 5 shared and 4 own entries
+    out.set(own.subarray(1), this.#shared.length);
+    return out;
+  }
+}
+
+export function encodeServerFrame(frame: MsgpackServerFrame): Uint8Array {
+  const base = { v: MSGPACK_VERSION, t: frame.type === "message" ? "msg" : frame.type };
+  switch (frame.type) {
+    case "welcome":
+      return encoder.encode({ ...base, s: frame.session, w: frame.worker });
+    case "job":
+      return new MsgpackJobTemplate(frame.jobId, frame.head, frame.solution).encode(frame.clean, frame.prefix, frame.target, frame.difficulty);
+    case "result": {
+      const v = frame.verdict;
+      return encoder.encode(v.accepted ? { ...base, i: frame.seq, a: true, d: v.difficulty, f: v.forwarded } : { ...base, i: frame.seq, a: false, c: v.code, m: v.message });
+    }
+    case "pong":
+      return encoder.encode({ ...base, i: frame.seq ?? undefined });
+    case "error":
+      return encoder.encode({ ...base, c: frame.code, m: frame.message, i: frame.seq ?? undefined });
+    case "message":
+      return encoder.encode({ ...base, m: frame.text });
+  }
+}
+
+/** An error frame (the transport's reply to a bad frame). */
+export function errorFrame(code: WsErrorCode, message: string, seq: number | null = null): Uint8Array {
+  return encodeServerFrame({ type: "error", code, message, seq });
+}
+
+export function decodeServerFrame(bytes: Uint8Array): MsgpackServerFrame {
+  const { type, f } = open(bytes, serverDecoder);
+  switch (type) {
+    case "welcome":
+      return { type, session: u32(f, "s"), worker: str(f, "w", MAX_WORKER_CHARS, true) ?? "" };
+    case "job":
+      return {
+        type,
+        jobId: jobId(f),
+        clean: bool(f, "c"),
+        head: bin(f, "h", HEAD_BYTES, HEAD_BYTES),
+        solution: bin(f, "s", 0, SOLUTION_BYTES),
+        prefix: bin(f, "x", 1, TAIL_BYTES - 1),
+        target: bin(f, "g", TARGET_BYTES, TARGET_BYTES),
+        difficulty: num(f, "d"),
+      };
+    case "result": {
+      const seq = u32(f, "i");
+      if (bool(f, "a")) return { type, seq, verdict: { accepted: true, difficulty: num(f, "d"), forwarded: own(f, "f") === true } };
+      return { type, seq, verdict: { accepted: false, code: num(f, "c"), message: str(f, "m", 4096, true) ?? "" } };
+    }
+    case "pong":
+      return { type, seq: u32(f, "i", true) };
+    case "error":
+      return { type, code: str(f, "c", 64), message: str(f, "m", 4096, true) ?? "", seq: u32(f, "i", true) };
+    case "msg":
+      return { type: "message", text: str(f, "m", 4096, true) ?? "" };
+    default:
+      throw bad("E_UNKNOWN_TYPE", "unknown frame type", { type: type.slice(0, 32) });
+  }
+}
