@@ -83,7 +83,7 @@ export interface MinerSink {
 /** Transport → core, for one session. */
 export interface MinerSession {
   readonly id: number;
-  /** Sets the worker name for accounting (the part after the address's dot, sanitised). */
+  /** Sets the worker for accounting: the miner's full ADDRESS[.WORKER], as the ledger keys it. */
   authorize(user: string, password: string): { ok: true } | { ok: false; reason: string };
   /** Checks, credits, maybe forwards; the result arrives through MinerSink.result. */
   submit(share: MinerShare, token: unknown): void;

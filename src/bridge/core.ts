@@ -11,7 +11,7 @@ import type { PoolServer } from "../pool/index.ts";
 import type { Logger, PoolClientOptions } from "../upstream/index.ts";
 import { silentLogger } from "../upstream/index.ts";
 import { quieter } from "../util/log.ts";
-import { startBuiltinPool } from "./builtin.ts";
+import { startBuiltinPool, withBuiltinUrl } from "../pool/in-process.ts";
 import type { BridgeCore, BridgeStats, MinerHello, MinerSession, MinerSink } from "./contract.ts";
 import { BridgeError } from "./errors.ts";
 import { HasherCache } from "./hashers.ts";
@@ -66,7 +66,7 @@ export class Bridge implements BridgeCore {
       const builtin = config.upstream.pools.includes(BUILTIN_POOL);
       this.builtinPool = builtin ? startBuiltinPool(config, this.#log, o.builtinPool) : null;
       if (this.builtinPool !== null) undo.push(() => this.builtinPool!.stop());
-      const pools = config.upstream.pools.map((p) => (p === BUILTIN_POOL ? `stratum+tcp://127.0.0.1:${this.builtinPool!.port}` : p));
+      const pools = withBuiltinUrl(config.upstream.pools, this.builtinPool);
       const u = config.upstream;
       this.#client = {
         pools,

@@ -42,7 +42,7 @@ export const FIELDS: readonly Field[] = [
   { key: "builtin_pool.job_interval", kind: SECONDS, default: 5, doc: "seconds between jobs of a block" },
   { key: "builtin_pool.block_interval", kind: SECONDS, default: 60, doc: "seconds between blocks" },
 
-  { key: "miner.threads", kind: { type: "int", min: 1, max: 1024 }, default: availableParallelism(), env: ["VBRIDGE_THREADS"], doc: "worker threads (default: all cores)" },
+  { key: "miner.threads", kind: { type: "int", min: 1, max: 256 }, default: availableParallelism(), env: ["VBRIDGE_THREADS"], doc: "worker threads (default: all cores)" },
   { key: "miner.report_interval", kind: SECONDS, default: 10, doc: "seconds between hashrate lines" },
   { key: "miner.api_port", kind: PORT, default: 0, doc: "loopback HTTP stats port (0: off)" },
 

@@ -18,9 +18,14 @@ export interface GuardLimits {
   messageRate: number;
 }
 
-/** Messages a session may send per second: shares (the core's limit) plus pings and slack. */
+/**
+ * Messages a session may send per second before the transport cuts it off. Generous on purpose:
+ * a fast miner above the share limit is the core's to slow down (it raises that miner's
+ * difficulty step by step, bridge/rate-limit.ts); this guard is only for floods no honest miner
+ * sends, so it sits well above that ladder.
+ */
 export function messageRateFor(maxSharesPerSecond: number): number {
-  return Math.max(20, 4 * maxSharesPerSecond);
+  return Math.max(100, 10 * maxSharesPerSecond);
 }
 
 export class InboundGuard {

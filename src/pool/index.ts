@@ -7,3 +7,4 @@ export { formatSummary, formatHashrate, type PoolStatsSnapshot } from "./stats.t
 export { SyntheticJobSource, VRSC_CHAIN_ID, type SyntheticOptions, type SyntheticWork } from "./synthetic.ts";
 export { JobTable } from "./jobs.ts";
 export { DEFAULT_VARDIFF, type VardiffOptions } from "../protocol/vardiff.ts";
+export { startBuiltinPool, withBuiltinUrl } from "./in-process.ts";

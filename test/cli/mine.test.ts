@@ -3,6 +3,9 @@
 // and SIGTERM stop it cleanly with exit 0.
 
 import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { MinerSummary } from "../../src/miner/index.ts";
 import { startPool } from "../miner/helpers.ts";
 import { cli, oneLine, ROOT } from "./run-cli.ts";
@@ -16,19 +19,19 @@ const POOL = ["--pool", "stratum+tcp://127.0.0.1:3956", "--user", "RAddr.w"];
 
 describe("vbridge mine: usage errors", () => {
   test.each([
-    [["--impl", "nope", ...POOL], /unknown implementation "nope"/],
-    [["--threads", "0", ...POOL], /--threads must be a whole number from 1 to 256/],
-    [["--threads", "-2", ...POOL], /--threads must be a whole number/],
-    [["--threads", "1.5", ...POOL], /--threads must be a whole number/],
+    [["--impl", "nope", ...POOL], /--impl: impl must be one of "auto", "portable", "aesni", "armv8" \(got "nope"\)/],
+    [["--threads", "0", ...POOL], /--threads: miner\.threads must be a whole number from 1 to 256/],
+    [["--threads", "-2", ...POOL], /--threads: miner\.threads must be a whole number/],
+    [["--threads", "1.5", ...POOL], /--threads: miner\.threads must be a whole number/],
     [["--pool", "127.0.0.1:3956", "--user", "RAddr.w"], /has no scheme/],
     [["--pool", "http://pool:80", "--user", "RAddr.w"], /unsupported scheme "http:\/\/"/],
     [["--pool", "stratum+tcp://pool", "--user", "RAddr.w"], /has no port/],
     [["-o", "stratum+tcp://a:1", "-o", "stratum+tcp://b:99999", "--user", "RAddr.w"], /port 99999 is not in 1\.\.65535/],
-    [["--user", "RAddr.w"], /--pool URL is required/],
-    [["--pool", "stratum+tcp://127.0.0.1:3956"], /--user ADDRESS\[\.WORKER\] is required/],
+    [["--pool", "stratum+tcp://127.0.0.1:3956"], /upstream\.user is required for stratum\+tcp:\/\/127\.0\.0\.1:3956/],
     [["--duration", "0", ...POOL], /--duration must be a number of seconds above 0/],
     [["--report-interval", "x", ...POOL], /--report-interval/],
-    [["--api-port", "70000", ...POOL], /--api-port must be a whole number from 1 to 65535/],
+    [["--api-port", "70000", ...POOL], /--api-port: miner\.api_port must be a whole number from 0 to 65535/],
+    [["--config", "/nonexistent/vbridge.toml", ...POOL], /cannot read config file \/nonexistent\/vbridge\.toml/],
     [["--tls-fingerprint", "abc", ...POOL], /fingerprint must be a SHA-256/],
     [["--bogus", ...POOL], /unknown option --bogus/],
   ])("%p → exit 2", async (args, message) => {
@@ -60,6 +63,20 @@ describe("vbridge mine: running", () => {
     expect(r.stderr).toMatch(/H\/s \[[0-9.]+\], accepted \d+, rejected 0, stale \d+, diff 10 \(ccminer 3[0-9.]+\)/);
     expect(r.stderr).toMatch(/stopping: --duration 2 s reached/);
     expect(r.stderr).not.toContain("\u001b["); // not a TTY: no colour
+  }, 30_000);
+
+  test("no --pool: the configured \"builtin\" pool runs inside this process, offline", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vbridge-mine-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const config = join(dir, "config.toml");
+    writeFileSync(config, '[upstream]\npools = ["builtin"]\n[builtin_pool]\ndifficulty = 0.01\n');
+    const r = await cli(["mine", "--config", config, "-t", "1", "--duration", "2", "--json"]);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout) as MinerSummary;
+    expect(s.accepted).toBeGreaterThan(0);
+    expect(s.rejected).toBe(0);
+    expect(s.pool).toMatch(/^stratum\+tcp:\/\/127\.0\.0\.1:\d+$/);
+    expect(r.stderr).toMatch(/builtin pool listening on 127\.0\.0\.1:\d+/);
   }, 30_000);
 
   test.each(["SIGINT", "SIGTERM"] as const)("%s: workers stop, in-flight shares finish, summary, exit 0", async (signal) => {

@@ -17,8 +17,8 @@ describe("InboundGuard", () => {
     expect(ok).toBe(20);
     expect(g.message(50)).toBe(false); // half a token refilled
     expect(g.message(100)).toBe(true);
-    expect(messageRateFor(20)).toBe(80);
-    expect(messageRateFor(1)).toBe(20);
+    expect(messageRateFor(20)).toBe(200); // well above the core's share ladder
+    expect(messageRateFor(1)).toBe(100);
   });
 
   test("deadlines: handshake until completed, then idle since the last message", () => {

@@ -157,7 +157,7 @@ describe("slow readers, deadlines and floods", () => {
     const c = await s.ws("/ws", MSGPACK);
     c.send(hello);
     await c.frame("job");
-    for (let i = 0; i < 200; i++) c.send(encodeClientFrame({ type: "ping", seq: i }));
+    for (let i = 0; i < 1000; i++) c.send(encodeClientFrame({ type: "ping", seq: i }));
     expect(await c.closed).toEqual({ code: 4429, reason: "E_RATE_LIMITED" });
   });
 
