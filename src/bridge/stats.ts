@@ -2,18 +2,14 @@
 // BridgeStats of the contract. No per-IP or per-worker data (that is the ledger's). Pure: the
 // caller passes the time.
 //
-// Hashrate is estimated from credited work: a share at difficulty d stands for d · 2^13 hashes
-// (verus-stratum.md §6). Difficulty is summed into fixed 10 s buckets over a sliding window, so
-// memory is constant whatever the share rate (STYLE.md principle 10).
+// Hashrate is estimated from credited work over a sliding window (protocol/hashrate.ts).
 
 import { formatHashrate } from "../pool/index.ts";
 import type { BridgeStats, MinerTransport } from "./contract.ts";
 import type { PoolResultKind } from "./ledger.ts";
+import { HashrateWindow } from "../protocol/hashrate.ts";
 
-const HASHES_PER_DIFFICULTY = 2 ** 13;
 export const HASHRATE_WINDOW_SECONDS = 600;
-const BUCKET_SECONDS = 10;
-const BUCKETS = HASHRATE_WINDOW_SECONDS / BUCKET_SECONDS;
 
 export type UpstreamStats = BridgeStats["upstreams"][number];
 
@@ -25,12 +21,11 @@ export class BridgeCounters {
   readonly #rejectedByCode: Record<string, number> = {};
   #creditedDifficulty = 0;
   readonly #pool = { submitted: 0, accepted: 0, rejected: 0, stale: 0, lost: 0 };
-  readonly #buckets = new Float64Array(BUCKETS);
-  /** The absolute bucket number each slot holds (-1: none yet). */
-  readonly #bucketIds = new Float64Array(BUCKETS).fill(-1);
+  readonly #window: HashrateWindow;
 
   constructor(nowMs: number) {
     this.#startedAt = nowMs;
+    this.#window = new HashrateWindow(HASHRATE_WINDOW_SECONDS, nowMs);
   }
 
   opened(t: MinerTransport): void {
@@ -44,13 +39,7 @@ export class BridgeCounters {
   accepted(nowMs: number, difficulty: number): void {
     this.#accepted++;
     this.#creditedDifficulty += difficulty;
-    const id = Math.floor(nowMs / 1000 / BUCKET_SECONDS);
-    const slot = ((id % BUCKETS) + BUCKETS) % BUCKETS;
-    if (this.#bucketIds[slot] !== id) {
-      this.#bucketIds[slot] = id;
-      this.#buckets[slot] = 0;
-    }
-    this.#buckets[slot] = this.#buckets[slot]! + difficulty;
+    this.#window.add(nowMs, difficulty);
   }
 
   rejected(code: number): void {
@@ -68,14 +57,7 @@ export class BridgeCounters {
 
   /** Hashes per second over the window (or the time since start, when shorter). */
   hashrate(nowMs: number): number {
-    const current = Math.floor(nowMs / 1000 / BUCKET_SECONDS);
-    let difficulty = 0;
-    for (let i = 0; i < BUCKETS; i++) {
-      const id = this.#bucketIds[i]!;
-      if (id > current - BUCKETS && id <= current) difficulty += this.#buckets[i]!;
-    }
-    const seconds = Math.min(HASHRATE_WINDOW_SECONDS, Math.max(1, (nowMs - this.#startedAt) / 1000));
-    return (difficulty * HASHES_PER_DIFFICULTY) / seconds;
+    return this.#window.hashrate(nowMs);
   }
 
   snapshot(nowMs: number, upstreams: UpstreamStats[]): BridgeStats {

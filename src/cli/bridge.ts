@@ -12,6 +12,7 @@ import { startDownstream, type Downstream } from "../downstream/index.ts";
 import { consoleLogger } from "../util/log.ts";
 import { rejectUnknownOptions, repeatedFlag } from "./args.ts";
 import { cliConfig, configArg } from "./config.ts";
+import { untilSignal } from "./signals.ts";
 
 const args = {
   ...configArg,
@@ -54,15 +55,3 @@ export const bridgeCommand = defineCommand({
     return 0;
   },
 });
-
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off("SIGINT", done);
-      process.off("SIGTERM", done);
-      resolve();
-    };
-    process.on("SIGINT", done);
-    process.on("SIGTERM", done);
-  });
-}

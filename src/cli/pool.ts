@@ -10,6 +10,7 @@ import { isCodedError } from "../util/errors.ts";
 import { parseIntFlag, parseSecondsFlag, rejectUnknownOptions } from "./args.ts";
 import { cliConfig, configArg } from "./config.ts";
 import { UsageError } from "./errors.ts";
+import { untilSignal } from "./signals.ts";
 
 const args = {
   ...configArg,
@@ -95,16 +96,4 @@ function startPool(options: PoolOptions): PoolServer {
     if (isCodedError(e) && e.code === "E_POOL_OPTIONS") throw new UsageError("E_USAGE", e.message);
     throw e;
   }
-}
-
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off("SIGINT", done);
-      process.off("SIGTERM", done);
-      resolve();
-    };
-    process.on("SIGINT", done);
-    process.on("SIGTERM", done);
-  });
 }

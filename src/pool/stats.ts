@@ -1,17 +1,12 @@
 // stats.ts — the pool's counters and its hashrate estimate, for the periodic log line, the CLI's
 // final summary, tests and (later) a /stats endpoint. Pure: the caller passes the time.
 //
-// Hashrate is estimated from accepted work: a share at difficulty d stands for d · 2^13 hashes on
-// average (verus-stratum.md §6: 2^256 / (diff1 / d), diff1 ≈ 2^243). Credited difficulty is summed
-// into fixed time buckets over a sliding window, so memory stays constant however many shares
-// arrive (STYLE.md principle 10).
+// Hashrate is estimated from accepted work over a sliding window (protocol/hashrate.ts).
 
 import type { CloseReason } from "./errors.ts";
+import { HashrateWindow } from "../protocol/hashrate.ts";
 
-const HASHES_PER_DIFFICULTY = 2 ** 13;
 export const HASHRATE_WINDOW_SECONDS = 300;
-const BUCKET_SECONDS = 10;
-const BUCKETS = HASHRATE_WINDOW_SECONDS / BUCKET_SECONDS;
 
 export interface PoolStatsSnapshot {
   /** Connections open now, and since start. */
@@ -44,12 +39,11 @@ export class PoolStats {
   #blockCandidates = 0;
   #acceptedDifficulty = 0;
   readonly #closes: Partial<Record<CloseReason, number>> = {};
-  /** Credited difficulty per bucket; #bucketIds[i] is the absolute bucket number held in slot i. */
-  readonly #buckets = new Float64Array(BUCKETS);
-  readonly #bucketIds = new Float64Array(BUCKETS).fill(-1);
+  readonly #window: HashrateWindow;
 
   constructor(nowMs: number) {
     this.#startedAt = nowMs;
+    this.#window = new HashrateWindow(HASHRATE_WINDOW_SECONDS, nowMs);
   }
 
   opened(): void {
@@ -66,13 +60,7 @@ export class PoolStats {
     this.#accepted++;
     this.#acceptedDifficulty += creditedDifficulty;
     if (blockCandidate) this.#blockCandidates++;
-    const id = Math.floor(nowMs / 1000 / BUCKET_SECONDS);
-    const slot = ((id % BUCKETS) + BUCKETS) % BUCKETS;
-    if (this.#bucketIds[slot] !== id) {
-      this.#bucketIds[slot] = id;
-      this.#buckets[slot] = 0;
-    }
-    this.#buckets[slot] = this.#buckets[slot]! + creditedDifficulty;
+    this.#window.add(nowMs, creditedDifficulty);
   }
 
   rejected(code: number): void {
@@ -82,15 +70,7 @@ export class PoolStats {
 
   /** Estimated hashes per second from the shares of the window ending at `nowMs`. */
   hashrate(nowMs: number): number {
-    const current = Math.floor(nowMs / 1000 / BUCKET_SECONDS);
-    let difficulty = 0;
-    for (let i = 0; i < BUCKETS; i++) {
-      const id = this.#bucketIds[i]!;
-      if (id > current - BUCKETS && id <= current) difficulty += this.#buckets[i]!;
-    }
-    // Over the window, or over the time since start when that is shorter (no inflated first minutes).
-    const seconds = Math.min(HASHRATE_WINDOW_SECONDS, Math.max(1, (nowMs - this.#startedAt) / 1000));
-    return (difficulty * HASHES_PER_DIFFICULTY) / seconds;
+    return this.#window.hashrate(nowMs);
   }
 
   snapshot(nowMs: number, work: { height: number; jobId: string }): PoolStatsSnapshot {
