@@ -4,9 +4,9 @@ import { HASHES_PER_DIFFICULTY, HashrateWindow } from "../../src/protocol/hashra
 test("difficulty over the window becomes hashes per second; old buckets fall out", () => {
   const w = new HashrateWindow(60, 0);
   w.add(5_000, 3);
-  w.add(15_000, 3);
   // 10 s after start: the elapsed time, not the window, is the divisor
   expect(w.hashrate(10_000)).toBe((3 * HASHES_PER_DIFFICULTY) / 10);
+  w.add(15_000, 3);
   expect(w.hashrate(60_000)).toBe((6 * HASHES_PER_DIFFICULTY) / 60);
   // 70 s later the first bucket (0..10 s) is out of the window; at 130 s both are
   expect(w.hashrate(70_000)).toBe((3 * HASHES_PER_DIFFICULTY) / 60);
