@@ -72,6 +72,56 @@ build/san/test_vectors: $(LIB_SRC:%=build/obj/san/%.o) build/obj/san/test_vector
 	@mkdir -p $(@D)
 	$(CC_HOST) $(SAN_CFLAGS) -o $@ $^
 
+# ------------------------------------------------------------------------------------------ wasm
+# The browser miner's VerusHash: the same C compiled to WebAssembly by Debian's clang + lld (no
+# Emscripten, no libc at run time: wasm_libc.c has the four functions the library calls, and
+# native/wasm/string.h declares them). Two modules, embedded in the binary and served beside the
+# page, which loads the SIMD one when the engine validates a SIMD instruction:
+#   build/wasm/verushash.wasm        portable only: any WebAssembly engine
+#   build/wasm/verushash-simd.wasm   portable + wasm-simd (native/wasm_simd.c), "auto" = wasm-simd
+# Only wasm_simd.c gets -msimd128 (STYLE.md §5); dispatch.c learns of it through -DVH_WASM_SIMD.
+# wasm32 has no 128-bit multiply without compiler-rt, hence portable.c's 32-bit clmul.
+WASM_CC := clang
+WASM_SRC := verushash dispatch portable blake2b wasm_libc
+WASM_CFLAGS := --target=wasm32 $(WARN) -O3 -fvisibility=hidden -isystem native/wasm -DVH_PORTABLE_NO_INT128
+WASM_LDFLAGS := --target=wasm32 -nostdlib -Wl,--no-entry -Wl,--export-dynamic -Wl,--export=__heap_base \
+	-Wl,-z,stack-size=65536 -Wl,--strip-all
+WASM_FLAGS_wasm_simd := -msimd128
+WASM_FLAGS_wasm_libc := -fno-builtin # its byte loops must not become calls to themselves
+WASM_VARIANT_wasm :=
+WASM_VARIANT_wasm-simd := -DVH_WASM_SIMD
+
+# $(1) = build (wasm, wasm-simd): objects with that build's defines.
+define wasm_objects
+build/obj/$(1)/%.o: native/%.c $(NATIVE_DEPS)
+	@mkdir -p $$(@D)
+	$$(WASM_CC) $$(WASM_CFLAGS) $$(WASM_VARIANT_$(1)) $$(WASM_FLAGS_$$*) $$(DEPFLAGS) -c $$< -o $$@
+endef
+$(foreach b,wasm wasm-simd,$(eval $(call wasm_objects,$(b))))
+
+build/wasm/verushash.wasm: $(WASM_SRC:%=build/obj/wasm/%.o)
+	@mkdir -p $(@D)
+	$(WASM_CC) $(WASM_LDFLAGS) -o $@ $^
+
+build/wasm/verushash-simd.wasm: $(WASM_SRC:%=build/obj/wasm-simd/%.o) build/obj/wasm-simd/wasm_simd.o
+	@mkdir -p $(@D)
+	$(WASM_CC) $(WASM_LDFLAGS) -o $@ $^
+
+# Technique variants of the SIMD build, for bench/wasm.ts only (never embedded or served): the
+# vector-permute AES, the table AES on vectors at every round, and portable.c's scalar clmul.
+WASM_BENCH_VARIANTS := vperm-aes vector-table-aes scalar-clmul
+WASM_BENCH_DEFS_vperm-aes := -DVH_WASM_AES=1
+WASM_BENCH_DEFS_vector-table-aes := -DVH_WASM_AES_COLUMNS=0
+WASM_BENCH_DEFS_scalar-clmul := -DVH_WASM_CLMUL=0
+build/obj/wasm-bench/%/wasm_simd.o: native/wasm_simd.c $(NATIVE_DEPS)
+	@mkdir -p $(@D)
+	$(WASM_CC) $(WASM_CFLAGS) -DVH_WASM_SIMD -msimd128 $(WASM_BENCH_DEFS_$*) -c $< -o $@
+
+.SECONDARY: $(WASM_BENCH_VARIANTS:%=build/obj/wasm-bench/%/wasm_simd.o)
+build/wasm/bench/verushash-simd-%.wasm: $(WASM_SRC:%=build/obj/wasm-simd/%.o) build/obj/wasm-bench/%/wasm_simd.o
+	@mkdir -p $(@D)
+	$(WASM_CC) $(WASM_LDFLAGS) -o $@ $^
+
 # The C benchmark links the host library exactly as bun:ffi loads it.
 build/native/bench: native/bench.c native/verushash.h build/native/libverushash.so
 	$(CC_HOST) $(WARN) -O3 -o $@ $< -Lbuild/native -lverushash -Wl,-rpath,'$$ORIGIN'
@@ -89,26 +139,36 @@ deps-apt:
 	@scripts/apt-deps.sh
 
 # ----------------------------------------------------------------------------------------- build
-.PHONY: native native-all dist
+.PHONY: native native-all wasm web dist
 native: build/native/libverushash.so
+wasm: build/wasm/verushash.wasm build/wasm/verushash-simd.wasm
+web: build/web/app.js
+
+# The browser miner's page script and worker, bundled for the browser (scripts/build-web.ts).
+WEB_SOURCES := $(wildcard web/*.ts) src/hash/wasm.ts src/hash/abi.ts src/hash/errors.ts \
+	$(wildcard src/protocol/ws-*.ts) src/util/errors.ts scripts/build-web.ts
+build/web/app.js build/web/miner-worker.js &: $(WEB_SOURCES) $(DEPS_STAMP)
+	$(BUN) scripts/build-web.ts
 native-all: build/native/libverushash.so build/linux-x64/libverushash.so build/linux-arm64/libverushash.so
 
-TS_SOURCES := $(shell find src -name '*.ts' -o -name '*.json') package.json bunfig.toml scripts/build.ts
+TS_SOURCES := $(shell find src -name '*.ts' -o -name '*.json') package.json bunfig.toml scripts/build.ts web/index.html
 
 dist: dist/vbridge-linux-x64 dist/vbridge-linux-arm64
 
-# Each binary embeds its own target's library (scripts/build.ts maps the import).
-dist/vbridge-%: build/%/libverushash.so $(TS_SOURCES) $(DEPS_STAMP)
+# Each binary embeds its own target's library (scripts/build.ts maps the import), and both embed
+# the browser miner (page, bundles, .wasm).
+dist/vbridge-%: build/%/libverushash.so $(TS_SOURCES) $(DEPS_STAMP) build/web/app.js build/wasm/verushash.wasm build/wasm/verushash-simd.wasm
 	$(BUN) scripts/build.ts $*
 
 # ------------------------------------------------------------------------------------------ test
-.PHONY: test typecheck test-c test-c-host test-c-x64-old-cpus test-c-arm64 test-bun
+.PHONY: test typecheck test-c test-c-host test-c-x64-old-cpus test-c-arm64 test-bun test-browser
 # All suites, continuing past failures; the last line is "N passed, M failed".
 test:
 	@scripts/test-all.sh
 
 typecheck: $(DEPS_STAMP)
 	$(TSC) --noEmit -p .
+	$(TSC) --noEmit -p web
 
 test-c: test-c-host test-c-x64-old-cpus test-c-arm64
 
@@ -124,13 +184,20 @@ test-c-x64-old-cpus: build/linux-x64/test_vectors
 test-c-arm64: build/linux-arm64/test_vectors
 	$(RUN_linux-arm64) build/linux-arm64/test_vectors $(VECTORS) --impl armv8 --impl portable
 
-test-bun: build/native/libverushash.so $(DEPS_STAMP)
+test-bun: build/native/libverushash.so build/web/app.js build/wasm/verushash.wasm build/wasm/verushash-simd.wasm $(DEPS_STAMP)
 	$(BUN) test
+
+# Headless Chromium (Debian's, via playwright-core): the wasm vectors in the browser's engine, and
+# the miner page end to end against `vbridge bridge` on the built-in pool — from source, or the
+# binary named by VBRIDGE_BIN. Not part of `bun test` (it needs chromium and takes a while).
+BROWSER_TESTS := test/browser/wasm-vectors.chromium.ts test/browser/miner.chromium.ts
+test-browser: build/native/libverushash.so build/web/app.js build/wasm/verushash.wasm build/wasm/verushash-simd.wasm $(DEPS_STAMP) deps-apt
+	$(BUN) test $(BROWSER_TESTS:%=./%)
 
 # ------------------------------------------------------------------------------------ run, bench
 .PHONY: run bench clean
 # The bridge on the built-in pool in the same process (config.toml as shipped): offline, no wallet.
-run: $(DEPS_STAMP) build/native/libverushash.so
+run: $(DEPS_STAMP) build/native/libverushash.so build/web/app.js build/wasm/verushash.wasm build/wasm/verushash-simd.wasm
 	$(BUN) src/main.ts bridge
 
 # The scan loop driven from C beside the same loop through bun:ffi, in one run; then the Stratum
@@ -140,6 +207,13 @@ bench: $(DEPS_STAMP) build/native/bench
 	@echo
 	$(BUN) bench/protocol.ts
 
+# VerusHash in WebAssembly, per technique: Bun's engine and one Web Worker in headless Chromium
+# (bench/wasm.ts; BENCH_SECONDS per measurement, default 3).
+.PHONY: bench-wasm
+bench-wasm: $(DEPS_STAMP) deps-apt build/wasm/verushash.wasm build/wasm/verushash-simd.wasm \
+		$(WASM_BENCH_VARIANTS:%=build/wasm/bench/verushash-simd-%.wasm)
+	$(BUN) bench/wasm.ts $(if $(BENCH_SECONDS),--seconds $(BENCH_SECONDS))
+
 # `vbridge mine --threads 2` against the built-in pool beside `vbridge bench --threads 2`, in one run
 # (bench/miner.ts; BENCH_SECONDS=10 for a short run).
 .PHONY: bench-miner
@@ -148,3 +222,6 @@ bench-miner: $(DEPS_STAMP) build/native/libverushash.so
 
 clean:
 	rm -rf build dist test-artifacts
+# bench/ws-load.ts: 10,000 WebSocket sessions from a separate generator process (soft fd limit raised to the hard one).
+.PHONY: bench-bridge
+bench-bridge: $(DEPS_STAMP) build/native/libverushash.so ; ulimit -n $$(ulimit -Hn) 2>/dev/null; $(BUN) bench/ws-load.ts

@@ -78,12 +78,19 @@ const vh_ops *vh_dispatch_ops(int32_t impl) {
     case VH_IMPL_ARMV8:
         return (features() & FEAT_ARMV8) ? &vh_ops_armv8 : 0;
 #endif
+#if defined(VH_WASM_SIMD)
+    /* A WebAssembly engine without SIMD refuses the whole module at compile time, so a running
+     * SIMD build can always use it; the page picks the build (wasmSimdSupported, src/hash/wasm.ts). */
+    case VH_IMPL_WASM_SIMD:
+        return &vh_ops_wasm_simd;
+#endif
     default:
         return 0;
     }
 }
 
 int32_t vh_dispatch_best(void) {
+    if (vh_dispatch_ops(VH_IMPL_WASM_SIMD)) return VH_IMPL_WASM_SIMD;
     if (vh_dispatch_ops(VH_IMPL_AESNI)) return VH_IMPL_AESNI;
     if (vh_dispatch_ops(VH_IMPL_ARMV8)) return VH_IMPL_ARMV8;
     return VH_IMPL_PORTABLE;

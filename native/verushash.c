@@ -26,7 +26,7 @@ typedef struct {
     alignas(64) uint8_t pristine[VH_MUTABLE_BYTES];
 } vh_ctx;
 
-static const char *const impl_names[VH_IMPL_COUNT] = {"portable", "aesni", "armv8"};
+static const char *const impl_names[VH_IMPL_COUNT] = {"portable", "aesni", "armv8", "wasm-simd"};
 
 uint32_t vh_abi_version(void) { return VH_ABI_VERSION; }
 

@@ -35,7 +35,8 @@ extern "C" {
 #define VH_IMPL_PORTABLE 0
 #define VH_IMPL_AESNI 1
 #define VH_IMPL_ARMV8 2
-#define VH_IMPL_COUNT 3
+#define VH_IMPL_WASM_SIMD 3 /* only in the SIMD build of the WebAssembly module */
+#define VH_IMPL_COUNT 4
 
 /* Error codes (negative return values). */
 #define VH_OK 0
@@ -62,7 +63,7 @@ VH_API int32_t vh_impl_available(int32_t impl);
 /* The implementation VH_IMPL_AUTO resolves to on this CPU. */
 VH_API int32_t vh_impl_best(void);
 
-/* Short lowercase name of an implementation ("portable", "aesni", "armv8"), or 0. */
+/* Short lowercase name of an implementation ("portable", "aesni", "armv8", "wasm-simd"), or 0. */
 VH_API const char *vh_impl_name(int32_t impl);
 
 /* Initialise a context in `mem` (vh_ctx_bytes() bytes) for `impl`. Returns the implementation

@@ -88,11 +88,18 @@ case18(lane_t acc, uint64_t sel, uint32_t pr, uint32_t px, lane_t P, lane_t O, u
 }
 
 /* CLHash 2.2 (spec §5.4–5.6) over pb[0..3], mutating key lanes; records the 64 written lane
- * indexes in `touched` so the caller can restore them. Returns the 64-bit intermediate I. */
-static inline uint64_t clhash22(const lane_t pb[4], uint8_t *key, uint16_t touched[64]) {
+ * indexes in `touched` so the caller can restore them. Returns the 64-bit intermediate I.
+ * known[i] for each bit i of known_mask is clmul10(pb[i]) already (software-clmul builds: the scan
+ * computes those of the lanes that do not depend on the nonce once, not per hash). */
+static inline uint64_t clhash22(const lane_t pb[4], uint8_t *key, uint16_t touched[64],
+                                const lane_t known[4], unsigned known_mask) {
 #if VH_CACHE_CLMUL_P
     lane_t cpb[4];
-    unsigned cached = 0;
+    unsigned cached = known_mask;
+    for (int i = 0; i < 4; i++)
+        if ((known_mask >> i) & 1) cpb[i] = known[i];
+#else
+    (void)known, (void)known_mask;
 #endif
     lane_t acc = K_LD(513);
     for (int it = 0; it < 32; it++) {
@@ -196,7 +203,12 @@ static inline uint64_t clhash22(const lane_t pb[4], uint8_t *key, uint16_t touch
     }
     /* Spec §5.6: length term, then reduce modulo x^64 + x^4 + x^3 + x + 1. */
     acc = L_XOR(acc, L_SET64(0x10000, 0));
+#ifdef L_CLMUL_1B
+    lane_t q2 = L_CLMUL_1B(L_HI64(acc));
+    lane_t q3 = L_CLMUL_1B(L_HI64(q2));
+#else
     lane_t q2 = L_CLMUL10(L_SET64(L_HI64(acc), 0x1b));
     lane_t q3 = L_CLMUL10(L_SET64(L_HI64(q2), 0x1b));
+#endif
     return L_LO64(acc) ^ L_LO64(q2) ^ L_LO64(q3);
 }

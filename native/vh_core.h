@@ -19,6 +19,9 @@
  *   VH_OPS_NAME                 the name of the vh_ops table to define
  *   VH_CACHE_CLMUL_P            1 to memoise clmul10 of the four buffer lanes (software clmul)
  *   VH_BRANCHLESS(_MOD)         1 to select instead of branch on data bits (see vh_clhash.h)
+ *   VH_AES2_MIX2                optional: its own AES2+MIX2 function (see vh_haraka.h)
+ *   L_CLMUL_1B(h)               optional: clmul10 of the lane (h, 0x1b), the final reduction
+ *                               (spec §5.6), for builds where shifts beat a software clmul
  *
  * Data layout: the key is an array of lanes in memory (K[j] = bytes 16j..16j+15), so loads and
  * stores through K keep the exact order of spec §5.5 even when pr == px (pitfall 4).
@@ -51,7 +54,7 @@ static void core_finish(const uint8_t H[32], const uint8_t *tail, uint32_t r, ui
     for (uint32_t k = 0; k < 32 - r; k++) B[32 + r + k] = H[k % 16];
     lane_t b[4] = {L_LOAD(B), L_LOAD(B + 16), L_LOAD(B + 32), L_LOAD(B + 48)};
     lane_t pb[4] = {L_XOR(b[0], b[2]), L_XOR(b[1], b[3]), b[2], b[3]};
-    uint64_t I = clhash22(pb, key, touched);
+    uint64_t I = clhash22(pb, key, touched, pb, 0);
     for (uint32_t k = 0; k < 32 - r; k++) B[32 + r + k] = (uint8_t)(I >> (8 * (k % 8)));
     lane_t fin[4] = {b[0], b[1], L_LOAD(B + 32), L_LOAD(B + 48)};
     uint64_t w[4];
@@ -91,6 +94,14 @@ static int32_t core_scan(const uint8_t H[32], const uint8_t tail[15], uint32_t s
     const lane_t pb1 = L_XOR(b1, b3);
     uint64_t t[4];
     for (int i = 0; i < 4; i++) t[i] = le64(target + 8 * i);
+#if VH_CACHE_CLMUL_P
+    /* buffer lanes 1 and 3 are the same for every nonce: their clmul10 once for the whole scan */
+    const lane_t known[4] = {pb1, L_CLMUL10(pb1), b3, L_CLMUL10(b3)};
+    const unsigned known_mask = 0xa;
+#else
+    const lane_t known[4] = {pb1, pb1, b3, b3};
+    const unsigned known_mask = 0;
+#endif
     uint16_t touched[64];
     int32_t n_found = 0;
     const uint64_t end = (uint64_t)start + count;
@@ -98,7 +109,7 @@ static int32_t core_scan(const uint8_t H[32], const uint8_t tail[15], uint32_t s
         const uint64_t hi = hi2 | (n << 24);
         const lane_t b2 = L_SET64(lo2, hi);
         const lane_t pb[4] = {L_XOR(b0, b2), pb1, b2, b3};
-        const uint64_t I = clhash22(pb, key, touched);
+        const uint64_t I = clhash22(pb, key, touched, known, known_mask);
         const uint64_t rot = (I >> 8) | (I << 56);
         const lane_t fin[4] = {b0, b1, L_SET64(lo2, (hi & 0x00ffffffffffffffull) | (I << 56)),
                                L_SET64(rot, rot)};
@@ -118,3 +129,4 @@ const vh_ops VH_OPS_NAME = {core_absorb, core_keygen, core_finish, core_scan};
 #undef CLP
 #undef K_LD
 #undef K_ST
+#undef aes2_mix2

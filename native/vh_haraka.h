@@ -76,7 +76,12 @@ static void core_keygen(const uint8_t H[32], uint8_t *key) {
     }
 }
 
-/* AES2 then MIX2 (spec §4.3), round keys K[base..base+3]. */
+/* AES2 then MIX2 (spec §4.3), round keys K[base..base+3]. An includer whose AES is cheaper on
+ * another representation of the state defines VH_AES2_MIX2 as its own function of the same
+ * signature (wasm_simd.c: four 32-bit columns, where the unpacks are only renamings). */
+#ifdef VH_AES2_MIX2
+#define aes2_mix2 VH_AES2_MIX2
+#else
 static inline void aes2_mix2(lane_t *x, lane_t *y, const uint8_t *key, uint32_t base) {
     lane_t a = L_AESENC(*x, K_LD(base));
     lane_t b = L_AESENC(*y, K_LD(base + 1));
@@ -85,3 +90,4 @@ static inline void aes2_mix2(lane_t *x, lane_t *y, const uint8_t *key, uint32_t 
     *x = L_UNPACKLO32(a, b);
     *y = L_UNPACKHI32(a, b);
 }
+#endif

@@ -39,6 +39,9 @@ extern const vh_ops vh_ops_aesni_avx2; /* x86_aesni.c built with -mavx2 -mbmi2 *
 #if defined(__aarch64__)
 extern const vh_ops vh_ops_armv8;
 #endif
+#if defined(VH_WASM_SIMD)
+extern const vh_ops vh_ops_wasm_simd; /* wasm_simd.c, in the SIMD build of the .wasm only */
+#endif
 
 /* dispatch.c: the table for an implementation this CPU can run, or 0. */
 const vh_ops *vh_dispatch_ops(int32_t impl);

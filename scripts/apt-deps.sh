@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build needs and a fresh machine lacks: the arm64 cross compiler
-# with its libc (the static C test driver needs libc.a) and qemu-user (runs arm64 binaries here,
-# and x86 ones on emulated CPUs without AES-NI or AVX).
+# with its libc (the static C test driver needs libc.a), qemu-user (runs arm64 binaries here, and
+# x86 ones on emulated CPUs without AES-NI or AVX), clang and lld (wasm32 target and wasm-ld: the
+# browser miner's WebAssembly) and chromium (the headless browser tests, driven by playwright-core).
 # Does nothing when everything is present, so `make` stays quiet and offline on a set-up machine.
 set -euo pipefail
 
@@ -9,6 +10,9 @@ missing=()
 command -v aarch64-linux-gnu-gcc >/dev/null || missing+=(gcc-aarch64-linux-gnu)
 [[ -e /usr/aarch64-linux-gnu/lib/libc.a ]] || missing+=(libc6-dev-arm64-cross)
 { command -v qemu-aarch64 && command -v qemu-x86_64; } >/dev/null || missing+=(qemu-user)
+command -v clang >/dev/null || missing+=(clang)
+command -v wasm-ld >/dev/null || missing+=(lld)
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
 ((${#missing[@]} == 0)) && exit 0
 
 sudo=()

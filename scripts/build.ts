@@ -37,11 +37,15 @@ function nativeLibPlugin(libPath: string, seen: { mapped: boolean }): BunPlugin 
   };
 }
 
+/** The browser miner's files (src/downstream/web-assets.ts), embedded in every binary. */
+const WEB_ASSETS = ["build/web/app.js", "build/web/miner-worker.js", "build/wasm/verushash.wasm", "build/wasm/verushash-simd.wasm"];
+
 async function buildTarget(target: Target): Promise<void> {
   const libPath = join(ROOT, "build", target, "libverushash.so");
   // Bun skips a missing `with { type: "file" }` import of a dynamic import() silently; a binary
-  // without its library must not be produced.
-  if (!existsSync(libPath)) throw new Error(`${libPath} is missing: run \`make dist\`, not this script`);
+  // without its library (or without the browser miner) must not be produced.
+  for (const file of [libPath, ...WEB_ASSETS.map((f) => join(ROOT, f))])
+    if (!existsSync(file)) throw new Error(`${file} is missing: run \`make dist\`, not this script`);
   const outfile = join(ROOT, "dist", `vbridge-${target}`);
   const seen = { mapped: false };
   const result = await Bun.build({

@@ -108,6 +108,7 @@ alone_bench_threads() {
 
 check deps make deps
 check native make native-all
+check browser-build make wasm web
 check typecheck make typecheck
 counted c-vectors-x64-sanitizers "$C_PASS" "$C_FAIL" make test-c-host
 counted c-vectors-x64-old-cpus "$C_PASS" "$C_FAIL" make test-c-x64-old-cpus
@@ -122,6 +123,8 @@ check arm64-mine-smoke arm64_mine_smoke
 check x64-alone-selftest alone ./vbridge selftest
 check x64-alone-hash alone "$BUN" "$ROOT/scripts/hash-check.ts" ./vbridge
 check x64-alone-bench-threads alone_bench_threads
+# The browser miner in headless Chromium, served by the x64 binary (its embedded page and .wasm).
+counted browser-chromium "$BUN_PASS" "$BUN_FAIL" env VBRIDGE_BIN="$X64_BIN" make test-browser
 
 echo "=== summary (logs in test-artifacts/)"
 printf '%s\n' "${summary[@]}"

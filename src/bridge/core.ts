@@ -12,7 +12,7 @@ import type { Logger, PoolClientOptions } from "../upstream/index.ts";
 import { silentLogger } from "../upstream/index.ts";
 import { quieter } from "../util/log.ts";
 import { startBuiltinPool, withBuiltinUrl } from "../pool/in-process.ts";
-import type { BridgeCore, BridgeStats, MinerHello, MinerSession, MinerSink } from "./contract.ts";
+import type { BridgeCore, BridgeStats, MinerHello, MinerSession, MinerSink, MinerTransport } from "./contract.ts";
 import { BridgeError } from "./errors.ts";
 import { HasherCache } from "./hashers.ts";
 import { Ledger, type WorkerTotals } from "./ledger.ts";
@@ -36,6 +36,8 @@ export class Bridge implements BridgeCore {
   readonly #sessions = new Set<Session>();
   readonly #sessionCtx: SessionContext;
   readonly #upstreamCtx: UpstreamContext;
+  /** Per transport, made once: every session of a transport shares its (immutable) vardiff settings. */
+  readonly #vardiff: Record<MinerTransport, ReturnType<typeof vardiffFor>>;
   #nextSession = 1;
   #nextSlot = 1;
   #closing = false;
@@ -57,6 +59,11 @@ export class Bridge implements BridgeCore {
     this.#log = o.log ?? silentLogger;
     this.#clock = o.clock ?? Date.now;
     this.tuning = resolveTuning(config, o.tuning);
+    this.#vardiff = {
+      "ws-msgpack": vardiffFor(config, this.tuning, "ws-msgpack"),
+      "ws-json": vardiffFor(config, this.tuning, "ws-json"),
+      stratum: vardiffFor(config, this.tuning, "stratum"),
+    };
     this.#counters = new BridgeCounters(this.#clock());
     this.#hashers = new HasherCache(config.impl, this.tuning.hasherContexts);
     const undo: (() => void)[] = [() => this.#hashers.close()];
@@ -97,7 +104,7 @@ export class Bridge implements BridgeCore {
   open(hello: MinerHello, sink: MinerSink): MinerSession {
     if (this.#closing) throw new BridgeError("E_BRIDGE_CLOSED", "the bridge is shutting down");
     const slot = this.#place();
-    const d = vardiffFor(this.#o.config, this.tuning, hello.transport);
+    const d = this.#vardiff[hello.transport];
     const s = new Session(this.#nextSession++, hello, sink, this.#sessionCtx, slot, { startDifficulty: d.start, vardiff: d });
     this.#sessions.add(s);
     this.#counters.opened(hello.transport);

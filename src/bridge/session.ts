@@ -84,10 +84,13 @@ export class Session implements MinerSession {
   readonly #ctx: SessionContext;
   readonly #up: SessionUpstream;
   readonly #vardiff: Vardiff;
-  readonly #limits: { min: number; max: number };
+  readonly #minDifficulty: number;
+  readonly #maxDifficulty: number;
   readonly #limiter: ShareRateLimiter;
-  readonly #window: InvalidShareWindow;
-  readonly #memory: ShareMemory;
+  // Made at the first share: most of a bridge's sessions are idle browsers between shares, and
+  // 10,000 of them should not each hold an empty duplicate memory and invalid-share ring.
+  #window: InvalidShareWindow | null = null;
+  #memory: ShareMemory | null = null;
   #worker: string | null = null;
   #lease: Lease | null = null;
   /** The extranonce1 of the lease before this one: shares found with it are stale, not invalid. */
@@ -107,11 +110,10 @@ export class Session implements MinerSession {
     this.#up = up;
     const now = ctx.now();
     this.#vardiff = new Vardiff(s.vardiff, now);
-    this.#limits = { min: s.vardiff.minDifficulty, max: s.vardiff.maxDifficulty };
-    this.#difficulty = Math.min(this.#limits.max, Math.max(this.#limits.min, s.startDifficulty));
+    this.#minDifficulty = s.vardiff.minDifficulty;
+    this.#maxDifficulty = s.vardiff.maxDifficulty;
+    this.#difficulty = Math.min(this.#maxDifficulty, Math.max(this.#minDifficulty, s.startDifficulty));
     this.#limiter = new ShareRateLimiter(ctx.maxSharesPerSecond, now);
-    this.#window = new InvalidShareWindow(ctx.invalidWindow);
-    this.#memory = new ShareMemory(ctx.maxShareMemory, (jobId) => up.job(jobId) !== undefined);
   }
 
   get worker(): string | null {
@@ -152,7 +154,8 @@ export class Session implements MinerSession {
       return;
     }
     const lease = this.#lease;
-    const job = lease === null || this.#memory.retired(share.jobId) ? undefined : this.#up.job(share.jobId);
+    const memory = (this.#memory ??= new ShareMemory(this.#ctx.maxShareMemory, (jobId) => this.#up.job(jobId) !== undefined));
+    const job = lease === null || memory.retired(share.jobId) ? undefined : this.#up.job(share.jobId);
     if (lease === null || job === undefined) return this.#reject(token, rejectOf("job-not-found"));
     const params = submitParamsOf(share, job, worker, 32 - lease.extranonce1.length);
     if ("code" in params) return this.#reject(token, params);
@@ -160,14 +163,14 @@ export class Session implements MinerSession {
     if (own !== null) return this.#reject(token, own);
     const v = validateShare({
       jobs: { get: (id) => (id === job.id ? job : undefined) },
-      session: { authorized: true, extranonce1: lease.extranonce1Hex, duplicates: this.#memory.forJob(job.pbaasCleared) },
+      session: { authorized: true, extranonce1: lease.extranonce1Hex, duplicates: memory.forJob(job.pbaasCleared) },
       submit: params,
       target: { difficulty: this.#difficulty, previousDifficulty: this.#previousDifficulty },
       hashers: this.#ctx.hashers.forJob(this.#up.jobKey(job.id)),
       rule: "miner",
     });
     if (!v.ok) return this.#reject(token, v.reject);
-    this.#window.record(true);
+    this.#invalidWindow().record(true);
     const next = this.#vardiff.onShare(now, this.#pendingDifficulty ?? this.#difficulty);
     if (next !== null) this.#pendingDifficulty = next;
     const credited = v.creditedDifficulty;
@@ -206,13 +209,13 @@ export class Session implements MinerSession {
     if (this.#lease !== null) this.#previousXn1 = this.#lease.extranonce1Hex;
     this.#lease = lease;
     this.#needsClean = true;
-    this.#memory.clear();
+    this.#memory?.clear();
   }
 
   /** Work for a new job; `clean` when the pool voided older jobs. */
   deliver(job: Job, clean: boolean): void {
     if (this.#closed || this.#lease === null) return;
-    if (clean) this.#memory.clear();
+    if (clean) this.#memory?.clear();
     this.#applyDifficulty();
     const xn1 = this.#lease.extranonce1;
     this.#sink.work({
@@ -251,7 +254,7 @@ export class Session implements MinerSession {
     const job = this.#up.latest;
     if (now - this.#slowedAt < SLOW_DOWN_MS || job === null) return false;
     const pool = this.#up.difficulty ?? Infinity;
-    const next = Math.min(this.#limits.max, pool, (this.#pendingDifficulty ?? this.#difficulty) * 4);
+    const next = Math.min(this.#maxDifficulty, pool, (this.#pendingDifficulty ?? this.#difficulty) * 4);
     if (next <= this.#difficulty) return false;
     this.#slowedAt = now;
     this.#ctx.log.debug("miner over the share rate limit: difficulty raised at once", { session: this.id, to: next });
@@ -265,7 +268,7 @@ export class Session implements MinerSession {
     const eased = this.#vardiff.onTick(this.#ctx.now(), this.#pendingDifficulty ?? this.#difficulty);
     let next = eased ?? this.#pendingDifficulty ?? this.#difficulty;
     this.#pendingDifficulty = null;
-    next = Math.min(this.#limits.max, Math.max(this.#limits.min, next));
+    next = Math.min(this.#maxDifficulty, Math.max(this.#minDifficulty, next));
     const pool = this.#up.difficulty;
     if (pool !== null) next = Math.min(next, pool);
     if (next === this.#difficulty) return;
@@ -279,10 +282,14 @@ export class Session implements MinerSession {
     if (this.#worker !== null && reject !== BRIDGE_REJECTS.closing) this.#ctx.ledger.reject(this.#worker, this.#ctx.now());
     this.#ctx.log.debug("share rejected", { session: this.id, code: reject.code, reason: reject.message });
     this.#sink.result({ token, outcome: { status: "rejected", reject } });
-    if (countsAsInvalid(reject) && this.#window.record(false)) {
-      const w = this.#window;
+    if (countsAsInvalid(reject) && this.#invalidWindow().record(false)) {
+      const w = this.#invalidWindow();
       this.#end({ reason: "too-many-invalid", detail: `${w.invalid} of the last ${w.count} shares were invalid` });
     }
+  }
+
+  #invalidWindow(): InvalidShareWindow {
+    return (this.#window ??= new InvalidShareWindow(this.#ctx.invalidWindow));
   }
 
   #end(e: SessionEnd): void {

@@ -1,12 +1,13 @@
-// http.ts — the plain HTTP routes beside /ws on the bridge's port: `/` (the miner page; a
-// placeholder until issue #6), `/health` (public: ok + upstream state, 503 while no upstream has
-// work), `/stats` (JSON) and `/metrics` (Prometheus text), the last two from loopback only unless
-// bridge.stats_public. Nothing here reaches the core beyond stats().
+// http.ts — the plain HTTP routes beside /ws on the bridge's port: `/` (the browser miner page)
+// with its script, worker and WebAssembly files (web-assets.ts), `/health` (public: ok + upstream
+// state, 503 while no upstream has work), `/stats` (JSON) and `/metrics` (Prometheus text), the last
+// two from loopback only unless bridge.stats_public. Nothing here reaches the core beyond stats().
 
 import type { Server } from "bun";
 import type { BridgeCore } from "../bridge/contract.ts";
 import { isLoopback, normaliseIp } from "./access.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics, type DownstreamCounters } from "./metrics.ts";
+import { BUILD_HINT, WEB_ASSETS } from "./web-assets.ts";
 import type { WsData, WsServer } from "./ws-server.ts";
 
 export interface HttpRoutes {
@@ -18,11 +19,15 @@ export interface HttpRoutes {
 }
 
 const NOSNIFF = { "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store" };
-// The page may talk to this origin only (no third-party CDN); issue #6 widens this for its worker/wasm.
+// The page and its worker load from and talk to this origin only (no third-party CDN): scripts,
+// the worker and the .wasm from 'self', the WebSocket to 'self' (CSP 3 covers ws/wss of the same
+// host), and 'wasm-unsafe-eval' to compile WebAssembly — no eval of JavaScript. The worker script
+// gets the same policy: a worker runs under its own response's CSP.
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 const PAGE_HEADERS = {
   ...NOSNIFF,
   "Content-Type": "text/html; charset=utf-8",
-  "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+  "Content-Security-Policy": CSP,
   "Referrer-Policy": "no-referrer",
 };
 
@@ -43,6 +48,14 @@ export function route(req: Request, server: Server<WsData>, r: HttpRoutes): Resp
     case "/":
     case "/index.html":
       return new Response(r.page, { headers: PAGE_HEADERS });
+    case "/app.js":
+    case "/miner-worker.js":
+    case "/verushash.wasm":
+    case "/verushash-simd.wasm": {
+      const asset = WEB_ASSETS[path]!;
+      if (asset.path === null) return text(`${path} was not built: ${BUILD_HINT}\n`, 503);
+      return new Response(Bun.file(asset.path), { headers: { ...NOSNIFF, "Content-Type": asset.contentType, "Content-Security-Policy": CSP } });
+    }
     case "/health":
       return health(r.core);
     case "/stats":

@@ -3,7 +3,6 @@
 // shared connection caps and one sweep timer for every connection's handshake and idle deadlines.
 
 import type { Server } from "bun";
-import pageHtml from "../../web/index.html" with { type: "text" };
 import type { BridgeCore } from "../bridge/contract.ts";
 import type { Config } from "../config/index.ts";
 import type { Logger } from "../upstream/index.ts";
@@ -13,6 +12,7 @@ import { messageRateFor, type GuardLimits } from "./guard.ts";
 import { route } from "./http.ts";
 import { DownstreamCounters, type DownstreamSnapshot } from "./metrics.ts";
 import { StratumServer } from "./stratum-server.ts";
+import { PAGE_HTML } from "./web-assets.ts";
 import { WsServer, type WsData } from "./ws-server.ts";
 
 export { DownstreamError, type CloseReason, type DownstreamErrorCode } from "./errors.ts";
@@ -81,7 +81,7 @@ export function startDownstream(core: BridgeCore, options: Config["bridge"], log
     http = Bun.serve<WsData>({
       hostname: options.host,
       port: options.port,
-      fetch: (req, server) => route(req, server, { core, ws, counters, statsPublic: options.stats_public, page: pageHtml as unknown as string }),
+      fetch: (req, server) => route(req, server, { core, ws, counters, statsPublic: options.stats_public, page: PAGE_HTML }),
       websocket: ws.handlers(),
     });
   } catch (e) {

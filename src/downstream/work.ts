@@ -1,8 +1,15 @@
 // work.ts — from the core's MinerWork to what the WebSocket codecs need, shared per job: a new job
 // goes to every miner, and all but a few bytes of its frame are the same for each (the header,
-// the solution template). The per-job templates are cached on the Job object, so 10,000 sessions
-// cost 10,000 small encodes, not 10,000 full ones. Also the per-session memory of which prefix
+// the solution template). The per-job templates are cached on the Job object, so 10,000 msgpack
+// sessions with one target cost one encode and 10,000 copies with their own prefix (ws-msgpack.ts),
+// and JSON ones a small encode each, not a full one. Also the per-session memory of which prefix
 // each job was announced with, so a share is rebuilt with the bytes the miner really hashed.
+//
+// A WebSocket share names only its job and the miner's bytes, not the prefix. When a session gets
+// a new lease (the pool reconnected with a new extranonce1) the pool usually re-sends the job it
+// had, under the same id: then the id alone cannot tell a share hashed with the old prefix (stale)
+// from one hashed with the new. So the re-announced job gets a name of its own on this connection
+// ("<id>~1"); the wire id maps back to the pool's id and the prefix it was announced with.
 
 import type { MinerShare, MinerWork } from "../bridge/contract.ts";
 import { targetToLE, type Job } from "../protocol/index.ts";
@@ -12,19 +19,18 @@ import { HEAD_BYTES, MsgpackJobTemplate, TAIL_BYTES } from "../protocol/ws-msgpa
 const ZERO_NONCE = new Uint8Array(32);
 
 interface JobTemplates {
-  jobId: string;
   msgpack: MsgpackJobTemplate | null;
   json: JsonWorkTemplate | null;
 }
 
-const cache = new WeakMap<Job, JobTemplates>();
+/** Per job, by the id it goes out under (the pool's, or a renamed one after a new lease). */
+const cache = new WeakMap<Job, Map<string, JobTemplates>>();
 
 function templatesOf(w: MinerWork): JobTemplates {
-  let t = cache.get(w.job);
-  if (t === undefined || t.jobId !== w.jobId) {
-    t = { jobId: w.jobId, msgpack: null, json: null };
-    cache.set(w.job, t);
-  }
+  let byId = cache.get(w.job);
+  if (byId === undefined) cache.set(w.job, (byId = new Map()));
+  let t = byId.get(w.jobId);
+  if (t === undefined) byId.set(w.jobId, (t = { msgpack: null, json: null }));
   return t;
 }
 
@@ -63,40 +69,73 @@ export function jsonWorkMessage(w: MinerWork): string {
 const MAX_REMEMBERED_JOBS = 32;
 
 /**
- * Which extranonce1 each job was announced to this session with. A share names its job; its tail
- * is rebuilt from that job's prefix (or the current one for a job never announced, which the core
- * then refuses as unknown). Bounded: the oldest job is forgotten first.
+ * Which extranonce1 each job was announced to this session with, by the id the session knows it
+ * by. A share names its job; its tail is rebuilt from that announcement's prefix (or the current
+ * one for a job never announced, which the core then refuses as unknown). Bounded: the oldest
+ * job is forgotten first.
  */
 export class AnnouncedJobs {
   readonly #prefixes = new Map<string, Uint8Array>();
+  /** Wire id → the pool's id, for the (rare) jobs sent under a name of their own; made on first use. */
+  #renamed: Map<string, string> | null = null;
   #current: Uint8Array | null = null;
 
-  announce(w: MinerWork): void {
-    this.#prefixes.delete(w.jobId);
-    this.#prefixes.set(w.jobId, w.extranonce1);
+  /**
+   * Remembers the job and returns the id to send it under: the pool's, unless this session already
+   * knows that id with another prefix (a job re-sent after a new lease) — then "<id>~n", the first
+   * such name that is free or already means this job and prefix.
+   */
+  announce(w: MinerWork): string {
+    let wireId = w.jobId;
+    for (let n = 1; ; n++) {
+      const prefix = this.#prefixes.get(wireId);
+      if (prefix === undefined || (this.#poolId(wireId) === w.jobId && sameBytes(prefix, w.extranonce1))) break;
+      wireId = `${w.jobId}~${n}`;
+    }
+    this.#forget(wireId);
+    this.#prefixes.set(wireId, w.extranonce1);
+    if (wireId !== w.jobId) (this.#renamed ??= new Map()).set(wireId, w.jobId);
     this.#current = w.extranonce1;
-    if (this.#prefixes.size > MAX_REMEMBERED_JOBS) this.#prefixes.delete(this.#prefixes.keys().next().value!);
+    if (this.#prefixes.size > MAX_REMEMBERED_JOBS) this.#forget(this.#prefixes.keys().next().value!);
+    return wireId;
   }
 
-  /** The prefix a share for `jobId` was hashed with; null before any work. */
-  prefixFor(jobId: string): Uint8Array | null {
-    return this.#prefixes.get(jobId) ?? this.#current;
+  /** The prefix a share for `wireId` was hashed with; null before any work. */
+  prefixFor(wireId: string): Uint8Array | null {
+    return this.#prefixes.get(wireId) ?? this.#current;
   }
 
   /** msgpack: the miner sent the tail bytes after the prefix (exactly 15 − prefix length of them). */
-  tailShare(jobId: string, nonce: Uint8Array): MinerShare | "no-work" | "nonce-size" {
-    const prefix = this.prefixFor(jobId);
+  tailShare(wireId: string, nonce: Uint8Array): MinerShare | "no-work" | "nonce-size" {
+    const prefix = this.prefixFor(wireId);
     if (prefix === null) return "no-work";
     if (prefix.length + nonce.length !== TAIL_BYTES) return "nonce-size";
     const tail = new Uint8Array(TAIL_BYTES);
     tail.set(prefix, 0);
     tail.set(nonce, prefix.length);
-    return { kind: "tail", jobId, tail };
+    return { kind: "tail", jobId: this.#poolId(wireId), tail };
   }
 
   /** JSON: the miner sent a u32 for tail bytes 11..14. */
-  nonceShare(jobId: string, nonce: number): MinerShare | "no-work" {
-    const prefix = this.prefixFor(jobId);
-    return prefix === null ? "no-work" : { kind: "tail", jobId, tail: tailWithNonce(prefix, nonce) };
+  nonceShare(wireId: string, nonce: number): MinerShare | "no-work" {
+    const prefix = this.prefixFor(wireId);
+    return prefix === null ? "no-work" : { kind: "tail", jobId: this.#poolId(wireId), tail: tailWithNonce(prefix, nonce) };
   }
+
+  /** The pool's id of a job this session knows by `wireId` (unknown ids pass through for the core to refuse). */
+  #poolId(wireId: string): string {
+    return this.#renamed?.get(wireId) ?? wireId;
+  }
+
+  #forget(wireId: string): void {
+    this.#prefixes.delete(wireId);
+    this.#renamed?.delete(wireId);
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

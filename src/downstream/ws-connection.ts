@@ -264,10 +264,10 @@ export class WsConnection implements MinerSink {
   }
 
   #deliver(w: MinerWork): void {
-    this.#jobs.announce(w);
+    const jobId = this.#jobs.announce(w); // the pool's id, or its own name after a new lease (work.ts)
     const clean = w.clean || !this.#sentJob; // every miner's first job is clean (verus-stratum.md §3.5)
     this.#sentJob = true;
-    this.#send(this.#dialect!.job(w, clean));
+    this.#send(this.#dialect!.job(jobId === w.jobId ? w : { ...w, jobId }, clean));
   }
 
   #localReject(token: ShareToken, reason: FixedRejectReason): void {
@@ -289,6 +289,7 @@ export class WsConnection implements MinerSink {
   #send(data: Outbound): void {
     if (this.#closed) return;
     const status = this.#peer.send(data);
+    if (status > 0) return; // all of it reached the kernel: nothing waits in Bun's buffer
     const buffered = this.#peer.bufferedAmount();
     if (status === 0 || buffered > this.#ctx.maxBufferedBytes) this.close("E_SLOW_READER", `${buffered} bytes waiting to be read`);
   }

@@ -11,13 +11,14 @@ import { MAX_AGENT_CHARS, MAX_WORKER_CHARS, MSGPACK_SUBPROTOCOL } from "../proto
 import { normaliseIp, originAllowed, tokenMatches } from "./access.ts";
 import type { RefusalCode } from "./errors.ts";
 import type { ConnectionGate } from "./gate.ts";
-import { WsConnection, type WsContext, type WsInit, type WsMode } from "./ws-connection.ts";
+import { WsConnection, type WsContext, type WsInit, type WsMode, type WsPeer } from "./ws-connection.ts";
 
 export interface WsData {
   /** Set when the connection is refused: it is closed as soon as it opens. */
   refusal: Exclude<RefusalCode, "E_ORIGIN"> | null;
   ip: string;
-  init: WsInit;
+  /** What the upgrade learnt, for the connection; dropped once it has opened. */
+  init: WsInit | null;
   conn: WsConnection | null;
 }
 
@@ -110,25 +111,43 @@ export class WsServer {
 
   #open(ws: ServerWebSocket<WsData>): void {
     const d = ws.data;
+    const init = d.init!;
+    d.init = null;
     if (d.refusal !== null) {
       this.#ctx.counters.refuse(d.refusal);
-      this.#ctx.log.debug(`ws ${d.init.id} from ${d.ip} refused: ${d.refusal}`);
+      this.#ctx.log.debug(`ws ${init.id} from ${d.ip} refused: ${d.refusal}`);
       ws.close(WS_CLOSE_CODES[d.refusal], d.refusal);
       return;
     }
-    const conn = new WsConnection(
-      { send: (m) => ws.send(m), bufferedAmount: () => ws.getBufferedAmount(), close: (code, reason) => ws.close(code, reason), terminate: () => ws.terminate() },
-      this.#ctx,
-      d.init,
-    );
+    const conn = new WsConnection(new BunPeer(ws), this.#ctx, init);
     d.conn = conn;
     this.#live.add(conn);
-    this.#ctx.log.debug(`ws ${conn.id} from ${d.ip} connected (${d.init.mode ?? "protocol by first frame"})`);
+    this.#ctx.log.debug(`ws ${conn.id} from ${d.ip} connected (${init.mode ?? "protocol by first frame"})`);
     conn.start();
   }
 
   #closed(c: WsConnection): void {
     if (this.#live.delete(c)) this.#gate.release(c.remote);
+  }
+}
+
+/** Bun's socket as a WsPeer: one small object per connection (not four closures). */
+class BunPeer implements WsPeer {
+  readonly #ws: ServerWebSocket<WsData>;
+  constructor(ws: ServerWebSocket<WsData>) {
+    this.#ws = ws;
+  }
+  send(data: Uint8Array | string): number {
+    return this.#ws.send(data);
+  }
+  bufferedAmount(): number {
+    return this.#ws.getBufferedAmount();
+  }
+  close(code: number, reason: string): void {
+    this.#ws.close(code, reason);
+  }
+  terminate(): void {
+    this.#ws.terminate();
   }
 }
 

@@ -173,10 +173,16 @@ export function trimTemplate(solution: Uint8Array): Uint8Array {
  * The parts of a job frame every session shares, encoded once per job; encode() adds the
  * session's own (clean, prefix, target, difficulty). A msgpack fixmap is a one-byte count
  * followed by its entries, so two maps' entries concatenate into one map.
+ *
+ * A new job goes to every session at once, and sessions of one pool connection mostly share
+ * clean, target and difficulty: then their frames differ only in the prefix bytes. So the last
+ * frame built is kept, and the next session with the same settings gets a copy of it with its own
+ * prefix written in — one copy per session instead of one msgpack encode (bench/ws-load.ts).
  */
 export class MsgpackJobTemplate {
   readonly jobId: string;
   readonly #shared: Uint8Array;
+  #last: { clean: boolean; prefixLength: number; target: Uint8Array; difficulty: number; frame: Uint8Array; prefixAt: number } | null = null;
 
   constructor(jobId: string, head: Uint8Array, solution: Uint8Array) {
     if (head.length !== HEAD_BYTES) throw new RangeError(`head must be ${HEAD_BYTES} bytes, got ${head.length}`);
@@ -188,13 +194,29 @@ export class MsgpackJobTemplate {
   encode(clean: boolean, prefix: Uint8Array, target: Uint8Array, difficulty: number): Uint8Array {
     if (prefix.length < 1 || prefix.length >= TAIL_BYTES) throw new RangeError(`prefix must be 1..${TAIL_BYTES - 1} bytes`);
     if (target.length !== TARGET_BYTES) throw new RangeError(`target must be ${TARGET_BYTES} bytes`);
+    const last = this.#last;
+    if (last !== null && last.clean === clean && last.prefixLength === prefix.length && last.difficulty === difficulty && sameBytes(last.target, target)) {
+      const out = last.frame.slice();
+      out.set(prefix, last.prefixAt);
+      return out;
+    }
+    // Own entries in this order: c (3 bytes: key, bool), then x, whose bin8 value (c4, length)
+    // starts 4 bytes later — so the prefix bytes sit at a fixed place in the frame.
     const own = encoder.encode({ c: clean, x: prefix, g: target, d: difficulty });
     const out = new Uint8Array(this.#shared.length + own.length - 1);
     out.set(this.#shared, 0);
     out[0] = 0x80 | (5 + 4); // fixmap of the 5 shared and 4 own entries
     out.set(own.subarray(1), this.#shared.length);
+    const prefixAt = this.#shared.length + 3 + 4;
+    this.#last = { clean, prefixLength: prefix.length, target: target.slice(), difficulty, frame: out.slice(), prefixAt };
     return out;
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function encodeServerFrame(frame: MsgpackServerFrame): Uint8Array {

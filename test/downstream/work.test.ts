@@ -37,6 +37,38 @@ describe("AnnouncedJobs", () => {
     expect(n !== "no-work" && n.kind === "tail" && Array.from(n.tail.subarray(11))).toEqual([0xef, 0xbe, 0xad, 0xde]);
   });
 
+  test("a job re-sent under a new lease gets its own name, so shares of the old prefix stay the old prefix's", () => {
+    const j = new AnnouncedJobs();
+    expect(j.announce(w("a", [1, 2]))).toBe("a");
+    expect(j.announce(w("a", [1, 2]))).toBe("a"); // the same job and prefix again (a new target): same name
+    expect(j.announce(w("a", [5, 6]))).toBe("a~1"); // the pool reconnected and re-sent its job
+    expect(j.announce(w("a", [5, 6]))).toBe("a~1");
+    const zeros = new Uint8Array(13);
+    // A share found before the switch is rebuilt with the old prefix (the core calls it stale).
+    expect(j.tailShare("a", zeros)).toEqual({ kind: "tail", jobId: "a", tail: Uint8Array.of(1, 2, ...zeros) });
+    expect(j.tailShare("a~1", zeros)).toEqual({ kind: "tail", jobId: "a", tail: Uint8Array.of(5, 6, ...zeros) });
+    expect(j.nonceShare("a~1", 7)).toMatchObject({ jobId: "a", tail: Uint8Array.of(5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0) });
+    // A third lease, and a pool whose own ids look like ours: every name stays unambiguous.
+    expect(j.announce(w("a", [7, 8]))).toBe("a~2");
+    expect(j.announce(w("a~1", [7, 8]))).toBe("a~1~1");
+    expect(j.tailShare("a~1~1", zeros)).toMatchObject({ jobId: "a~1", tail: Uint8Array.of(7, 8, ...zeros) });
+    // New jobs keep the pool's id.
+    expect(j.announce(w("b", [7, 8]))).toBe("b");
+  });
+
+  test("the same job under two names makes two frames, each naming its own", () => {
+    const core = new FakeCore(null);
+    core.open({ transport: "ws-msgpack", remote: "x" }, sink);
+    const s = core.sessions[0] as FakeSession;
+    const job = v7Job("78");
+    const work = s.work(job, true);
+    expect(decodeServerFrame(msgpackJobFrame(work, true))).toMatchObject({ jobId: "78" });
+    expect(decodeServerFrame(msgpackJobFrame({ ...work, jobId: "78~1" }, true))).toMatchObject({ jobId: "78~1" });
+    expect(decodeServerFrame(msgpackJobFrame(work, false))).toMatchObject({ jobId: "78", clean: false });
+    const json = decodeJsonServerMessage(jsonWorkMessage({ ...work, jobId: "78~1" }));
+    expect(json.type === "work" && json.work.job_id).toBe("78~1");
+  });
+
   test("bounded: the oldest jobs are forgotten first", () => {
     const j = new AnnouncedJobs();
     for (let i = 0; i < 40; i++) j.announce(w(`j${i}`, [i]));

@@ -91,6 +91,26 @@ describe("msgpack round trips", () => {
     expect(decodeServerFrame(other)).toMatchObject({ type: "job", clean: false, prefix: Uint8Array.of(9, 9, 9), difficulty: 0.25, jobId: job.id });
   });
 
+  test("sessions with the same settings get the kept frame with their own prefix: the same bytes as a one-off encode", () => {
+    const t = new MsgpackJobTemplate(job.id, head, job.template());
+    const f = jobFrame(8) as Extract<MsgpackServerFrame, { type: "job" }>;
+    const oneOff = (o: Partial<typeof f>) => encodeServerFrame({ ...f, ...o });
+    const a = t.encode(true, f.prefix, f.target, 8);
+    const other = Uint8Array.of(1, 2, 3, 4, 0, 9);
+    const b = t.encode(true, other, f.target, 8); // from the kept frame
+    expect(b).toEqual(oneOff({ prefix: other }));
+    b.fill(0); // every frame is the caller's own
+    expect(t.encode(true, f.prefix, f.target, 8)).toEqual(a);
+    // Any setting that differs builds a new frame: clean, difficulty, target (even in the same array), prefix length.
+    expect(t.encode(false, other, f.target, 8)).toEqual(oneOff({ prefix: other, clean: false }));
+    expect(t.encode(false, other, f.target, 16)).toEqual(oneOff({ prefix: other, clean: false, difficulty: 16 }));
+    const target = f.target.slice();
+    t.encode(false, other, target, 16);
+    target[31] = 0x00;
+    expect(t.encode(false, other, target, 16)).toEqual(oneOff({ prefix: other, clean: false, difficulty: 16, target }));
+    expect(t.encode(false, Uint8Array.of(7, 7, 7), target, 16)).toEqual(oneOff({ prefix: Uint8Array.of(7, 7, 7), clean: false, difficulty: 16, target }));
+  });
+
   test("binary fields are msgpack bin (0xc4), never arrays of numbers", () => {
     const bytes = encodeClientFrame({ type: "share", seq: 1, jobId: "a", nonce: Uint8Array.of(5, 6) });
     const at = bytes.indexOf(0xc4);
