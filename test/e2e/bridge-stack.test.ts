@@ -23,7 +23,7 @@ import { encodeClientFrame, MSGPACK_SUBPROTOCOL } from "../../src/protocol/ws-ms
 import { PoolServer } from "../../src/pool/index.ts";
 import { RawWsClient, WsTestClient } from "../downstream/ws-client.ts";
 import { BridgeProcess, MineProcess, tempDir, until, type StatsBody } from "./stack.ts";
-import { StratumRecorder, type RecordedSubmit } from "./stratum-recorder.ts";
+import { StratumRecorder, type RecordedSubmit } from "../support/stratum-recorder.ts";
 import { WsMiner } from "./ws-miner.ts";
 
 const ADDRESS = "RLn1WTymL5G9LHpiEZW29S3otu6bTHKob6";

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { TAIL_BYTES } from "../../src/hash/index.ts";
 import type { MinerEvent } from "../../src/miner/index.ts";
 import { startMiner, startPool, until, type Recorded } from "./helpers.ts";
-import { StratumProxy, type SeenSubmit } from "./proxy.ts";
+import { StratumRecorder, type RecordedSubmit } from "../support/stratum-recorder.ts";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -18,13 +18,13 @@ afterEach(async () => {
 const SWITCH_MS = 50;
 const CI_SLACK_MS = 100;
 
-const accepted = (subs: SeenSubmit[], f: (s: SeenSubmit) => boolean) => subs.filter((s) => s.answer === true && f(s)).length;
+const accepted = (subs: RecordedSubmit[], f: (s: RecordedSubmit) => boolean) => subs.filter((s) => s.answer === true && f(s)).length;
 
 describe("vbridge mine ⇄ built-in pool", () => {
   test("accepted across a new block and a reconnect with a new extranonce1; distinct inputs; fast job switch", async () => {
     const server = startPool();
     cleanups.push(() => server.stop());
-    const proxy = new StratumProxy(server.port);
+    const proxy = new StratumRecorder(server.port);
     cleanups.push(() => proxy.stop());
     const r: Recorded = await startMiner({ pools: [`stratum+tcp://127.0.0.1:${proxy.port}`] });
     cleanups.push(() => r.miner.stop("test over"));

@@ -1,21 +1,25 @@
-// stratum-recorder.ts — a recording Stratum proxy on 127.0.0.1 (ephemeral port), for the
-// end-to-end test: it sits between a miner and the bridge, or between the bridge and the pool, and
-// passes every line through unchanged while noting what a test must check — the extranonce1 each
-// connection holds (from the subscribe result and every mining.set_extranonce), the notifies and
-// their clean flag, every submit with the extranonce1 it was sent under, and the answer to it.
+// stratum-recorder.ts — a recording Stratum proxy on 127.0.0.1 (ephemeral port), for the miner
+// and end-to-end tests: it sits between a miner and a pool or the bridge, or between the bridge and
+// the pool, and passes every line through unchanged while noting what a test must check — the
+// extranonce1 each connection holds (from the subscribe result and every mining.set_extranonce),
+// the notifies and their clean flag, every submit with the extranonce1 it was sent under, and the
+// answer to it — without hooks inside the programs under test.
 //
-// Unlike test/miner/proxy.ts it forwards whole lines, so it can also hold back the miner's submits
-// (holdSubmits: the test stops new shares reaching the far side, and then every share the far
-// side saw has been answered) and drop every connection (dropAll: the far side sees its peer go).
+// It forwards whole lines, so it can also hold back the miner's submits (holdSubmits: the test
+// stops new shares reaching the far side, and then every share the far side saw has been answered)
+// and drop every connection (dropAll: the far side sees its peer go, the miner reconnects).
 
 import type { Socket, TCPSocketListener } from "bun";
 
 export interface RecordedSubmit {
+  /** performance.now() when the line reached the proxy. */
+  at: number;
   conn: number;
   /** The extranonce1 of the connection when the submit went by (after any set_extranonce). */
   xn1: string | null;
   jobId: string;
   xn2: string;
+  solution: string;
   /** Last 15 bytes of the solution, hex. */
   tail: string;
   /** true, the error code, or null while unanswered. */
@@ -167,7 +171,16 @@ export class StratumRecorder {
           return false;
         }
         const [, jobId, , xn2, solution] = m.params as string[];
-        const s: RecordedSubmit = { conn: pair.id, xn1: pair.xn1, jobId: jobId!, xn2: xn2!, tail: solution!.slice(-30), answer: null };
+        const s: RecordedSubmit = {
+          at: performance.now(),
+          conn: pair.id,
+          xn1: pair.xn1,
+          jobId: jobId!,
+          xn2: xn2!,
+          solution: solution!,
+          tail: solution!.slice(-30),
+          answer: null,
+        };
         this.submits.push(s);
         pair.pending.set(m.id, s);
       }
