@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "clmul32.h"
+
 typedef struct {
     uint64_t lo, hi;
 } lane_t;
@@ -65,25 +67,11 @@ static inline lane_t p_clmul(uint64_t a, uint64_t b) {
     return p_set64(lo, hi);
 }
 #else
-/* Without 128-bit products (wasm32): the same idea on 32-bit halves with four classes (at most
- * 8 terms per position), then the schoolbook combination of the four half products. */
-static inline uint64_t clmul32(uint32_t a, uint32_t b) {
-    static const uint32_t class4[4] = {0x11111111u, 0x22222222u, 0x44444444u, 0x88888888u};
-    uint64_t r = 0;
-    for (int k = 0; k < 4; k++) {
-        uint64_t z = 0;
-        for (int i = 0; i < 4; i++) z ^= (uint64_t)(a & class4[i]) * (b & class4[(k - i) & 3]);
-        r |= z & (0x1111111111111111ull << k);
-    }
-    return r;
-}
-
+/* Without 128-bit products (wasm32): the same idea on 32-bit halves (clmul32.h). */
 static inline lane_t p_clmul(uint64_t a, uint64_t b) {
-    const uint64_t ll = clmul32((uint32_t)a, (uint32_t)b);
-    const uint64_t hh = clmul32((uint32_t)(a >> 32), (uint32_t)(b >> 32));
-    const uint64_t mid = clmul32((uint32_t)a, (uint32_t)(b >> 32)) ^
-                         clmul32((uint32_t)(a >> 32), (uint32_t)b);
-    return p_set64(ll ^ (mid << 32), hh ^ (mid >> 32));
+    uint64_t lo, hi;
+    clmul64_halves(a, b, &lo, &hi);
+    return p_set64(lo, hi);
 }
 #endif
 

@@ -31,6 +31,8 @@
 #include <string.h>
 #include <wasm_simd128.h>
 
+#include "clmul32.h"
+
 #ifndef VH_WASM_AES
 #define VH_WASM_AES 0
 #endif
@@ -215,26 +217,12 @@ static inline lane_t w_clmul10(lane_t v) {
     return wasm_i64x2_make((int64_t)(L ^ (M << 32)), (int64_t)(H ^ (M >> 32)));
 }
 #else
-/* portable.c's clmul for wasm32: four classes on 32-bit halves, 64-bit products. */
-static inline uint64_t clmul32(uint32_t a, uint32_t b) {
-    static const uint32_t class4[4] = {0x11111111u, 0x22222222u, 0x44444444u, 0x88888888u};
-    uint64_t r = 0;
-    for (int k = 0; k < 4; k++) {
-        uint64_t z = 0;
-        for (int i = 0; i < 4; i++) z ^= (uint64_t)(a & class4[i]) * (b & class4[(k - i) & 3]);
-        r |= z & (0x1111111111111111ull << k);
-    }
-    return r;
-}
-
+/* portable.c's clmul for wasm32 (clmul32.h). */
 static inline lane_t w_clmul10(lane_t v) {
-    const uint64_t a = (uint64_t)wasm_i64x2_extract_lane(v, 0);
-    const uint64_t b = (uint64_t)wasm_i64x2_extract_lane(v, 1);
-    const uint64_t ll = clmul32((uint32_t)a, (uint32_t)b);
-    const uint64_t hh = clmul32((uint32_t)(a >> 32), (uint32_t)(b >> 32));
-    const uint64_t mid = clmul32((uint32_t)a, (uint32_t)(b >> 32)) ^
-                         clmul32((uint32_t)(a >> 32), (uint32_t)b);
-    return wasm_i64x2_make((int64_t)(ll ^ (mid << 32)), (int64_t)(hh ^ (mid >> 32)));
+    uint64_t lo, hi;
+    clmul64_halves((uint64_t)wasm_i64x2_extract_lane(v, 0), (uint64_t)wasm_i64x2_extract_lane(v, 1),
+                   &lo, &hi);
+    return wasm_i64x2_make((int64_t)lo, (int64_t)hi);
 }
 #endif
 
