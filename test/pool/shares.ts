@@ -47,9 +47,11 @@ export function findShare(hasher: Hasher, s: ShareSearch): FoundShare {
   const start = s.start ?? 0;
   let counter = -1;
   if (s.miss) {
+    // A clear miss: the pool forgives shares within 1 % of the target (its float tolerance).
+    const clearMiss = s.target + s.target / 50n;
     for (let n = start; n < start + MAX_TRIES && counter < 0; n++) {
       setCounter(tail, n);
-      if (leBytesToBigInt(hasher.jobHash(tail)) > s.target) counter = n;
+      if (leBytesToBigInt(hasher.jobHash(tail)) > clearMiss) counter = n;
     }
   } else {
     const found = hasher.scan(tail, start, MAX_TRIES, targetToLE(s.target), 1);
