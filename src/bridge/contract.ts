@@ -8,6 +8,8 @@
  * core verdict → MinerSink.result (and, for pool-target shares, → the pool).
  */
 import type { Job, ShareReject } from "../protocol/index.ts";
+import type { UpstreamShare } from "../upstream/index.ts";
+import type { LeaseBook } from "./leases.ts";
 
 /** How a miner reaches the bridge; selects its default difficulty and share interval. */
 export type MinerTransport = "ws-msgpack" | "ws-json" | "stratum";
@@ -124,3 +126,53 @@ export interface BridgeCore {
 
 // Access tokens (bridge.token) and Origin checks are the transports' business: they refuse a
 // connection before it ever reaches open().
+
+// ---------------------------------------------------------------------------------------------
+// Inside the core: a miner session (session.ts) and the upstream session it is leased from
+// (upstream.ts) know each other only through these, so neither file imports the other.
+
+/** A session's slice of the nonce space under one pool extranonce1 (leases.ts). */
+export interface Lease {
+  book: LeaseBook;
+  id: number;
+  epoch: number;
+  /** Pool xn1 ‖ lease id. */
+  extranonce1: Uint8Array;
+  extranonce1Hex: string;
+  idHex: string;
+}
+
+/** Carried through PoolClient.submit to the pool's answer (upstream.ts). */
+export interface ForwardToken {
+  worker: string;
+  session: number;
+  jobId: string;
+  difficulty: number;
+}
+
+/** What a miner session needs from its upstream session. */
+export interface SessionUpstream {
+  /** A job of the current epoch, if still valid. */
+  job(jobId: string): Job | undefined;
+  /** Cache key of a job's hashing context. */
+  jobKey(jobId: string): string;
+  /** The pool's share difficulty, once known. */
+  readonly difficulty: number | null;
+  /** The newest job of the current epoch, if any. */
+  readonly latest: Job | null;
+  /** Send a pool-target share up (paced by the pool client); its answer goes to the ledger. */
+  forward(share: UpstreamShare, token: ForwardToken): void;
+  leave(session: LeasedSession): void;
+}
+
+/** What an upstream session drives on each miner session leased from it. */
+export interface LeasedSession {
+  readonly id: number;
+  /** A new lease (new pool extranonce1), or none (pool gone): work restarts clean. */
+  assign(lease: Lease | null): void;
+  /** Work for a new job; `clean` when the pool voided older jobs. */
+  deliver(job: Job, clean: boolean): void;
+  /** The pool's client.show_message text. */
+  notice(text: string): void;
+  end(e: SessionEnd): void;
+}

@@ -16,43 +16,15 @@ import {
   type ShareReject,
   type VardiffOptions,
 } from "../protocol/index.ts";
-import type { Logger, UpstreamShare } from "../upstream/index.ts";
-import type { MinerHello, MinerSession, MinerShare, MinerSink, SessionEnd } from "./contract.ts";
+import type { Logger } from "../upstream/index.ts";
+import type { LeasedSession, Lease, MinerHello, MinerSession, MinerShare, MinerSink, SessionEnd, SessionUpstream } from "./contract.ts";
 import { ShareMemory } from "./duplicates.ts";
 import type { HasherCache } from "./hashers.ts";
 import { InvalidShareWindow, type InvalidWindowOptions } from "./invalid-window.ts";
 import type { Ledger } from "./ledger.ts";
-import type { LeaseBook } from "./leases.ts";
 import { ShareRateLimiter } from "./rate-limit.ts";
-import type { ForwardToken } from "./upstream.ts";
 import type { BridgeCounters } from "./stats.ts";
 import { BRIDGE_REJECTS, bridgeCheck, countsAsInvalid, meetsPool, submitParamsOf } from "./verdict.ts";
-
-/** A session's slice of the nonce space under one pool extranonce1 (leases.ts). */
-export interface Lease {
-  book: LeaseBook;
-  id: number;
-  epoch: number;
-  /** Pool xn1 ‖ lease id. */
-  extranonce1: Uint8Array;
-  extranonce1Hex: string;
-  idHex: string;
-}
-
-/** What a session needs from its upstream session (upstream.ts). */
-export interface SessionUpstream {
-  /** A job of the current epoch, if still valid. */
-  job(jobId: string): Job | undefined;
-  /** Cache key of a job's hashing context. */
-  jobKey(jobId: string): string;
-  /** The pool's share difficulty, once known. */
-  readonly difficulty: number | null;
-  /** The newest job of the current epoch, if any. */
-  readonly latest: Job | null;
-  /** Send a pool-target share up (paced by the pool client); its answer goes to the ledger. */
-  forward(share: UpstreamShare, token: ForwardToken): void;
-  leave(session: Session): void;
-}
 
 /** What a session needs from the core. */
 export interface SessionContext {
@@ -77,7 +49,7 @@ export interface SessionSettings {
 const SLOW_DOWN_MS = 1000;
 const USER = /^[\x21-\x7e]{1,128}$/; // printable ASCII, no spaces: it becomes a ledger key and log text
 
-export class Session implements MinerSession {
+export class Session implements MinerSession, LeasedSession {
   readonly id: number;
   readonly hello: MinerHello;
   readonly #sink: MinerSink;

@@ -16,16 +16,8 @@ import { PoolClient, type Logger, type PoolClientOptions, type ShareOutcome, typ
 import { BridgeError } from "./errors.ts";
 import type { Ledger, PoolResultKind } from "./ledger.ts";
 import { LeaseBook, leaseBytesFor, MAX_SESSION_XN1_BYTES } from "./leases.ts";
-import type { Lease, Session, SessionUpstream } from "./session.ts";
+import type { ForwardToken, Lease, LeasedSession, SessionUpstream } from "./contract.ts";
 import type { BridgeCounters, UpstreamStats } from "./stats.ts";
-
-/** Carried through PoolClient.submit to the result event. */
-export interface ForwardToken {
-  worker: string;
-  session: number;
-  jobId: string;
-  difficulty: number;
-}
 
 export interface UpstreamContext {
   log: Logger;
@@ -53,7 +45,7 @@ export class UpstreamSlot implements SessionUpstream {
   readonly index: number;
   readonly #ctx: UpstreamContext;
   readonly #client: PoolClient<ForwardToken>;
-  readonly #members = new Set<Session>();
+  readonly #members = new Set<LeasedSession>();
   readonly #jobs = new Map<string, Job>();
   #state = "idle";
   #epoch: number | null = null;
@@ -104,14 +96,14 @@ export class UpstreamSlot implements SessionUpstream {
     return this.#members.size < Math.min(this.#ctx.sessionCap, 256 ** this.#ctx.leaseBytes);
   }
 
-  join(s: Session): void {
+  join(s: LeasedSession): void {
     this.#members.add(s);
     if (this.#leases === null) return; // leased when the pool's extranonce1 arrives
     s.assign(this.#leaseFor(this.#leases));
     if (this.#latest !== null) s.deliver(this.#latest, true);
   }
 
-  leave(s: Session): void {
+  leave(s: LeasedSession): void {
     this.#members.delete(s);
     this.#checkIdle();
   }
