@@ -57,9 +57,3 @@ export function normaliseIp(ip: string | null | undefined): string {
 export function isLoopback(ip: string): boolean {
   return ip === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(ip);
 }
-
-/** Peer-supplied text for a log line: no control characters (no forged lines), bounded length. */
-export function printable(s: string, max = 80): string {
-  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
-  return JSON.stringify(clean.length > max ? `${clean.slice(0, max)}…` : clean);
-}

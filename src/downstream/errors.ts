@@ -1,10 +1,11 @@
-// errors.ts — the downstream layer's own coded errors (STYLE.md principle 9) and the words it
-// closes connections with. A peer's misbehaviour is never thrown past a connection: it becomes an
-// error frame or a close with a WsCloseCode (src/protocol/ws-errors.ts). These are failures of
-// the servers themselves, raised by startDownstream.
+// errors.ts — the downstream layer's own coded errors (STYLE.md principle 9) and the close code of
+// each way the core ends a session. A peer's misbehaviour is never thrown past a connection: it
+// becomes an error frame or a close with a CloseCode (src/protocol/close-codes.ts). These are
+// failures of the servers themselves, raised by startDownstream.
 
 import type { SessionEnd } from "../bridge/contract.ts";
-import type { WsCloseCode } from "../protocol/ws-errors.ts";
+import type { CloseCode } from "../protocol/close-codes.ts";
+export type { CloseReason, RefusalCode } from "../protocol/close-codes.ts";
 import { CodedError } from "../util/errors.ts";
 
 export type DownstreamErrorCode =
@@ -13,13 +14,8 @@ export type DownstreamErrorCode =
 
 export class DownstreamError extends CodedError<DownstreamErrorCode> {}
 
-/** Why a connection ended: the peer went away, or one of the coded reasons we close with. */
-export type CloseReason = "peer" | WsCloseCode;
 
-/** Refusals before a session exists (HTTP 403 for the Origin; the rest as a WebSocket close). */
-export type RefusalCode = "E_ORIGIN" | "E_UNAUTHORIZED" | "E_TOO_MANY_CONNECTIONS" | "E_TOO_MANY_FROM_ADDRESS" | "E_BRIDGE_FULL" | "E_BRIDGE_CLOSING";
-
-const END_CODES: Readonly<Record<SessionEnd["reason"], WsCloseCode>> = {
+const END_CODES: Readonly<Record<SessionEnd["reason"], CloseCode>> = {
   "bridge-closing": "E_BRIDGE_CLOSING",
   "too-many-invalid": "E_TOO_MANY_INVALID",
   "rate-limited": "E_RATE_LIMITED",
@@ -27,6 +23,6 @@ const END_CODES: Readonly<Record<SessionEnd["reason"], WsCloseCode>> = {
 };
 
 /** The code a connection is closed with when the core ends its session, and the detail to log. */
-export function sessionEndCode(e: SessionEnd): { code: WsCloseCode; detail: string } {
+export function sessionEndCode(e: SessionEnd): { code: CloseCode; detail: string } {
   return { code: END_CODES[e.reason], detail: "detail" in e ? e.detail : e.reason };
 }

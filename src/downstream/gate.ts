@@ -2,7 +2,9 @@
 // total and bridge.max_connections_per_ip per address (STYLE.md principle 10). A slot is taken
 // before a connection is accepted and given back exactly once when it closes. Pure bookkeeping.
 
-export type GateVerdict = "ok" | "E_TOO_MANY_CONNECTIONS" | "E_TOO_MANY_FROM_ADDRESS";
+import type { RefusalCode } from "../protocol/close-codes.ts";
+
+export type GateVerdict = "ok" | Extract<RefusalCode, "E_TOO_MANY_CONNECTIONS" | "E_TOO_MANY_FROM_ADDRESS">;
 
 export class ConnectionGate {
   readonly maxTotal: number;

@@ -1,40 +1,45 @@
-// stratum-server.ts — the Stratum TCP listener for native miners (bridge.stratum_port): Bun.listen
-// events mapped onto StratumConnection, the shared connection caps, and the sweep's deadlines.
-// A connection over a cap is ended at once: Stratum has no message a miner would show for it.
+// stratum-server.ts — the bridge's Stratum TCP port for native miners (bridge.stratum_port): the
+// shared Stratum listener and connection (src/stratum/) with a StratumMiner per socket, the
+// connection caps shared with the WebSocket server, and the sweep's deadlines. A connection over
+// a cap is ended at once: Stratum has no message a miner would show for it.
 
-import type { Socket, TCPSocketListener } from "bun";
+import type { TCPSocketListener } from "bun";
+import type { BridgeCore } from "../bridge/contract.ts";
+import { InboundGuard, type GuardLimits } from "../net/guard.ts";
+import { StratumConnection } from "../stratum/connection.ts";
+import { listenStratum, type StratumSocket } from "../stratum/listener.ts";
+import type { Logger } from "../util/log.ts";
 import { normaliseIp } from "./access.ts";
 import { DownstreamError } from "./errors.ts";
 import type { ConnectionGate } from "./gate.ts";
-import { StratumConnection, type StratumConnectionContext } from "./stratum-connection.ts";
+import type { DownstreamCounters } from "./metrics.ts";
+import { StratumMiner } from "./stratum-miner.ts";
 
-type Data = { conn: StratumConnection | null };
+export interface StratumServerContext {
+  core: BridgeCore;
+  token: string;
+  log: Logger;
+  counters: DownstreamCounters;
+  now(): number;
+  limits: GuardLimits;
+  maxLineBytes: number;
+  maxOutboundBytes: number;
+}
 
 export class StratumServer {
-  readonly #ctx: StratumConnectionContext;
+  readonly #ctx: StratumServerContext;
   readonly #gate: ConnectionGate;
-  readonly #listener: TCPSocketListener<Data>;
+  readonly #listener: TCPSocketListener<unknown>;
   readonly #live = new Set<StratumConnection>();
   #nextId = 1;
   #stopping = false;
 
   /** Throws E_DOWNSTREAM_LISTEN when the port cannot be opened. */
-  constructor(host: string, port: number, ctx: Omit<StratumConnectionContext, "closed">, gate: ConnectionGate) {
+  constructor(host: string, port: number, ctx: StratumServerContext, gate: ConnectionGate) {
+    this.#ctx = ctx;
     this.#gate = gate;
-    this.#ctx = { ...ctx, closed: (c) => this.#closed(c) };
     try {
-      this.#listener = Bun.listen<Data>({
-        hostname: host,
-        port,
-        socket: {
-          binaryType: "uint8array",
-          open: (socket) => this.#open(socket),
-          data: (socket, chunk) => socket.data.conn?.onData(chunk),
-          drain: (socket) => socket.data.conn?.onDrain(),
-          close: (socket) => socket.data.conn?.onPeerClosed(),
-          error: (socket) => socket.data.conn?.onPeerClosed(),
-        },
-      });
+      this.#listener = listenStratum(host, port, (socket) => this.#open(socket));
     } catch (e) {
       throw new DownstreamError("E_DOWNSTREAM_LISTEN", `cannot listen for Stratum on ${host}:${port}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
@@ -58,26 +63,47 @@ export class StratumServer {
     this.#listener.stop(true);
   }
 
-  #open(socket: Socket<Data>): void {
-    socket.data = { conn: null };
+  #open(socket: StratumSocket): StratumConnection | null {
+    const ctx = this.#ctx;
     const id = this.#nextId++;
     const ip = normaliseIp(socket.remoteAddress);
     const verdict = this.#stopping ? "E_BRIDGE_CLOSING" : this.#gate.acquire(ip);
     if (verdict !== "ok") {
-      this.#ctx.counters.refuse(verdict);
-      this.#ctx.log.debug(`stratum ${id} from ${ip} refused: ${verdict}`);
+      ctx.counters.refuse(verdict);
+      ctx.log.debug(`stratum ${id} from ${ip} refused: ${verdict}`);
       socket.end();
-      return;
+      return null;
     }
-    const conn = new StratumConnection(socket, this.#ctx, id, ip);
-    socket.data.conn = conn;
+    const miner = new StratumMiner(id, ip, ctx);
+    const conn = new StratumConnection(
+      socket,
+      ip,
+      miner,
+      {
+        garbage: "answer",
+        // Room for a few pipelined submits (≈ 2.8 KB each) besides one maximal line.
+        decoder: { maxLineBytes: ctx.maxLineBytes, maxBufferedBytes: 4 * ctx.maxLineBytes },
+        maxOutboundBytes: ctx.maxOutboundBytes,
+        guard: new InboundGuard(ctx.limits, ctx.now()),
+        now: ctx.now,
+      },
+      {
+        closed: (reason, detail) => {
+          miner.closed();
+          ctx.counters.close(reason);
+          ctx.counters.move("stratum", null);
+          ctx.log.debug(`stratum ${id} closed: ${reason}${detail === "" ? "" : ` (${detail})`}`);
+          if (this.#live.delete(conn)) this.#gate.release(ip);
+        },
+        internalError: (e) => ctx.log.error(`stratum ${id} internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+        badLine: () => ctx.counters.badFrames++,
+      },
+    );
+    miner.conn = conn;
     this.#live.add(conn);
-    this.#ctx.counters.accepted.stratum++;
-    this.#ctx.counters.move(null, "stratum");
-    this.#ctx.log.debug(`stratum ${id} from ${ip} connected`);
-  }
-
-  #closed(c: StratumConnection): void {
-    if (this.#live.delete(c)) this.#gate.release(c.remote);
+    ctx.counters.accepted.stratum++;
+    ctx.counters.move(null, "stratum");
+    ctx.log.debug(`stratum ${id} from ${ip} connected`);
+    return conn;
   }
 }

@@ -5,7 +5,7 @@
 // foreign Origin is refused with HTTP 403, so no other site's page ever gets a socket.
 
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
-import { WS_CLOSE_CODES } from "../protocol/ws-errors.ts";
+import { WS_CLOSE_CODES } from "../protocol/close-codes.ts";
 import { JSON_SUBPROTOCOL } from "../protocol/ws-json.ts";
 import { MAX_AGENT_CHARS, MAX_WORKER_CHARS, MSGPACK_SUBPROTOCOL } from "../protocol/ws-msgpack.ts";
 import { normaliseIp, originAllowed, tokenMatches } from "./access.ts";

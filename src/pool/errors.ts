@@ -10,14 +10,3 @@ export type PoolErrorCode =
   | "E_POOL_EXHAUSTED"; // no free extranonce1 left (bounded search; not reachable in practice)
 
 export class PoolError extends CodedError<PoolErrorCode> {}
-
-/** Why a connection was closed: one stable word per cause, for logs, stats and tests. */
-export type CloseReason =
-  | "peer" // the miner closed it
-  | "malformed" // a line that is not a JSON-RPC message (v-nomp destroys the socket too)
-  | "flood" // more bytes buffered without a complete line than the flood guard allows
-  | "slow-reader" // our outgoing buffer for it passed its cap: it does not read
-  | "idle" // no submit within the idle timeout (v-nomp's connectionTimeout)
-  | "capacity" // too many connections, or no extranonce1 left
-  | "internal" // a bug in our handling of its line (logged with the stack, never swallowed)
-  | "stopped"; // the pool is shutting down

@@ -1,43 +1,50 @@
-// server.ts — the built-in Stratum pool: a Bun TCP listener, the synthetic job source, the job
-// table, one Session + Connection per socket, the timers, logs and stats. It owns all I/O and
-// time; everything it drives is sans-IO (session.ts, jobs.ts, synthetic.ts, stats.ts, protocol/vardiff.ts).
+// server.ts — the built-in Stratum pool: a Stratum listener (src/stratum/), the synthetic job
+// source, the job table, one PoolMiner (miner.ts) per connection, the timers, logs and stats. It
+// owns all I/O and time; everything it drives is sans-IO (miner.ts, jobs.ts, synthetic.ts,
+// stats.ts, the shared Stratum server session).
 //
 // It is the opponent of the integration tests and the offline default of the product, so it is
 // strict: shares are validated by validateShare with the pool rule and real VerusHash, exactly as
 // v-nomp would (verus-stratum.md §5), and a share a real pool rejects gets the same code here.
 
-import type { Socket, TCPSocketListener } from "bun";
+import type { TCPSocketListener } from "bun";
 import { Hasher } from "../hash/index.ts";
-import { hashToDisplayHex, type Job, type ShareHashers, type SubmitParams, type Verdict } from "../protocol/index.ts";
-import { Connection, type ConnectionHooks } from "./connection.ts";
-import { PoolError, type CloseReason } from "./errors.ts";
+import type { CloseReason } from "../protocol/close-codes.ts";
+import { hashToDisplayHex, type Job, type LineDecoderOptions, type ShareHashers, type SubmitParams, type Verdict } from "../protocol/index.ts";
+import { StratumConnection } from "../stratum/connection.ts";
+import { listenStratum, type StratumSocket } from "../stratum/listener.ts";
+import { printable } from "../util/text.ts";
+import { PoolError } from "./errors.ts";
 import { Extranonce1Allocator } from "./extranonce.ts";
 import { poolHashers } from "./hashers.ts";
 import { JobTable } from "./jobs.ts";
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from "./options.ts";
 import { randomU32, seededRandom, systemRandom } from "./random.ts";
-import { Session, type SessionContext, type SessionListener } from "./session.ts";
-import { formatSummary, PoolStats, type PoolStatsSnapshot } from "./stats.ts";
+import { PoolMiner, type PoolMinerContext, type PoolMinerListener } from "./miner.ts";
+import { formatPoolSummary, PoolStats, type PoolStatsSnapshot } from "./stats.ts";
 import { SyntheticJobSource, type SyntheticWork } from "./synthetic.ts";
 
 /** setTimeout's longest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-type PoolSocket = Socket<Connection | undefined>;
+/** One miner connection: the socket side and the pool's view of the miner. */
+interface Member {
+  conn: StratumConnection;
+  miner: PoolMiner;
+}
 
 export class PoolServer {
   readonly options: ResolvedPoolOptions;
-  readonly #listener: TCPSocketListener<Connection | undefined>;
+  readonly #listener: TCPSocketListener<unknown>;
   readonly #hasher: Hasher;
   readonly #hashers: ShareHashers;
   readonly #source: SyntheticJobSource;
   readonly #jobs: JobTable;
   readonly #xn1: Extranonce1Allocator;
   readonly #stats: PoolStats;
-  readonly #connections = new Set<Connection>();
-  readonly #context: SessionContext;
-  readonly #sessionEvents: SessionListener;
-  readonly #connectionHooks: ConnectionHooks;
+  readonly #members = new Set<Member>();
+  readonly #context: PoolMinerContext;
+  readonly #minerEvents: PoolMinerListener;
   #nextConnectionId = 1;
   #jobTimer: ReturnType<typeof setTimeout> | null = null;
   #summaryTimer: ReturnType<typeof setInterval> | null = null;
@@ -63,35 +70,20 @@ export class PoolServer {
     this.#jobs.push(this.#source.current.job, true);
     this.#xn1 = new Extranonce1Allocator(randomU32(random), randomU32(random));
     this.#stats = new PoolStats(now);
-    this.#context = { jobs: this.#jobs, hashers: this.#hashers, currentJob: () => this.#source.current.job, now: o.clock };
-    this.#sessionEvents = this.#makeSessionEvents();
-    this.#connectionHooks = {
-      closed: (c, reason, detail) => this.#onClosed(c, reason, detail),
-      internalError: (c, e) => o.log(`conn ${c.session.id} internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
-    };
+    this.#context = { jobs: this.#jobs, hashers: this.#hashers, now: o.clock };
+    this.#minerEvents = this.#makeMinerEvents();
     try {
-      this.#listener = Bun.listen<Connection | undefined>({
-        hostname: o.host,
-        port: o.port,
-        socket: {
-          binaryType: "uint8array",
-          open: (socket) => this.#onOpen(socket),
-          data: (socket, chunk) => socket.data?.onData(chunk),
-          drain: (socket) => socket.data?.onDrain(),
-          close: (socket) => socket.data?.onPeerClosed(),
-          error: (socket) => socket.data?.onPeerClosed(),
-        },
-      });
+      this.#listener = listenStratum(o.host, o.port, (socket) => this.#onOpen(socket));
     } catch (e) {
       this.#hasher.close();
       throw new PoolError("E_POOL_LISTEN", `cannot listen on ${o.host}:${o.port}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     const w = this.#source.current;
-    o.log(`pool listening on ${o.host}:${this.port}, difficulty ${o.difficulty}${o.vardiff ? " (vardiff)" : ""}, hasher ${this.#hasher.impl}`);
-    o.log(`block ${w.height}, job ${w.job.id}`);
+    o.log.info(`pool listening on ${o.host}:${this.port}, difficulty ${o.difficulty}${o.vardiff ? " (vardiff)" : ""}, hasher ${this.#hasher.impl}`);
+    o.log.info(`block ${w.height}, job ${w.job.id}`);
     this.#armJobTimer();
     if (o.summaryIntervalSeconds !== null) {
-      this.#summaryTimer = setInterval(() => o.log(`summary: ${formatSummary(this.stats())}`), o.summaryIntervalSeconds * 1000);
+      this.#summaryTimer = setInterval(() => o.log.info(`summary: ${formatPoolSummary(this.stats())}`), o.summaryIntervalSeconds * 1000);
     }
   }
 
@@ -130,61 +122,69 @@ export class PoolServer {
       this.#stopped = true;
       if (this.#jobTimer !== null) clearTimeout(this.#jobTimer);
       if (this.#summaryTimer !== null) clearInterval(this.#summaryTimer);
-      for (const c of [...this.#connections]) c.close("stopped", "pool stopping");
+      for (const m of [...this.#members]) m.conn.close("E_POOL_CLOSING", "pool stopping");
       this.#listener.stop(true);
       this.#hasher.close();
-      this.options.log(`pool stopped: ${formatSummary(this.stats())}`);
+      this.options.log.info(`pool stopped: ${formatPoolSummary(this.stats())}`);
     }
     return this.stats();
   }
 
-  #onOpen(socket: PoolSocket): void {
+  #onOpen(socket: StratumSocket): StratumConnection | null {
     const id = this.#nextConnectionId++;
-    const log = this.options.log;
-    if (this.#stopped || this.#connections.size >= this.options.maxConnections) {
-      const why = this.#stopped ? "pool stopping" : `${this.options.maxConnections} connections open`;
-      log(`conn ${id} from ${socket.remoteAddress} refused: ${why}`);
+    const o = this.options;
+    if (this.#stopped || this.#members.size >= o.maxConnections) {
+      const why = this.#stopped ? "pool stopping" : `${o.maxConnections} connections open`;
+      o.log.info(`conn ${id} from ${socket.remoteAddress} refused: ${why}`);
       socket.end();
-      return;
+      return null;
     }
     let xn1: string;
     try {
       xn1 = this.#xn1.allocate();
     } catch (e) {
-      log(`conn ${id} from ${socket.remoteAddress} refused: ${e instanceof Error ? e.message : String(e)}`);
+      o.log.info(`conn ${id} from ${socket.remoteAddress} refused: ${e instanceof Error ? e.message : String(e)}`);
       socket.end();
-      return;
+      return null;
     }
-    const session = new Session(
-      { id, extranonce1: xn1, difficulty: this.options.difficulty, vardiff: this.options.vardiff },
-      this.#context,
-      this.#sessionEvents,
+    const miner = new PoolMiner({ id, extranonce1: xn1, difficulty: o.difficulty, vardiff: o.vardiff }, this.#context, this.#minerEvents);
+    const member: Member = { miner, conn: null! };
+    member.conn = new StratumConnection(
+      socket,
+      socket.remoteAddress,
+      miner,
+      // v-nomp: a line that is not JSON-RPC destroys the socket; no rate or deadline guard.
+      { garbage: "close", decoder: decoderOptions(o.floodGuardBytes), maxOutboundBytes: o.maxOutboundBytes, guard: null, now: o.clock },
+      {
+        closed: (reason, detail) => this.#onClosed(member, reason, detail),
+        internalError: (e) => o.log.error(`conn ${id} internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+      },
     );
-    const conn = new Connection(socket, socket.remoteAddress, session, this.options, this.#connectionHooks);
-    socket.data = conn;
-    this.#connections.add(conn);
+    this.#members.add(member);
     this.#stats.opened();
-    log(`conn ${id} from ${conn.remote} connected, extranonce1 ${xn1}`);
+    o.log.info(`conn ${id} from ${socket.remoteAddress} connected, extranonce1 ${xn1}`);
+    member.conn.run(() => member.conn.session.work(miner.workFor(this.#source.current.job, true)));
+    return member.conn;
   }
 
-  #onClosed(c: Connection, reason: CloseReason, detail: string): void {
-    this.#connections.delete(c);
-    this.#xn1.release(c.session.extranonce1);
+  #onClosed(m: Member, reason: CloseReason, detail: string): void {
+    this.#members.delete(m);
+    this.#xn1.release(m.miner.extranonce1);
     this.#stats.closed(reason);
-    this.options.log(`conn ${c.session.id} closed: ${reason}${reason === "peer" ? "" : ` (${detail})`}`);
+    this.options.log.info(`conn ${m.miner.id} closed: ${reason}${reason === "peer" ? "" : ` (${detail})`}`);
   }
 
   #publish(work: SyntheticWork): Job {
     const { job } = work;
     this.#jobs.push(job, work.newBlock);
     const log = this.options.log;
-    log(work.newBlock ? `block ${work.height}, job ${job.id} (clean)` : `job ${job.id}`);
+    log.info(work.newBlock ? `block ${work.height}, job ${job.id} (clean)` : `job ${job.id}`);
     const now = this.options.clock();
     const idleMs = this.options.idleTimeoutSeconds === null ? null : this.options.idleTimeoutSeconds * 1000;
-    for (const c of [...this.#connections]) {
+    for (const { conn, miner } of [...this.#members]) {
       // v-nomp checks idleness when it broadcasts a job; only submits count as activity.
-      if (idleMs !== null && now - c.session.lastSubmitAt > idleMs) c.close("idle", `no submit for ${this.options.idleTimeoutSeconds} s`);
-      else c.send(c.session.jobLines(job));
+      if (idleMs !== null && now - miner.lastSubmitAt > idleMs) conn.close("E_IDLE_TIMEOUT", `no submit for ${this.options.idleTimeoutSeconds} s`);
+      else conn.run(() => conn.session.work(miner.workFor(job, work.newBlock)));
     }
     this.#armJobTimer();
     return job;
@@ -212,36 +212,39 @@ export class PoolServer {
     });
   }
 
-  #makeSessionEvents(): SessionListener {
+  #makeMinerEvents(): PoolMinerListener {
     const log = this.options.log;
     return {
-      subscribed: (s) => log(`conn ${s.id} subscribed`),
-      authorized: (s, user, ok) => log(ok ? `conn ${s.id} authorized ${printable(user)}` : `conn ${s.id} authorization refused for ${printable(user)}`),
-      difficultyChanged: (s, d, previous) => log(`conn ${s.id} difficulty ${previous} -> ${d}`),
-      unknownMethod: (s, method) => log(`conn ${s.id} unknown method ${printable(method)}`),
+      subscribed: (s) => log.info(`conn ${s.id} subscribed`),
+      authorized: (s, user, ok) => log.info(ok ? `conn ${s.id} authorized ${printable(user)}` : `conn ${s.id} authorization refused for ${printable(user)}`),
+      difficultyChanged: (s, d, previous) => log.info(`conn ${s.id} difficulty ${previous} -> ${d}`),
+      unknownMethod: (s, method) => log.info(`conn ${s.id} unknown method ${printable(method)}`),
       share: (s, submit, verdict) => this.#onShare(s, submit, verdict),
     };
   }
 
-  #onShare(s: Session, submit: SubmitParams, v: Verdict): void {
+  #onShare(s: PoolMiner, submit: SubmitParams, v: Verdict): void {
     const log = this.options.log;
     const job = printable(submit.jobId);
     if (v.ok) {
       this.#stats.accepted(this.options.clock(), v.creditedDifficulty, v.blockCandidate);
-      log(`conn ${s.id} share accepted: job ${job}, difficulty ${v.shareDifficulty} (credited ${v.creditedDifficulty})`);
+      log.info(`conn ${s.id} share accepted: job ${job}, difficulty ${v.shareDifficulty} (credited ${v.creditedDifficulty})`);
       if (v.blockCandidate) {
-        log(`conn ${s.id} BLOCK CANDIDATE at height ${this.#source.current.height}: hash ${hashToDisplayHex(v.hash)} (no daemon: not submitted)`);
+        log.info(`conn ${s.id} BLOCK CANDIDATE at height ${this.#source.current.height}: hash ${hashToDisplayHex(v.hash)} (no daemon: not submitted)`);
       }
       this.#rotateIfRetired();
     } else {
       this.#stats.rejected(v.reject.code);
-      log(`conn ${s.id} share rejected: ${v.reject.code} ${v.reject.message} (job ${job})`);
+      log.info(`conn ${s.id} share rejected: ${v.reject.code} ${v.reject.message} (job ${job})`);
     }
   }
 }
 
-/** Peer-supplied text for a log line: no control characters (no forged lines), bounded length. */
-function printable(s: string): string {
-  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
-  return JSON.stringify(clean.length > 80 ? `${clean.slice(0, 80)}…` : clean);
+/**
+ * v-nomp's flood guard as decoder caps: room for one maximal line plus "\r\n" inside the buffer
+ * cap, so a lone partial line is cut 2 bytes earlier than at v-nomp (real lines are under 3 KB).
+ * Off (null), the decoder keeps its own default caps.
+ */
+export function decoderOptions(floodGuardBytes: number | null): LineDecoderOptions {
+  return floodGuardBytes === null ? {} : { maxLineBytes: floodGuardBytes - 2, maxBufferedBytes: floodGuardBytes };
 }

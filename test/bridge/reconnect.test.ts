@@ -3,10 +3,12 @@
 // at once; shares of the old work are stale; nothing credited is lost or counted twice.
 
 import { afterEach, expect, test } from "bun:test";
-import { Bridge, type ShareResult } from "../../src/bridge/index.ts";
+import type { ShareResult } from "../../src/bridge/index.ts";
+import { startBridgeStack } from "../../src/cli/compose.ts";
 import { PoolServer } from "../../src/pool/index.ts";
 import { bytesToHex, difficultyToTarget } from "../../src/protocol/index.ts";
 import { ADDRESS, connect, findTail, testConfig, until, verdict } from "./harness.ts";
+import { silentLogger } from "../../src/util/log.ts";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -14,7 +16,7 @@ afterEach(async () => {
 });
 
 function pool(port: number, seed: number): PoolServer {
-  const p = PoolServer.start({ port, seed, difficulty: 0.01, jobIntervalSeconds: 3600, blockIntervalSeconds: 7200, summaryIntervalSeconds: null, log: () => {} });
+  const p = PoolServer.start({ port, seed, difficulty: 0.01, jobIntervalSeconds: 3600, blockIntervalSeconds: 7200, summaryIntervalSeconds: null, log: silentLogger });
   cleanups.push(() => p.stop());
   return p;
 }
@@ -24,12 +26,12 @@ const status = (r: ShareResult) => (r.outcome.status === "rejected" ? r.outcome.
 test("pool restart: re-leased under the new extranonce1, clean jobs, old shares stale, ledger exact", async () => {
   let first = pool(0, 1);
   const port = first.port;
-  const bridge = Bridge.start({
-    config: testConfig({ "upstream.pools": `stratum+tcp://127.0.0.1:${port}`, "upstream.user": `${ADDRESS}.bridge`, "bridge.ws_difficulty": 0.001 }),
+  const stack = startBridgeStack(testConfig({ "upstream.pools": `stratum+tcp://127.0.0.1:${port}`, "upstream.user": `${ADDRESS}.bridge`, "bridge.ws_difficulty": 0.001 }), {
     client: { backoff: { baseMs: 20, maxMs: 100, jitter: 0 } },
     tuning: { summaryIntervalSeconds: null },
   });
-  cleanups.push(() => bridge.stop());
+  const bridge = stack.bridge;
+  cleanups.push(() => stack.stop());
   const a = await connect(bridge, `${ADDRESS}.a`);
   const b = await connect(bridge, `${ADDRESS}.b`, "stratum");
   const oldXn1 = bridge.stats().upstreams[0]!.extranonce1!;
@@ -39,6 +41,8 @@ test("pool restart: re-leased under the new extranonce1, clean jobs, old shares 
   const forwarded = findTail(oldA, difficultyToTarget(0.01));
   const kept = findTail(oldA, oldA.target, forwarded.counter + 1);
   expect(status(await verdict(a, { kind: "tail", jobId: oldA.jobId, tail: forwarded.tail }))).toBe("accepted");
+  // Work can arrive while the upstream is still "subscribed": the wait below must see a real disconnect.
+  await until(() => bridge.stats().upstreams[0]!.state === "authorized", "the upstream authorized");
   first.stop();
   await until(() => bridge.stats().upstreams[0]!.extranonce1 === null || bridge.stats().upstreams[0]!.state !== "authorized", "the disconnect");
   // Old work is void at once.

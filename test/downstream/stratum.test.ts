@@ -41,11 +41,11 @@ describe("Stratum: the handshake as ccminer 3.8.3 sees it", () => {
     expect((await c.request("mining.get_transactions", [])).result).toEqual([]);
   });
 
-  test("submit before subscribe → 25, before authorize → 24 (3-element errors); then verdicts from the core", async () => {
+  test("submit before authorize → 24, authorized before subscribe → 25 (3-element errors, §5 order); then verdicts from the core", async () => {
     const s = h.start();
     const c = await s.stratum();
     const params = (job: string, tailHex: string) => [WORKER, job, "de2d016b", "00".repeat(26), "fd4005" + "00".repeat(1329) + tailHex];
-    expect(await c.request("mining.submit", params("ced4", "00".repeat(15)))).toMatchObject({ result: null, error: [25, "not subscribed", null] });
+    expect(await c.request("mining.submit", params("ced4", "00".repeat(15)))).toMatchObject({ result: null, error: [24, "unauthorized worker", null] });
     const sub = await c.request("mining.subscribe", ["ccminer_CPU/3.8.3"]);
     const xn1 = (sub.result as string[])[1]!;
     expect(await c.request("mining.submit", params("ced4", "00".repeat(15)))).toMatchObject({ result: null, error: [24, "unauthorized worker", null] });
@@ -57,6 +57,9 @@ describe("Stratum: the handshake as ccminer 3.8.3 sees it", () => {
     const recorded = s.core.sessions[0]!.shares[0]!;
     expect(recorded.share).toEqual({ kind: "submit", jobId: "ced4", nTime: "de2d016b", extranonce2: "00".repeat(26), solution: params("ced4", tail)[4]! });
     expect(typeof recorded.token).toBe("number");
+    const early = await s.stratum();
+    expect(await early.request("mining.authorize", [WORKER, "x"])).toMatchObject({ result: true, error: null });
+    expect(await early.request("mining.submit", params("ced4", "00".repeat(15)))).toMatchObject({ result: null, error: [25, "not subscribed", null] });
   });
 
   test("lines split into 1-byte writes and several lines in one write are both read", async () => {

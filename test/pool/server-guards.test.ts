@@ -30,7 +30,7 @@ describe("closing", () => {
     const c = await h.client(pool);
     c.write("this is not json\n");
     await c.waitClosed();
-    expect(pool.stats().closes).toEqual({ malformed: 1 });
+    expect(pool.stats().closes).toEqual({ E_MALFORMED: 1 });
   });
 
   test.each([["an array", "[1,2,3]"], ["a number", "42"], ["an object that is not JSON-RPC", '{"foo":1}']])(
@@ -56,7 +56,7 @@ describe("closing", () => {
     const c = await h.client(pool);
     c.write("x".repeat(FLOOD_GUARD_BYTES + 1));
     await c.waitClosed();
-    expect(pool.stats().closes).toEqual({ flood: 1 });
+    expect(pool.stats().closes).toEqual({ E_FRAME_TOO_LARGE: 1 });
   });
 
   test("4 pipelined submits in one write trip the flood guard (as at v-nomp)", async () => {
@@ -66,7 +66,7 @@ describe("closing", () => {
     expect(burst.length).toBeGreaterThan(FLOOD_GUARD_BYTES);
     c.write(burst);
     await c.waitClosed();
-    expect(pool.stats().closes).toEqual({ flood: 1 });
+    expect(pool.stats().closes).toEqual({ E_FRAME_TOO_LARGE: 1 });
   });
 
   test("3 pipelined submits stay under the guard and are all answered", async () => {
@@ -95,8 +95,8 @@ describe("closing", () => {
     await a.waitClosed();
     await b.waitClosed();
     expect(final.connections).toBe(0);
-    expect(final.closes).toEqual({ stopped: 2 });
-    expect(pool.stop().closes).toEqual({ stopped: 2 }); // idempotent
+    expect(final.closes).toEqual({ E_POOL_CLOSING: 2 });
+    expect(pool.stop().closes).toEqual({ E_POOL_CLOSING: 2 }); // idempotent
     expect(TestClient.connect(pool.port)).rejects.toThrow();
   });
 
@@ -114,7 +114,7 @@ describe("closing", () => {
     await idle.waitClosed();
     expect(busy.closed).toBe(false);
     await busy.notification("mining.notify");
-    expect(pool.stats().closes).toEqual({ idle: 1 });
+    expect(pool.stats().closes).toEqual({ E_IDLE_TIMEOUT: 1 });
   });
 
   test("more connections than allowed are refused", async () => {

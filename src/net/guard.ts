@@ -4,7 +4,7 @@
 // handshake and idle deadlines. Pure: the caller passes the time; one sweep timer for all
 // connections asks timeout() instead of a timer per connection.
 
-import type { WsCloseCode } from "../protocol/ws-errors.ts";
+import type { CloseCode } from "../protocol/close-codes.ts";
 
 /** Bad frames a connection may send before it is closed (a correct client sends none). */
 export const BAD_FRAME_LIMIT = 5;
@@ -71,7 +71,7 @@ export class InboundGuard {
     this.#handshakeDone = true;
   }
 
-  timeout(now: number): WsCloseCode | null {
+  timeout(now: number): CloseCode | null {
     if (!this.#handshakeDone && now - this.#openedAt > this.#limits.handshakeMs) return "E_HANDSHAKE_TIMEOUT";
     if (now - this.#lastActivity > this.#limits.idleMs) return "E_IDLE_TIMEOUT";
     return null;

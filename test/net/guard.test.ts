@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { BAD_FRAME_LIMIT, InboundGuard, messageRateFor } from "../../src/downstream/guard.ts";
+import { BAD_FRAME_LIMIT, InboundGuard, messageRateFor } from "../../src/net/guard.ts";
 
 const limits = { handshakeMs: 1000, idleMs: 5000, messageRate: 10 };
 
