@@ -4,10 +4,10 @@
 //
 // Hashrate is estimated from credited work over a sliding window (protocol/hashrate.ts).
 
-import { formatHashrate } from "../pool/index.ts";
 import type { BridgeStats, MinerTransport } from "./contract.ts";
 import type { PoolResultKind } from "./ledger.ts";
 import { HashrateWindow } from "../protocol/hashrate.ts";
+import { byCode, countOf, formatHashrate } from "../util/format.ts";
 
 export const HASHRATE_WINDOW_SECONDS = 600;
 
@@ -78,15 +78,13 @@ export class BridgeCounters {
 }
 
 /** One line: "3 sessions (ws 2, stratum 1), 1.20 MH/s, shares 120 accepted / 2 rejected, pool 30 accepted / 0 rejected / 1 stale / 0 lost". */
-export function formatSummary(s: BridgeStats): string {
+export function formatBridgeSummary(s: BridgeStats): string {
   const ws = s.sessions["ws-msgpack"] + s.sessions["ws-json"];
-  const total = ws + s.sessions.stratum;
-  const codes = Object.entries(s.shares.rejectedByCode).map(([c, n]) => `${c}: ${n}`).join(", ");
   const up = s.upstreams.map((u) => `${u.state}${u.sessions > 0 ? ` ×${u.sessions}` : ""}`).join(", ");
   return [
-    `${total} session${total === 1 ? "" : "s"} (ws ${ws}, stratum ${s.sessions.stratum})`,
+    `${countOf(ws + s.sessions.stratum, "session")} (ws ${ws}, stratum ${s.sessions.stratum})`,
     formatHashrate(s.hashrate),
-    `shares ${s.shares.accepted} accepted / ${s.shares.rejected} rejected${codes === "" ? "" : ` (${codes})`}`,
+    `shares ${s.shares.accepted} accepted / ${s.shares.rejected} rejected${byCode(s.shares.rejectedByCode)}`,
     `pool ${s.pool.accepted} accepted / ${s.pool.rejected} rejected / ${s.pool.stale} stale / ${s.pool.lost} lost`,
     `upstream ${up}`,
   ].join(", ");

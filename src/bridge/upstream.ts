@@ -12,7 +12,15 @@
 // - result: the pool's answer on a forwarded share, into the ledger, the counters and one log line.
 
 import { hexToBytes, type Job } from "../protocol/index.ts";
-import { PoolClient, type Logger, type PoolClientOptions, type ShareOutcome, type UpstreamEvent, type UpstreamShare } from "../upstream/index.ts";
+import { JobWindow } from "../protocol/job-window.ts";
+import {
+  PoolClient,
+  type PoolClientOptions,
+  type SubmitFate,
+  type UpstreamEvent,
+  type UpstreamShare,
+} from "../upstream/index.ts";
+import type { Logger } from "../util/log.ts";
 import { BridgeError } from "./errors.ts";
 import type { Ledger, PoolResultKind } from "./ledger.ts";
 import { LeaseBook, leaseBytesFor, MAX_SESSION_XN1_BYTES } from "./leases.ts";
@@ -32,7 +40,7 @@ export interface UpstreamContext {
   idle(slot: UpstreamSlot): void;
 }
 
-const POOL_KIND: Record<ShareOutcome["status"], PoolResultKind> = {
+const POOL_KIND: Record<SubmitFate["status"], PoolResultKind> = {
   accepted: "accepted",
   rejected: "rejected",
   stale: "stale",
@@ -46,7 +54,7 @@ export class UpstreamSlot implements SessionUpstream {
   readonly #ctx: UpstreamContext;
   readonly #client: PoolClient<ForwardToken>;
   readonly #members = new Set<LeasedSession>();
-  readonly #jobs = new Map<string, Job>();
+  readonly #jobs: JobWindow<Job>;
   #state = "idle";
   #epoch: number | null = null;
   #xn1: Uint8Array | null = null;
@@ -61,6 +69,7 @@ export class UpstreamSlot implements SessionUpstream {
   constructor(index: number, client: PoolClientOptions, ctx: UpstreamContext) {
     this.index = index;
     this.#ctx = ctx;
+    this.#jobs = new JobWindow(ctx.maxJobs);
     this.#client = new PoolClient<ForwardToken>(client, (e) => this.#onEvent(e));
   }
 
@@ -123,7 +132,13 @@ export class UpstreamSlot implements SessionUpstream {
   }
 
   stats(): UpstreamStats {
-    return { url: this.#client.pool, state: this.#state, extranonce1: this.#xn1Hex, difficulty: this.#difficulty, sessions: this.#members.size };
+    return {
+      url: this.#client.pool,
+      state: this.#state,
+      extranonce1: this.#xn1Hex,
+      difficulty: this.#difficulty,
+      sessions: this.#members.size,
+    };
   }
 
   #onEvent(e: UpstreamEvent<ForwardToken>): void {
@@ -132,12 +147,14 @@ export class UpstreamSlot implements SessionUpstream {
     switch (e.type) {
       case "state":
         this.#state = e.state;
-        if (e.state === "connecting") return log.info(`${tag} connecting to ${e.pool} (attempt ${e.attempt})`);
+        if (e.state === "connecting")
+          return log.info(`${tag} connecting to ${e.pool} (attempt ${e.attempt})`);
         if (e.state === "disconnected") {
           const line = `${tag} disconnected from ${e.pool}: ${e.error.code} ${e.error.message}`;
           return e.error.code === "E_CLIENT_CLOSED" ? log.info(line) : log.warn(line); // ours to close: not a warning
         }
-        if (e.state === "waiting") return log.info(`${tag} next attempt on ${e.pool} in ${Math.round(e.delayMs)} ms (${e.reason})`);
+        if (e.state === "waiting")
+          return log.info(`${tag} next attempt on ${e.pool} in ${Math.round(e.delayMs)} ms (${e.reason})`);
         return log.info(`${tag} ${e.state}${e.pool === null ? "" : ` ${e.pool}`}`);
       case "extranonce":
         return this.#newEpoch(e.epoch, e.extranonce1, tag);
@@ -152,7 +169,8 @@ export class UpstreamSlot implements SessionUpstream {
         return;
       case "target":
         if (e.epoch !== this.#epoch || !(e.difficulty > 0) || !Number.isFinite(e.difficulty)) return;
-        if (e.difficulty !== this.#difficulty) log.info(`${tag} pool difficulty ${e.difficulty} (${e.source})`);
+        if (e.difficulty !== this.#difficulty)
+          log.info(`${tag} pool difficulty ${e.difficulty} (${e.source})`);
         this.#difficulty = e.difficulty;
         return;
       case "job":
@@ -177,7 +195,10 @@ export class UpstreamSlot implements SessionUpstream {
     if (k === 0) {
       this.#refused = true;
       this.#leases = null;
-      const err = new BridgeError("E_BRIDGE_EXTRANONCE", `${tag}: the pool's extranonce1 ${xn1Hex} is ${this.#xn1.length} bytes; a lease needs it to be at most ${MAX_SESSION_XN1_BYTES - 1}`);
+      const err = new BridgeError(
+        "E_BRIDGE_EXTRANONCE",
+        `${tag}: the pool's extranonce1 ${xn1Hex} is ${this.#xn1.length} bytes; a lease needs it to be at most ${MAX_SESSION_XN1_BYTES - 1}`,
+      );
       log.error(`${err.code} ${err.message}`);
       for (const s of [...this.#members]) s.assign(null);
       return;
@@ -185,7 +206,10 @@ export class UpstreamSlot implements SessionUpstream {
     this.#refused = false;
     const book = new LeaseBook(k, this.#ctx.sessionCap);
     this.#leases = book;
-    const reduced = k < this.#ctx.leaseBytes ? ` (reduced from ${this.#ctx.leaseBytes}: the pool's extranonce1 is ${this.#xn1.length} bytes)` : "";
+    const reduced =
+      k < this.#ctx.leaseBytes
+        ? ` (reduced from ${this.#ctx.leaseBytes}: the pool's extranonce1 is ${this.#xn1.length} bytes)`
+        : "";
     log.info(`${tag} extranonce1 ${xn1Hex}: ${k}-byte leases${reduced}, room for ${book.capacity} sessions`);
     for (const s of [...this.#members]) {
       const lease = this.#leaseFor(book);
@@ -208,18 +232,13 @@ export class UpstreamSlot implements SessionUpstream {
   #onJob(epoch: number, job: Job, clean: boolean): void {
     if (epoch !== this.#epoch || this.#leases === null) return;
     this.#ctx.log.debug(`upstream #${this.index} job ${job.id}${clean ? " (clean)" : ""}`);
-    if (clean) {
-      this.#jobs.clear();
-      this.#leases.cleanJob();
-    }
-    this.#jobs.delete(job.id); // a re-sent id moves to the newest position
-    this.#jobs.set(job.id, job);
-    while (this.#jobs.size > this.#ctx.maxJobs) this.#jobs.delete(this.#jobs.keys().next().value!);
+    if (clean) this.#leases.cleanJob();
+    this.#jobs.put(job.id, job, clean);
     this.#latest = job;
     for (const s of [...this.#members]) s.deliver(job, clean);
   }
 
-  #onResult(t: ForwardToken, outcome: ShareOutcome, tag: string): void {
+  #onResult(t: ForwardToken, outcome: SubmitFate, tag: string): void {
     this.#pending--;
     const kind = POOL_KIND[outcome.status];
     this.#ctx.ledger.poolResult(t.worker, kind, this.#ctx.now());
@@ -232,7 +251,9 @@ export class UpstreamSlot implements SessionUpstream {
           : outcome.status === "lost"
             ? `lost (${outcome.reason})`
             : outcome.status;
-    this.#ctx.log.info(`${tag} share of ${t.worker} (session ${t.session}, job ${t.jobId}, difficulty ${t.difficulty}): ${what}`);
+    this.#ctx.log.info(
+      `${tag} share of ${t.worker} (session ${t.session}, job ${t.jobId}, difficulty ${t.difficulty}): ${what}`,
+    );
     this.#checkIdle();
   }
 

@@ -12,9 +12,11 @@
 // ("<id>~1"); the wire id maps back to the pool's id and the prefix it was announced with.
 
 import type { MinerShare, MinerWork } from "../bridge/contract.ts";
-import { targetToLE, type Job } from "../protocol/index.ts";
+import { bytesEqual, targetToLE, type Job } from "../protocol/index.ts";
+import { JobWindow } from "../protocol/job-window.ts";
 import { JsonWorkTemplate, tailWithNonce } from "../protocol/ws-json.ts";
-import { HEAD_BYTES, MsgpackJobTemplate, TAIL_BYTES } from "../protocol/ws-msgpack.ts";
+import { HEADER_HEAD_BYTES, NONCE_TAIL_BYTES } from "../protocol/layout.ts";
+import { MsgpackJobTemplate } from "../protocol/ws-msgpack.ts";
 
 const ZERO_NONCE = new Uint8Array(32);
 
@@ -48,7 +50,7 @@ function targetLE(target: bigint): Uint8Array {
 }
 
 function head(job: Job): Uint8Array {
-  return job.header(ZERO_NONCE).subarray(0, HEAD_BYTES);
+  return job.header(ZERO_NONCE).subarray(0, HEADER_HEAD_BYTES);
 }
 
 /** The msgpack job frame for this session (clean as the transport decides). */
@@ -65,19 +67,22 @@ export function jsonWorkMessage(w: MinerWork): string {
   return t.json.encode(w.extranonce1, targetLE(w.target), w.difficulty);
 }
 
-/** Jobs remembered per session: enough for every job a pool keeps valid within one block. */
-const MAX_REMEMBERED_JOBS = 32;
+/** A job as this session was told it: the pool's id and the extranonce1 it came with. */
+interface Announced {
+  poolId: string;
+  prefix: Uint8Array;
+}
 
 /**
  * Which extranonce1 each job was announced to this session with, by the id the session knows it
  * by. A share names its job; its tail is rebuilt from that announcement's prefix (or the current
- * one for a job never announced, which the core then refuses as unknown). Bounded: the oldest
- * job is forgotten first.
+ * one for a job never announced, which the core then refuses as unknown). Bounded like every job
+ * table (protocol/job-window.ts: as many jobs as a pool keeps valid, oldest forgotten first).
+ * Not cleared by a clean job: a share for a dropped job is still rebuilt as it was hashed, and the
+ * core calls it stale.
  */
 export class AnnouncedJobs {
-  readonly #prefixes = new Map<string, Uint8Array>();
-  /** Wire id → the pool's id, for the (rare) jobs sent under a name of their own; made on first use. */
-  #renamed: Map<string, string> | null = null;
+  readonly #jobs = new JobWindow<Announced>();
   #current: Uint8Array | null = null;
 
   /**
@@ -88,29 +93,26 @@ export class AnnouncedJobs {
   announce(w: MinerWork): string {
     let wireId = w.jobId;
     for (let n = 1; ; n++) {
-      const prefix = this.#prefixes.get(wireId);
-      if (prefix === undefined || (this.#poolId(wireId) === w.jobId && sameBytes(prefix, w.extranonce1))) break;
+      const known = this.#jobs.get(wireId);
+      if (known === undefined || (known.poolId === w.jobId && bytesEqual(known.prefix, w.extranonce1))) break;
       wireId = `${w.jobId}~${n}`;
     }
-    this.#forget(wireId);
-    this.#prefixes.set(wireId, w.extranonce1);
-    if (wireId !== w.jobId) (this.#renamed ??= new Map()).set(wireId, w.jobId);
+    this.#jobs.put(wireId, { poolId: w.jobId, prefix: w.extranonce1 });
     this.#current = w.extranonce1;
-    if (this.#prefixes.size > MAX_REMEMBERED_JOBS) this.#forget(this.#prefixes.keys().next().value!);
     return wireId;
   }
 
   /** The prefix a share for `wireId` was hashed with; null before any work. */
   prefixFor(wireId: string): Uint8Array | null {
-    return this.#prefixes.get(wireId) ?? this.#current;
+    return this.#jobs.get(wireId)?.prefix ?? this.#current;
   }
 
   /** msgpack: the miner sent the tail bytes after the prefix (exactly 15 − prefix length of them). */
   tailShare(wireId: string, nonce: Uint8Array): MinerShare | "no-work" | "nonce-size" {
     const prefix = this.prefixFor(wireId);
     if (prefix === null) return "no-work";
-    if (prefix.length + nonce.length !== TAIL_BYTES) return "nonce-size";
-    const tail = new Uint8Array(TAIL_BYTES);
+    if (prefix.length + nonce.length !== NONCE_TAIL_BYTES) return "nonce-size";
+    const tail = new Uint8Array(NONCE_TAIL_BYTES);
     tail.set(prefix, 0);
     tail.set(nonce, prefix.length);
     return { kind: "tail", jobId: this.#poolId(wireId), tail };
@@ -119,23 +121,13 @@ export class AnnouncedJobs {
   /** JSON: the miner sent a u32 for tail bytes 11..14. */
   nonceShare(wireId: string, nonce: number): MinerShare | "no-work" {
     const prefix = this.prefixFor(wireId);
-    return prefix === null ? "no-work" : { kind: "tail", jobId: this.#poolId(wireId), tail: tailWithNonce(prefix, nonce) };
+    return prefix === null
+      ? "no-work"
+      : { kind: "tail", jobId: this.#poolId(wireId), tail: tailWithNonce(prefix, nonce) };
   }
 
   /** The pool's id of a job this session knows by `wireId` (unknown ids pass through for the core to refuse). */
   #poolId(wireId: string): string {
-    return this.#renamed?.get(wireId) ?? wireId;
+    return this.#jobs.get(wireId)?.poolId ?? wireId;
   }
-
-  #forget(wireId: string): void {
-    this.#prefixes.delete(wireId);
-    this.#renamed?.delete(wireId);
-  }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -5,6 +5,7 @@
  * useColor), so logs and pipes get plain text.
  */
 import { ccminerDisplayDifficulty, type ShareReject } from "../protocol/index.ts";
+import { hashrateUnit, type HashrateUnit } from "../util/format.ts";
 import type { MinerSummary, Rates } from "./stats.ts";
 
 export interface Paint {
@@ -29,23 +30,15 @@ export function useColor(stream: { isTTY?: boolean }, env: Record<string, string
   return stream.isTTY === true && (env.NO_COLOR ?? "") === "";
 }
 
-const UNITS = ["H/s", "kH/s", "MH/s", "GH/s"] as const;
-
-/** The unit for a rate: the largest with a value ≥ 1. */
-function unitOf(hps: number): number {
-  let u = 0;
-  for (let v = hps; v >= 1000 && u < UNITS.length - 1; v /= 1000) u++;
-  return u;
+/** A measured rate as ccminer shows it: whole H/s, else three decimals. */
+function inUnit(hps: number, unit: HashrateUnit): string {
+  return (hps / unit.size).toFixed(unit.size === 1 ? 0 : 3);
 }
 
-function inUnit(hps: number, u: number): string {
-  return (hps / 1000 ** u).toFixed(u === 0 ? 0 : 3);
-}
-
-/** "2.950 MH/s". */
-export function formatHashrate(hps: number): string {
-  const u = unitOf(hps);
-  return `${inUnit(hps, u)} ${UNITS[u]}`;
+/** The miner's measured hashrate, ccminer-style: "950 H/s", "2.950 MH/s". */
+export function formatMinerHashrate(hps: number): string {
+  const u = hashrateUnit(hps);
+  return `${inUnit(hps, u)} ${u.name}`;
 }
 
 /** Difficulties as pools print them: whole above 1000, else four significant digits. */
@@ -72,16 +65,18 @@ export interface ReportFacts {
  * stratum+tcp://127.0.0.1:3956". The per-thread rates are in the unit of the total.
  */
 export function formatReport(f: ReportFacts, p: Paint): string {
-  const u = unitOf(f.rates.total);
+  const u = hashrateUnit(f.rates.total);
   const parts = [
-    `${p.cyan(`${inUnit(f.rates.total, u)} ${UNITS[u]}`)} [${f.rates.perThread.map((r) => inUnit(r, u)).join(" ")}]`,
+    `${p.cyan(formatMinerHashrate(f.rates.total))} [${f.rates.perThread.map((r) => inUnit(r, u)).join(" ")}]`,
     p.green(`accepted ${f.accepted}`),
     f.rejected > 0 ? p.red(`rejected ${f.rejected}`) : `rejected 0`,
     f.stale > 0 ? p.yellow(`stale ${f.stale}`) : `stale 0`,
   ];
   if (f.difficulty !== null && f.target !== null) {
     const shown = ccminerDisplayDifficulty(f.target);
-    parts.push(`diff ${formatDifficulty(f.difficulty)} (ccminer ${formatDifficulty(Math.round(shown * 10) / 10)})`);
+    parts.push(
+      `diff ${formatDifficulty(f.difficulty)} (ccminer ${formatDifficulty(Math.round(shown * 10) / 10)})`,
+    );
   }
   parts.push(f.pool ?? "no pool");
   const line = parts.join(", ");
@@ -118,8 +113,8 @@ export function clean(s: string, max = 160): string {
 }
 
 /** The closing line: "summary: 3.412 MH/s [1.706 1.706] over 60.0 s, accepted 41/42, …". */
-export function formatSummary(s: MinerSummary): string {
-  const u = unitOf(s.hashrate);
+export function formatMinerSummary(s: MinerSummary): string {
+  const u = hashrateUnit(s.hashrate);
   const counts = [
     `accepted ${s.accepted}/${s.submitted}`,
     `rejected ${s.rejected}`,
@@ -128,6 +123,6 @@ export function formatSummary(s: MinerSummary): string {
     `dropped ${s.dropped}`,
     `invalid ${s.invalid}`,
   ];
-  const rate = `${inUnit(s.hashrate, u)} ${UNITS[u]} [${s.threads.map((r) => inUnit(r, u)).join(" ")}]`;
+  const rate = `${formatMinerHashrate(s.hashrate)} [${s.threads.map((r) => inUnit(r, u)).join(" ")}]`;
   return `summary: ${rate} over ${s.uptime_s.toFixed(1)} s, ${counts.join(", ")}`;
 }

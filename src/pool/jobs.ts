@@ -1,9 +1,10 @@
 // jobs.ts — the pool's table of valid jobs and, per job, the shares already seen (for "22
 // duplicate share"). Jobs are dropped all at once on a clean (new-block) job, as real pools do
-// (verus-stratum.md §3.5, §5 step 2); between blocks the oldest are evicted past `maxJobs`.
+// (verus-stratum.md §3.5, §5 step 2); between blocks the oldest are evicted past `maxJobs` — the
+// policy of protocol/job-window.ts, whose payload here is the job's duplicate set.
 //
 // Memory is bounded twice (STYLE.md principle 10):
-// - a duplicate key (xn1 + xn2 + solution, ≈ 2.75 KB of hex) is stored as its SHA-256, 44 bytes;
+// - a duplicate key (xn1 ‖ xn2 ‖ solution, ≈ 1.4 KB of bytes) is stored as its SHA-256, 44 bytes;
 // - a job holds at most `maxSharesPerJob` keys. A job that reaches the cap is retired: it stops
 //   being valid, so further shares for it get "21 job not found" — exactly what a miner sees for
 //   a stale job, and it moves on. Forgetting old keys instead would let a resubmitted share be
@@ -12,6 +13,7 @@
 //   without valid work.
 
 import type { Job } from "../protocol/job.ts";
+import { JOBS_KEPT, JobWindow } from "../protocol/job-window.ts";
 import type { DuplicateSet, JobLookup } from "../protocol/validate.ts";
 import { PoolError } from "./errors.ts";
 
@@ -22,7 +24,6 @@ export interface JobTableOptions {
   maxSharesPerJob?: number;
 }
 
-export const DEFAULT_MAX_JOBS = 32;
 export const DEFAULT_MAX_SHARES_PER_JOB = 32_768;
 
 interface Entry {
@@ -34,16 +35,20 @@ interface Entry {
 export class JobTable implements JobLookup, DuplicateSet {
   readonly maxJobs: number;
   readonly maxSharesPerJob: number;
-  /** Insertion order is age order: the first entry is the oldest. */
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries: JobWindow<Entry>;
   #newest: Entry | null = null;
 
   constructor(options: JobTableOptions = {}) {
-    this.maxJobs = options.maxJobs ?? DEFAULT_MAX_JOBS;
+    this.maxJobs = options.maxJobs ?? JOBS_KEPT;
     this.maxSharesPerJob = options.maxSharesPerJob ?? DEFAULT_MAX_SHARES_PER_JOB;
-    for (const [name, v] of [["maxJobs", this.maxJobs], ["maxSharesPerJob", this.maxSharesPerJob]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new PoolError("E_POOL_OPTIONS", `${name} must be a whole number >= 1, got ${v}`);
+    for (const [name, v] of [
+      ["maxJobs", this.maxJobs],
+      ["maxSharesPerJob", this.maxSharesPerJob],
+    ] as const) {
+      if (!Number.isInteger(v) || v < 1)
+        throw new PoolError("E_POOL_OPTIONS", `${name} must be a whole number >= 1, got ${v}`);
     }
+    this.#entries = new JobWindow(this.maxJobs);
   }
 
   /** Jobs currently valid. */
@@ -68,15 +73,9 @@ export class JobTable implements JobLookup, DuplicateSet {
    * first. A job id that is still in the table (ids are counters that wrap) replaces the old job.
    */
   push(job: Job, clean: boolean): void {
-    if (clean) this.#entries.clear();
-    this.#entries.delete(job.id);
     const entry: Entry = { job, seen: new Set(), retired: false };
-    this.#entries.set(job.id, entry);
+    this.#entries.put(job.id, entry, clean);
     this.#newest = entry;
-    while (this.#entries.size > this.maxJobs) {
-      const oldest = this.#entries.keys().next().value!;
-      this.#entries.delete(oldest);
-    }
   }
 
   /** The job if it is known, not dropped by a newer block, not evicted and not retired. */
@@ -89,10 +88,11 @@ export class JobTable implements JobLookup, DuplicateSet {
    * Record a share key for a valid job; false if it was seen before. The share that fills the
    * job's cap is still recorded and accepted; the job is retired after it.
    */
-  add(jobId: string, key: string): boolean {
+  add(jobId: string, key: Uint8Array): boolean {
     const e = this.#entries.get(jobId);
     // validateShare looks the job up immediately before; anything else is our bug.
-    if (e === undefined || e.retired) throw new RangeError(`duplicate check for job ${jobId}, which is not valid`);
+    if (e === undefined || e.retired)
+      throw new RangeError(`duplicate check for job ${jobId}, which is not valid`);
     const digest = Bun.SHA256.hash(key, "base64");
     if (e.seen.has(digest)) return false;
     e.seen.add(digest);

@@ -3,8 +3,9 @@
 //
 // Hashrate is estimated from accepted work over a sliding window (protocol/hashrate.ts).
 
-import type { CloseReason } from "./errors.ts";
+import type { CloseReason } from "../protocol/close-codes.ts";
 import { HashrateWindow } from "../protocol/hashrate.ts";
+import { byCode, countOf, formatHashrate } from "../util/format.ts";
 
 export const HASHRATE_WINDOW_SECONDS = 300;
 
@@ -92,25 +93,13 @@ export class PoolStats {
 }
 
 /** One line: "3 connections, 120 accepted, 2 rejected (23: 2), 1 block candidate, 1.23 MH/s, height 3911210". */
-export function formatSummary(s: PoolStatsSnapshot): string {
-  const codes = Object.entries(s.rejectedByCode).map(([c, n]) => `${c}: ${n}`).join(", ");
+export function formatPoolSummary(s: PoolStatsSnapshot): string {
   const parts = [
-    `${s.connections} connection${s.connections === 1 ? "" : "s"}`,
+    countOf(s.connections, "connection"),
     `${s.accepted} accepted`,
-    `${s.rejected} rejected${codes === "" ? "" : ` (${codes})`}`,
+    `${s.rejected} rejected${byCode(s.rejectedByCode)}`,
   ];
-  if (s.blockCandidates > 0) parts.push(`${s.blockCandidates} block candidate${s.blockCandidates === 1 ? "" : "s"}`);
+  if (s.blockCandidates > 0) parts.push(countOf(s.blockCandidates, "block candidate"));
   parts.push(formatHashrate(s.hashrate), `height ${s.height}`, `job ${s.jobId}`);
   return parts.join(", ");
-}
-
-export function formatHashrate(hps: number): string {
-  const units = ["H/s", "kH/s", "MH/s", "GH/s", "TH/s"];
-  let v = hps;
-  let u = 0;
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return `${v.toFixed(2)} ${units[u]}`;
 }

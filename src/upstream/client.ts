@@ -9,7 +9,7 @@
 
 import { isProtocolError, LineDecoder } from "../protocol/index.ts";
 import { poolProtocolError, UpstreamError } from "./errors.ts";
-import type { ShareOutcome, UpstreamEvent, UpstreamListener, UpstreamShare } from "./events.ts";
+import type { SubmitFate, UpstreamEvent, UpstreamListener, UpstreamShare } from "./events.ts";
 import {
   resolveOptions,
   sessionOptions,
@@ -91,7 +91,7 @@ export class PoolClient<T = unknown> {
   /** Forward a share; its one `result` event carries `token`. Never throws for pool reasons. */
   submit(share: UpstreamShare, token: T): void {
     const conn = this.#conn;
-    const report = (outcome: ShareOutcome) =>
+    const report = (outcome: SubmitFate) =>
       this.#emit({ type: "result", token, jobId: share.jobId, pool: this.pool, outcome });
     if (this.#closing) return report({ status: "dropped", reason: "closed" });
     // Between connections every epoch is dead: the work was built on an extranonce1 that is gone.

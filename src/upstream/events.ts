@@ -26,8 +26,11 @@ export type StaleReason =
   | "old-epoch" // found on an earlier connection or extranonce1
   | "disconnected"; // still queued when the connection ended
 
-/** What became of one submit. Every submit gets exactly one. */
-export type ShareOutcome =
+/**
+ * What became of one submit: the pool's answer (protocol's SubmitOutcome) or why there was none.
+ * Every submit gets exactly one. (What a miner is told is the bridge's ShareOutcome.)
+ */
+export type SubmitFate =
   | { status: "accepted" }
   /** The pool's typed reject (codes 20–25 or other), verbatim text in `reject.message`. */
   | { status: "rejected"; reject: ShareReject }
@@ -64,23 +67,8 @@ export type UpstreamEvent<T> =
   | { type: "target"; epoch: number; target: bigint; difficulty: number; source: TargetSource }
   /** New work. `clean`: every earlier job of this epoch is dead. */
   | { type: "job"; epoch: number; job: Job; clean: boolean; extranonce1: string }
-  | { type: "result"; token: T; jobId: string; pool: string; outcome: ShareOutcome }
+  | { type: "result"; token: T; jobId: string; pool: string; outcome: SubmitFate }
   /** client.show_message text (for the log or a UI). */
   | { type: "message"; pool: string; text: string };
 
 export type UpstreamListener<T> = (event: UpstreamEvent<T>) => void;
-
-/** The injected logger. Fields are structured; passwords never reach it. */
-export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-export const silentLogger: Logger = Object.freeze({
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-});

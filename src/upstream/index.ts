@@ -3,9 +3,7 @@
 export { PoolClient } from "./client.ts";
 export { UpstreamError, isUpstreamError, type UpstreamErrorCode } from "./errors.ts";
 export {
-  silentLogger,
-  type Logger,
-  type ShareOutcome,
+  type SubmitFate,
   type StaleReason,
   type TargetSource,
   type UpstreamEvent,

@@ -6,10 +6,11 @@
 // - a notify says clean_jobs = true;
 // - a notify carries a new prevhash even with clean_jobs = false: v-nomp sends at most one clean job
 //   per 15 s, so a new block can arrive unclean (verus-stratum.md §7, "compare prevhash yourself");
-// - it falls out of the book (capped: v-nomp re-broadcasts a new job id every ~55 s within a block).
+// - it falls out of the book (protocol/job-window.ts: capped, oldest first).
 // The first job of a connection is always reported clean: earlier work used another extranonce1.
 
 import { Job, type Notify } from "../protocol/index.ts";
+import { JOBS_KEPT, JobWindow } from "../protocol/job-window.ts";
 
 /** A notify, as the book judged it. */
 export interface AcceptedJob {
@@ -18,29 +19,21 @@ export interface AcceptedJob {
   clean: boolean;
 }
 
-export const DEFAULT_MAX_JOBS = 32;
-
 export class JobBook {
-  readonly #max: number;
-  /** Insertion order = arrival order, so the first key is the oldest. */
-  readonly #jobs = new Map<string, Job>();
+  readonly #jobs: JobWindow<Job>;
   #prevHash: string | null = null;
   #latest: Job | null = null;
 
-  constructor(maxJobs = DEFAULT_MAX_JOBS) {
-    if (!Number.isInteger(maxJobs) || maxJobs < 1) throw new RangeError("maxJobs must be a positive integer");
-    this.#max = maxJobs;
+  /** Throws a RangeError unless `maxJobs` is a whole number >= 1. */
+  constructor(maxJobs = JOBS_KEPT) {
+    this.#jobs = new JobWindow(maxJobs);
   }
 
   /** Record a notify (Job construction may throw a RangeError for an over-long template). */
   accept(notify: Notify): AcceptedJob {
     const job = new Job(notify);
     const clean = notify.cleanJobs || this.#latest === null || notify.prevHash !== this.#prevHash;
-    if (clean) this.#jobs.clear();
-    // A re-sent job id replaces the old entry and moves to the newest position.
-    this.#jobs.delete(job.id);
-    this.#jobs.set(job.id, job);
-    while (this.#jobs.size > this.#max) this.#jobs.delete(this.#jobs.keys().next().value!);
+    this.#jobs.put(job.id, job, clean);
     this.#prevHash = notify.prevHash;
     this.#latest = job;
     return { job, clean };

@@ -9,7 +9,8 @@
 import { decodeSubmitResult, type RpcResponse, type SubmitOutcome } from "../protocol/index.ts";
 import type { CallTable } from "./calls.ts";
 import type { UpstreamErrorCode } from "./errors.ts";
-import type { Logger, ShareOutcome, StaleReason } from "./events.ts";
+import type { Logger } from "../util/log.ts";
+import type { StaleReason, SubmitFate } from "./events.ts";
 import { submitLine } from "./outgoing.ts";
 import { SubmitQueue, type Submission } from "./submits.ts";
 
@@ -21,7 +22,7 @@ export interface PipelineHost<T> {
   /** Null when the share may go to the pool now, else why it is stale. */
   staleness(s: Submission<T>): StaleReason | null;
   send(text: string): void;
-  report(s: Submission<T>, outcome: ShareOutcome): void;
+  report(s: Submission<T>, outcome: SubmitFate): void;
 }
 
 /** 2694 = "fd4005" + 1344 solution bytes; anything longer is a caller bug that could trip the flood guard. */

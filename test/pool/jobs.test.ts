@@ -5,6 +5,9 @@ import { Job } from "../../src/protocol/job.ts";
 import { NOTIFY, type Notify } from "../../src/protocol/notify.ts";
 import { JobTable } from "../../src/pool/jobs.ts";
 
+/** A duplicate key as the table takes it: bytes. */
+const key = (s: string) => new TextEncoder().encode(s);
+
 function job(id: string): Job {
   const n: Notify = {
     method: NOTIFY,
@@ -50,11 +53,11 @@ describe("validity", () => {
     const t = new JobTable();
     const old = job("a");
     t.push(old, true);
-    t.add("a", "k");
+    t.add("a", key("k"));
     const fresh = job("a");
     t.push(fresh, false);
     expect(t.get("a")).toBe(fresh);
-    expect(t.add("a", "k")).toBe(true);
+    expect(t.add("a", key("k"))).toBe(true);
   });
 });
 
@@ -63,19 +66,19 @@ describe("duplicates", () => {
     const t = new JobTable();
     t.push(job("a"), true);
     t.push(job("b"), false);
-    expect(t.add("a", "k1")).toBe(true);
-    expect(t.add("a", "k1")).toBe(false);
-    expect(t.add("a", "k2")).toBe(true);
-    expect(t.add("b", "k1")).toBe(true);
+    expect(t.add("a", key("k1"))).toBe(true);
+    expect(t.add("a", key("k1"))).toBe(false);
+    expect(t.add("a", key("k2"))).toBe(true);
+    expect(t.add("b", key("k1"))).toBe(true);
     expect(t.sharesSeen("a")).toBe(2);
   });
 
   test("a job that reaches its cap is retired: invalid, memory freed, flagged when newest", () => {
     const t = new JobTable({ maxSharesPerJob: 3 });
     t.push(job("a"), true);
-    expect([t.add("a", "1"), t.add("a", "2")]).toEqual([true, true]);
+    expect([t.add("a", key("1")), t.add("a", key("2"))]).toEqual([true, true]);
     expect(t.newestRetired).toBe(false);
-    expect(t.add("a", "3")).toBe(true); // the share that fills the cap still counts
+    expect(t.add("a", key("3"))).toBe(true); // the share that fills the cap still counts
     expect(t.get("a")).toBeUndefined();
     expect(t.newestRetired).toBe(true);
     expect(t.sharesSeen("a")).toBe(0);
@@ -86,23 +89,25 @@ describe("duplicates", () => {
 
   test("checking a job that is not valid is a programmer error", () => {
     const t = new JobTable({ maxSharesPerJob: 1 });
-    expect(() => t.add("nope", "k")).toThrow(RangeError);
+    expect(() => t.add("nope", key("k"))).toThrow(RangeError);
     t.push(job("a"), true);
-    t.add("a", "k");
-    expect(() => t.add("a", "k2")).toThrow(RangeError);
+    t.add("a", key("k"));
+    expect(() => t.add("a", key("k2"))).toThrow(RangeError);
   });
 
   test("keys are stored as digests: long keys cost the same", () => {
     const t = new JobTable();
     t.push(job("a"), true);
     const long = "ab".repeat(1375);
-    expect(t.add("a", long)).toBe(true);
-    expect(t.add("a", long)).toBe(false);
-    expect(t.add("a", long.slice(0, -1) + "c")).toBe(true);
+    expect(t.add("a", key(long))).toBe(true);
+    expect(t.add("a", key(long))).toBe(false);
+    expect(t.add("a", key(long.slice(0, -1) + "c"))).toBe(true);
   });
 
   test("bad caps are E_POOL_OPTIONS", () => {
     expect(() => new JobTable({ maxJobs: 0 })).toThrow(expect.objectContaining({ code: "E_POOL_OPTIONS" }));
-    expect(() => new JobTable({ maxSharesPerJob: 1.5 })).toThrow(expect.objectContaining({ code: "E_POOL_OPTIONS" }));
+    expect(() => new JobTable({ maxSharesPerJob: 1.5 })).toThrow(
+      expect.objectContaining({ code: "E_POOL_OPTIONS" }),
+    );
   });
 });

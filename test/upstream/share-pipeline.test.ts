@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { CallTable } from "../../src/upstream/calls.ts";
-import type { ShareOutcome, StaleReason } from "../../src/upstream/events.ts";
-import { silentLogger } from "../../src/upstream/events.ts";
+import type { SubmitFate, StaleReason } from "../../src/upstream/events.ts";
+import { silentLogger } from "../../src/util/log.ts";
 import { SharePipeline } from "../../src/upstream/share-pipeline.ts";
 import type { Submission } from "../../src/upstream/submits.ts";
 import { resultLine, share, SOLUTION } from "./helpers.ts";
@@ -9,7 +9,7 @@ import { parseRpc, type RpcResponse } from "../../src/protocol/index.ts";
 
 function rig(maxInFlight = 3, maxQueued = 10) {
   const sent: string[] = [];
-  const outcomes: [number, ShareOutcome][] = [];
+  const outcomes: [number, SubmitFate][] = [];
   const dead = new Set<string>();
   const calls = new CallTable<number>();
   const p = new SharePipeline<number>(
