@@ -161,10 +161,23 @@ dist/vbridge-%: build/%/libverushash.so $(TS_SOURCES) $(DEPS_STAMP) build/web/ap
 	$(BUN) scripts/build.ts $*
 
 # ------------------------------------------------------------------------------------------ test
-.PHONY: test typecheck test-c test-c-host test-c-x64-old-cpus test-c-arm64 test-bun test-browser
+.PHONY: test check typecheck fmt fmt-check test-c test-c-host test-c-x64-old-cpus test-c-arm64 test-bun test-browser
 # All suites, continuing past failures; the last line is "N passed, M failed".
 test:
 	@scripts/test-all.sh
+
+# Day-to-day: type check, format check, the C vectors on this CPU (sanitizers), every bun test.
+# About a minute here; `make test` adds the emulated CPUs, arm64, the binaries and Chromium.
+check: typecheck fmt-check test-c-host test-bun
+
+# `bun fmt` with bunfig.toml's [fmt] (Prettier's rules, 110 columns). fmt-check fails on any file
+# that is not formatted; `make fmt` formats them.
+FMT_PATHS := src test bench scripts web
+fmt: $(DEPS_STAMP)
+	$(BUN) fmt $(FMT_PATHS)
+
+fmt-check: $(DEPS_STAMP)
+	$(BUN) fmt --check $(FMT_PATHS)
 
 typecheck: $(DEPS_STAMP)
 	$(TSC) --noEmit -p .

@@ -110,6 +110,7 @@ check deps make deps
 check native make native-all
 check browser-build make wasm web
 check typecheck make typecheck
+check format make fmt-check
 counted c-vectors-x64-sanitizers "$C_PASS" "$C_FAIL" make test-c-host
 counted c-vectors-x64-old-cpus "$C_PASS" "$C_FAIL" make test-c-x64-old-cpus
 counted c-vectors-arm64-qemu "$C_PASS" "$C_FAIL" make test-c-arm64
