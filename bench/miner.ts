@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { MinerSummary } from "../src/miner/index.ts";
 import { PoolServer } from "../src/pool/index.ts";
+import { silentLogger } from "../src/util/log.ts";
 
 const { values } = parseArgs({
   options: {
@@ -56,7 +57,7 @@ async function benchMhs(): Promise<number> {
 
 const before = await benchMhs();
 const difficulty = Math.max(0.001, Math.round((before * 1e6) / HASHES_PER_DIFFICULTY));
-const pool = PoolServer.start({ port: 0, difficulty, summaryIntervalSeconds: null, log: () => {} });
+const pool = PoolServer.start({ port: 0, difficulty, summaryIntervalSeconds: null, log: silentLogger });
 let summary: MinerSummary;
 let mine: Awaited<ReturnType<typeof run>>;
 const loadBefore = loadavg()[0]!;

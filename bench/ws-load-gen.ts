@@ -12,8 +12,10 @@
  * Commands (parent → here) and reports (here → parent) are the ToGen / FromGen messages below.
  */
 import { Hasher, TAIL_COUNTER_OFFSET } from "../src/hash/index.ts";
+import { NONCE_TAIL_OFFSET } from "../src/protocol/layout.ts";
 import { decodeJsonServerMessage } from "../src/protocol/ws-json.ts";
 import { decodeServerFrame, encodeClientFrame, MSGPACK_SUBPROTOCOL, type MsgpackJob } from "../src/protocol/ws-msgpack.ts";
+import { buildInput } from "../web/work.ts";
 import { clientFrame, RawWsSession } from "./raw-ws.ts";
 
 export type ToGen =
@@ -60,7 +62,6 @@ export type FromGen =
 
 const now = () => performance.timeOrigin + performance.now();
 const send = (m: FromGen) => process.send!(m);
-const INPUT_BYTES = 1487;
 const BUCKET_MS = 100;
 const encoder = new TextEncoder();
 
@@ -262,14 +263,9 @@ function prepare(perSession: number): void {
     if (!(s.job instanceof Uint8Array)) continue;
     const job = decodeServerFrame(s.job);
     if (job.type !== "job") continue;
-    const input = new Uint8Array(INPUT_BYTES);
-    input.set(job.head, 0);
-    input.set(job.prefix, 108);
-    input.set([0xfd, 0x40, 0x05], 140);
-    input.set(job.solution, 143);
-    input.set(job.prefix, 1472);
+    const input = buildInput(job); // as the browser miner builds it
     hasher.prepareJob(input);
-    const tail = input.slice(1472);
+    const tail = input.slice(NONCE_TAIL_OFFSET);
     const found = hasher.scan(tail, 0, 1_000_000, job.target, perSession);
     for (const counter of found) {
       new DataView(tail.buffer).setUint32(TAIL_COUNTER_OFFSET, counter, true);

@@ -31,12 +31,14 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Bridge } from "../src/bridge/index.ts";
+import type { Bridge } from "../src/bridge/index.ts";
+import { downstreamOptions, startBridgeStack, type BridgeStack } from "../src/cli/compose.ts";
 import { loadConfig } from "../src/config/index.ts";
 import { startDownstream, type Downstream } from "../src/downstream/index.ts";
 import { difficultyToTarget, targetToLE } from "../src/protocol/index.ts";
-import { encodeServerFrame, HEAD_BYTES, MSGPACK_SUBPROTOCOL, MsgpackJobTemplate } from "../src/protocol/ws-msgpack.ts";
-import type { Logger } from "../src/upstream/index.ts";
+import { HEADER_HEAD_BYTES } from "../src/protocol/layout.ts";
+import { encodeServerFrame, MSGPACK_SUBPROTOCOL, MsgpackJobTemplate } from "../src/protocol/ws-msgpack.ts";
+import type { Logger } from "../src/util/log.ts";
 import { Child } from "./ipc-child.ts";
 import type { FromBare, ToBare } from "./ws-load-bare.ts";
 import type { FromGen, Sizes, ToGen } from "./ws-load-gen.ts";
@@ -114,7 +116,7 @@ function freePort(): number {
   return p;
 }
 
-function startBridge(): { bridge: Bridge; ds: Downstream } {
+function startBridge(): { stack: BridgeStack; bridge: Bridge; ds: Downstream } {
   for (let attempt = 1; ; attempt++) {
     const flags: Record<string, unknown> = {
       "upstream.pools": "builtin",
@@ -134,18 +136,18 @@ function startBridge(): { bridge: Bridge; ds: Downstream } {
       "bridge.idle_timeout": 3600,
     };
     const config = loadConfig({ file: null, env: {}, flags: Object.entries(flags).map(([key, value]) => ({ key, value, flag: key })) });
-    const bridge = Bridge.start({ config, log: quiet, tuning: { summaryIntervalSeconds: null } });
+    const stack = startBridgeStack(config, { log: quiet, tuning: { summaryIntervalSeconds: null } });
     try {
-      return { bridge, ds: startDownstream(bridge, config.bridge, quiet) };
+      return { stack, bridge: stack.bridge, ds: startDownstream(stack.bridge, downstreamOptions(config.bridge), quiet) };
     } catch (e) {
-      void bridge.stop();
+      void stack.stop();
       if (attempt >= 5) throw e;
     }
   }
 }
 
-const { bridge, ds } = startBridge();
-const pool = bridge.builtinPool!;
+const { stack, bridge, ds } = startBridge();
+const pool = stack.builtinPool!;
 
 // ------------------------------------------------------------------------------ the child processes
 
@@ -159,7 +161,7 @@ async function cleanup(): Promise<void> {
   await gen.stop({ cmd: "exit" });
   await bare?.stop({ cmd: "exit" });
   await ds.stop();
-  await bridge.stop();
+  await stack.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -325,7 +327,7 @@ async function main(): Promise<void> {
   await gen.next("disconnected", 60_000);
   await ds.stop();
   const job = pool.currentJob;
-  const template = (id: string) => new MsgpackJobTemplate(id, job.header(new Uint8Array(32)).subarray(0, HEAD_BYTES), job.template());
+  const template = (id: string) => new MsgpackJobTemplate(id, job.header(new Uint8Array(32)).subarray(0, HEADER_HEAD_BYTES), job.template());
   const prefix = Uint8Array.of(0x11, 0x22, 0x33, 0x44, 0x00, 0x01);
   const target = targetToLE(difficultyToTarget(0.001));
   const b = (bare = new Child<ToBare, FromBare>("bare server", "bench/ws-load-bare.ts", ROOT));

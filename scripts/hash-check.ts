@@ -6,7 +6,7 @@
  *   bun scripts/hash-check.ts [--impl NAME] [--] COMMAND [ARGS...]
  */
 import { classify, type SharedVector } from "../src/hash/vectors.ts";
-import { PREFIX_BYTES } from "../src/hash/abi.ts";
+import { JOB_PREFIX_BYTES } from "../src/protocol/layout.ts";
 import { SHARED_VECTORS } from "./gen-selftest-vectors.ts";
 
 type Case = { id: string; input: string; hash: string };
@@ -21,7 +21,7 @@ function cases(shared: SharedVector[]): { raw: Case[]; pbaas: Case[] } {
       raw.push({ id: `${v.id} canonical`, input: v.canonical.input, hash: v.canonical.hash });
     if (v.miner !== undefined) pbaas.push({ id: v.id, input: v.input, hash: v.miner.hash });
   }
-  const prefix = set.mining.job.slice(0, PREFIX_BYTES * 2);
+  const prefix = set.mining.job.slice(0, JOB_PREFIX_BYTES * 2);
   for (const s of set.mining.steps) raw.push({ id: s.id, input: prefix + s.tail, hash: s.hash });
   return { raw, pbaas };
 }

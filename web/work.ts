@@ -8,33 +8,37 @@
 // time, so no two workers — nor a Stop and Start on the same job — ever hash the same nonce. Past
 // 256 chunks, tail byte 10 carries the chunk's high bits (when the prefix leaves it free).
 
+import {
+  HASH_INPUT_BYTES,
+  HEADER_HEAD_BYTES,
+  NONCE_OFFSET,
+  NONCE_TAIL_BYTES,
+  NONCE_TAIL_OFFSET,
+  SOLUTION_BYTES,
+  SOLUTION_COMPACT_SIZE,
+  SOLUTION_OFFSET,
+  SOLUTION_SIZE_OFFSET,
+  TAIL_COUNTER_OFFSET,
+} from "../src/protocol/layout.ts";
 import type { MsgpackJob } from "../src/protocol/ws-msgpack.ts";
 
-export const INPUT_BYTES = 1487;
-const HEAD_BYTES = 108;
-const NONCE_AT = 108;
-const SOLUTION_AT = 143;
-const SOLUTION_BYTES = 1344;
-export const TAIL_AT = 1472;
-export const TAIL_BYTES = 15;
-const COUNTER_AT = 11; // vh_scan's u32 LE counter: tail bytes 11..14
-const EXTRA_AT = 10; // the chunk's bits above the counter
+const EXTRA_AT = TAIL_COUNTER_OFFSET - 1; // the chunk's bits above vh_scan's u32 counter
 export const CHUNK_BITS = 24;
 export const CHUNK_NONCES = 2 ** CHUNK_BITS;
 const CHUNKS_PER_COUNTER = 2 ** (32 - CHUNK_BITS);
 
 /** header 0..107 ‖ nNonce = prefix ‖ zeros ‖ fd 40 05 ‖ solution (zero-padded) — tail = prefix ‖ zeros. */
 export function buildInput(job: MsgpackJob): Uint8Array {
-  if (job.head.length !== HEAD_BYTES) throw new RangeError(`job header is ${job.head.length} bytes, not ${HEAD_BYTES}`);
+  if (job.head.length !== HEADER_HEAD_BYTES) throw new RangeError(`job header is ${job.head.length} bytes, not ${HEADER_HEAD_BYTES}`);
   if (job.solution.length > SOLUTION_BYTES) throw new RangeError(`solution template is ${job.solution.length} bytes`);
-  if (job.prefix.length < 1 || job.prefix.length >= TAIL_BYTES) throw new RangeError(`prefix is ${job.prefix.length} bytes`);
-  const input = new Uint8Array(INPUT_BYTES);
+  if (job.prefix.length < 1 || job.prefix.length >= NONCE_TAIL_BYTES) throw new RangeError(`prefix is ${job.prefix.length} bytes`);
+  const input = new Uint8Array(HASH_INPUT_BYTES);
   input.set(job.head, 0);
-  input.set(job.prefix, NONCE_AT);
-  input.set([0xfd, 0x40, 0x05], 140);
-  input.set(job.solution, SOLUTION_AT);
-  input.fill(0, TAIL_AT);
-  input.set(job.prefix, TAIL_AT);
+  input.set(job.prefix, NONCE_OFFSET);
+  input.set(SOLUTION_COMPACT_SIZE, SOLUTION_SIZE_OFFSET);
+  input.set(job.solution, SOLUTION_OFFSET);
+  input.fill(0, NONCE_TAIL_OFFSET);
+  input.set(job.prefix, NONCE_TAIL_OFFSET);
   return input;
 }
 
@@ -46,7 +50,7 @@ export function chunkCount(prefixLength: number): number {
 /** The tail a worker scans for `chunk` (counter bytes left for vh_scan) and its counter range. */
 export function chunkWork(input: Uint8Array, prefixLength: number, chunk: number): { tail: Uint8Array; start: number; count: number } {
   if (!Number.isInteger(chunk) || chunk < 0 || chunk >= chunkCount(prefixLength)) throw new RangeError(`no chunk ${chunk}`);
-  const tail = input.slice(TAIL_AT, TAIL_AT + TAIL_BYTES);
+  const tail = input.slice(NONCE_TAIL_OFFSET, NONCE_TAIL_OFFSET + NONCE_TAIL_BYTES);
   if (prefixLength <= EXTRA_AT) tail[EXTRA_AT] = Math.floor(chunk / CHUNKS_PER_COUNTER);
   return { tail, start: (chunk % CHUNKS_PER_COUNTER) * CHUNK_NONCES, count: CHUNK_NONCES };
 }
@@ -54,7 +58,7 @@ export function chunkWork(input: Uint8Array, prefixLength: number, chunk: number
 /** The full tail of a found nonce: the scanned tail with the counter written in. */
 export function tailWithCounter(tail: Uint8Array, counter: number): Uint8Array {
   const t = tail.slice();
-  new DataView(t.buffer, t.byteOffset, t.byteLength).setUint32(COUNTER_AT, counter, true);
+  new DataView(t.buffer, t.byteOffset, t.byteLength).setUint32(TAIL_COUNTER_OFFSET, counter, true);
   return t;
 }
 

@@ -7,7 +7,7 @@
  * Data flows one way: pool → core → MinerSink.work (jobs); transport → MinerSession.submit →
  * core verdict → MinerSink.result (and, for pool-target shares, → the pool).
  */
-import type { Job, ShareReject } from "../protocol/index.ts";
+import type { Job, ShareReject, SubmitBytes } from "../protocol/index.ts";
 import type { UpstreamShare } from "../upstream/index.ts";
 import type { LeaseBook } from "./leases.ts";
 
@@ -46,8 +46,10 @@ export type MinerShare =
       jobId: string;
       tail: Uint8Array;
     }
+  /** Stratum miners: mining.submit in bytes, parsed where it arrived (protocol parseSubmit). */
+  | SubmitBytes
   | {
-      /** Stratum miners: mining.submit as sent (hex strings, unchecked). */
+      /** Stratum miners: mining.submit as sent (hex strings, unchecked); parsed by the core. Being replaced by SubmitBytes. */
       kind: "submit";
       jobId: string;
       nTime: string;

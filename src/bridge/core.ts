@@ -6,25 +6,26 @@
 // another one is opened (up to tuning.maxUpstreams), so 256^k miners share one pool connection.
 // An extra upstream session left without miners and without pending shares is closed again.
 
-import { BUILTIN_POOL } from "../config/index.ts";
-import type { PoolServer } from "../pool/index.ts";
-import type { Logger, PoolClientOptions } from "../upstream/index.ts";
-import { silentLogger } from "../upstream/index.ts";
-import { quieter } from "../util/log.ts";
-import { startBuiltinPool, withBuiltinUrl } from "../pool/in-process.ts";
-import type { BridgeCore, BridgeStats, MinerHello, MinerSession, MinerSink, MinerTransport } from "./contract.ts";
+import type { PoolClientOptions } from "../upstream/index.ts";
+import { quieter, silentLogger, type Logger } from "../util/log.ts";
+import type {
+  BridgeCore,
+  BridgeStats,
+  MinerHello,
+  MinerSession,
+  MinerSink,
+  MinerTransport,
+} from "./contract.ts";
 import { BridgeError } from "./errors.ts";
 import { HasherCache } from "./hashers.ts";
 import { Ledger, type WorkerTotals } from "./ledger.ts";
 import { resolveTuning, vardiffFor, type BridgeCoreOptions, type Tuning } from "./options.ts";
 import { Session, type SessionContext } from "./session.ts";
-import { BridgeCounters, formatSummary } from "./stats.ts";
+import { BridgeCounters, formatBridgeSummary } from "./stats.ts";
 import { UpstreamSlot, type UpstreamContext } from "./upstream.ts";
 
 export class Bridge implements BridgeCore {
   readonly tuning: Tuning;
-  /** The in-process pool when upstream.pools has "builtin" (tests drive its jobs). */
-  readonly builtinPool: PoolServer | null;
   readonly #o: BridgeCoreOptions;
   readonly #log: Logger;
   readonly #clock: () => number;
@@ -45,47 +46,31 @@ export class Bridge implements BridgeCore {
   #summary: ReturnType<typeof setInterval> | null = null;
 
   /**
-   * Opens the ledger and hash contexts, starts the built-in pool if configured, and connects the
-   * first upstream session. Throws E_BRIDGE_OPTIONS, E_LEDGER*, E_POOL_* / E_TLS_* (bad pool
-   * settings) or a hash error, after undoing whatever had started.
+   * Opens the ledger and hash contexts and connects the first upstream session. Throws
+   * E_BRIDGE_OPTIONS, E_LEDGER*, E_POOL_* / E_TLS_* (bad pool settings) or a hash error, after
+   * undoing whatever had started.
    */
   static start(options: BridgeCoreOptions): Bridge {
     return new Bridge(options);
   }
 
   private constructor(o: BridgeCoreOptions) {
-    const config = o.config;
     this.#o = o;
     this.#log = o.log ?? silentLogger;
     this.#clock = o.clock ?? Date.now;
-    this.tuning = resolveTuning(config, o.tuning);
+    this.tuning = resolveTuning(o, o.tuning);
     this.#vardiff = {
-      "ws-msgpack": vardiffFor(config, this.tuning, "ws-msgpack"),
-      "ws-json": vardiffFor(config, this.tuning, "ws-json"),
-      stratum: vardiffFor(config, this.tuning, "stratum"),
+      "ws-msgpack": vardiffFor(o, this.tuning, "ws-msgpack"),
+      "ws-json": vardiffFor(o, this.tuning, "ws-json"),
+      stratum: vardiffFor(o, this.tuning, "stratum"),
     };
     this.#counters = new BridgeCounters(this.#clock());
-    this.#hashers = new HasherCache(config.impl, this.tuning.hasherContexts);
+    this.#hashers = new HasherCache(o.impl, this.tuning.hasherContexts);
     const undo: (() => void)[] = [() => this.#hashers.close()];
     try {
-      this.#ledger = Ledger.open(config.bridge.ledger, { synchronous: this.tuning.ledgerSynchronous });
+      this.#ledger = Ledger.open(o.ledgerPath, { synchronous: this.tuning.ledgerSynchronous });
       undo.push(() => this.#ledger.close());
-      const builtin = config.upstream.pools.includes(BUILTIN_POOL);
-      this.builtinPool = builtin ? startBuiltinPool(config, this.#log, o.builtinPool) : null;
-      if (this.builtinPool !== null) undo.push(() => this.builtinPool!.stop());
-      const pools = withBuiltinUrl(config.upstream.pools, this.builtinPool);
-      const u = config.upstream;
-      this.#client = {
-        pools,
-        // The built-in pool wants any non-empty name; a real pool needs the operator's address (config checks it).
-        user: u.user.trim() === "" ? "vbridge" : u.user,
-        password: u.pass,
-        tls: { ...(u.tls_ca_file === "" ? {} : { caFile: u.tls_ca_file }), ...(u.tls_fingerprint === "" ? {} : { fingerprint: u.tls_fingerprint }) },
-        returnToPrimary: u.return_to_primary,
-        maxJobs: this.tuning.maxJobs,
-        log: quieter(this.#log),
-        ...o.client,
-      };
+      this.#client = { maxJobs: this.tuning.maxJobs, log: quieter(this.#log), ...o.client };
       this.#sessionCtx = this.#makeSessionContext();
       this.#upstreamCtx = this.#makeUpstreamContext();
       this.#openSlot(); // also checks the pool settings before anything connects
@@ -93,10 +78,15 @@ export class Bridge implements BridgeCore {
       for (const f of undo.reverse()) f();
       throw e;
     }
-    this.#log.info(`bridge started: ${this.#client.pools.length} pool(s), ${config.bridge.lease_bytes}-byte leases, ledger ${config.bridge.ledger === "" ? "in memory" : config.bridge.ledger}, hasher ${this.#hashers.impl}`);
+    this.#log.info(
+      `bridge started: ${this.#client.pools.length} pool(s), ${o.leaseBytes}-byte leases, ledger ${o.ledgerPath === "" ? "in memory" : o.ledgerPath}, hasher ${this.#hashers.impl}`,
+    );
     const every = this.tuning.summaryIntervalSeconds;
     if (every !== null) {
-      this.#summary = setInterval(() => this.#log.info(`summary: ${formatSummary(this.stats())}`), every * 1000);
+      this.#summary = setInterval(
+        () => this.#log.info(`summary: ${formatBridgeSummary(this.stats())}`),
+        every * 1000,
+      );
       this.#summary.unref();
     }
   }
@@ -105,16 +95,27 @@ export class Bridge implements BridgeCore {
     if (this.#closing) throw new BridgeError("E_BRIDGE_CLOSED", "the bridge is shutting down");
     const slot = this.#place();
     const d = this.#vardiff[hello.transport];
-    const s = new Session(this.#nextSession++, hello, sink, this.#sessionCtx, slot, { startDifficulty: d.start, vardiff: d });
+    const s = new Session(this.#nextSession++, hello, sink, this.#sessionCtx, slot, {
+      startDifficulty: d.start,
+      vardiff: d,
+    });
     this.#sessions.add(s);
     this.#counters.opened(hello.transport);
-    this.#log.debug("miner session opened", { session: s.id, transport: hello.transport, remote: hello.remote, upstream: slot.index });
+    this.#log.debug("miner session opened", {
+      session: s.id,
+      transport: hello.transport,
+      remote: hello.remote,
+      upstream: slot.index,
+    });
     slot.join(s);
     return s;
   }
 
   stats(): BridgeStats {
-    return this.#counters.snapshot(this.#clock(), this.#slots.map((s) => s.stats()));
+    return this.#counters.snapshot(
+      this.#clock(),
+      this.#slots.map((s) => s.stats()),
+    );
   }
 
   /** Committed ledger totals of every worker (for /stats and tests). */
@@ -130,7 +131,7 @@ export class Bridge implements BridgeCore {
   /**
    * Stop taking shares (they are refused as "shutting down"), commit what the ledger holds (which
    * acknowledges and forwards those shares), wait up to drainTimeoutMs for the pool's answers, end
-   * every session, close the pool connections, the built-in pool and the ledger. Idempotent.
+   * every session, close the pool connections and the ledger. Idempotent.
    */
   stop(): Promise<void> {
     this.#stopped ??= this.#stop();
@@ -145,11 +146,10 @@ export class Bridge implements BridgeCore {
     while (this.#slots.some((s) => s.pending > 0) && performance.now() < deadline) await Bun.sleep(10);
     for (const s of [...this.#sessions]) s.end({ reason: "bridge-closing" });
     await Promise.all(this.#slots.map((s) => s.close()));
-    this.builtinPool?.stop();
     const error = this.#ledger.close();
     if (error !== null) this.#log.error(`${error.code} ${error.message}`);
     this.#hashers.close();
-    this.#log.info(`bridge stopped: ${formatSummary(this.stats())}`);
+    this.#log.info(`bridge stopped: ${formatBridgeSummary(this.stats())}`);
   }
 
   #place(): UpstreamSlot {
@@ -157,10 +157,16 @@ export class Bridge implements BridgeCore {
     if (free !== undefined) return free;
     if (this.#slots.some((s) => s.refused)) {
       // Another pool connection would get the same extranonce1 length: refuse (the log says why).
-      throw new BridgeError("E_BRIDGE_FULL", "the pool's extranonce1 leaves no room for miner leases", { cause: "E_BRIDGE_EXTRANONCE" });
+      throw new BridgeError("E_BRIDGE_FULL", "the pool's extranonce1 leaves no room for miner leases", {
+        cause: "E_BRIDGE_EXTRANONCE",
+      });
     }
     if (this.#slots.length >= this.tuning.maxUpstreams) {
-      throw new BridgeError("E_BRIDGE_FULL", `every lease of ${this.#slots.length} upstream session(s) is taken`, { upstreams: this.#slots.length });
+      throw new BridgeError(
+        "E_BRIDGE_FULL",
+        `every lease of ${this.#slots.length} upstream session(s) is taken`,
+        { upstreams: this.#slots.length },
+      );
     }
     return this.#openSlot();
   }
@@ -183,7 +189,6 @@ export class Bridge implements BridgeCore {
   }
 
   #makeSessionContext(): SessionContext {
-    const b = this.#o.config.bridge;
     return {
       now: this.#clock,
       closing: () => this.#closing,
@@ -191,7 +196,7 @@ export class Bridge implements BridgeCore {
       stats: this.#counters,
       hashers: this.#hashers,
       log: this.#log,
-      maxSharesPerSecond: b.max_shares_per_second,
+      maxSharesPerSecond: this.#o.maxSharesPerSecond,
       maxShareMemory: this.tuning.maxShareMemory,
       invalidWindow: this.tuning.invalidWindow,
       closed: (s) => {
@@ -208,7 +213,7 @@ export class Bridge implements BridgeCore {
       ledger: this.#ledger,
       stats: this.#counters,
       now: this.#clock,
-      leaseBytes: this.#o.config.bridge.lease_bytes,
+      leaseBytes: this.#o.leaseBytes,
       sessionCap: this.tuning.maxSessionsPerUpstream,
       maxJobs: this.tuning.maxJobs,
       idle: (slot) => this.#retire(slot),

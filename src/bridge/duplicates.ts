@@ -7,18 +7,15 @@
 //
 // What identifies a share: on PBaaS jobs (miner rule clears the header nonce) the hash depends on
 // the template, which the core checks against the job, and the 15-byte tail only — so the tail is
-// the identity. Keying on xn1 ‖ xn2 ‖ solution as pools do would let a Stratum miner resubmit one
-// tail with a different extranonce2 and be paid twice for one hash. On older jobs the nonce is
-// hashed, so the whole key counts (stored as its SHA-256).
+// the identity (its hex). Keying on xn1 ‖ xn2 ‖ solution as pools do would let a
+// Stratum miner resubmit one tail with a different extranonce2 and be paid twice for one hash. On
+// older jobs the nonce is hashed, so the whole key counts (stored as its SHA-256).
 //
 // Bounds: at most `maxEntries` identities over all jobs. Past that, the oldest job's set is
 // dropped and that job is retired for this session (its shares become "21 job not found", as if
 // stale — never accepted twice). Everything is forgotten at a clean job, when all jobs die.
 
-import type { DuplicateSet } from "../protocol/index.ts";
-
-/** Hex digits of the 15-byte tail at the end of a submitted solution. */
-const TAIL_HEX = 30;
+import { rangeToHex, NONCE_TAIL_BYTES, type DuplicateSet } from "../protocol/index.ts";
 
 export const DEFAULT_MAX_SHARE_MEMORY = 2048;
 
@@ -29,10 +26,16 @@ export class ShareMemory {
   readonly #retired = new Set<string>();
   readonly #isLive: (jobId: string) => boolean;
   #size = 0;
+  /** The two DuplicateSets validation uses, made once: a verdict should not allocate them. */
+  readonly #byTail: DuplicateSet = {
+    add: (jobId, key) => this.add(jobId, rangeToHex(key, key.length - NONCE_TAIL_BYTES, key.length)),
+  };
+  readonly #byDigest: DuplicateSet = { add: (jobId, key) => this.add(jobId, Bun.SHA256.hash(key, "base64")) };
 
   /** `isLive` tells which retired job ids still need remembering (the upstream's job table). */
   constructor(maxEntries: number, isLive: (jobId: string) => boolean) {
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`);
+    if (!Number.isInteger(maxEntries) || maxEntries < 1)
+      throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`);
     this.maxEntries = maxEntries;
     this.#isLive = isLive;
   }
@@ -46,16 +49,15 @@ export class ShareMemory {
     return this.#retired.has(jobId);
   }
 
-  /** The DuplicateSet validateShare uses for one share of a job whose clearing rule is known. */
+  /** The DuplicateSet validation uses for the shares of a job whose clearing rule is known. */
   forJob(cleared: boolean): DuplicateSet {
-    return {
-      add: (jobId, key) => this.add(jobId, cleared ? key.slice(-TAIL_HEX) : Bun.SHA256.hash(key, "base64")),
-    };
+    return cleared ? this.#byTail : this.#byDigest;
   }
 
   /** Records `identity` for the job; false if it was there already. */
   add(jobId: string, identity: string): boolean {
-    if (this.#retired.has(jobId)) throw new RangeError(`duplicate check for job ${jobId}, retired for this session`);
+    if (this.#retired.has(jobId))
+      throw new RangeError(`duplicate check for job ${jobId}, retired for this session`);
     let seen = this.#byJob.get(jobId);
     if (seen === undefined) this.#byJob.set(jobId, (seen = new Set()));
     if (seen.has(identity)) return false;
@@ -78,6 +80,7 @@ export class ShareMemory {
     this.#size -= seen.size;
     this.#retired.add(jobId);
     // Retired ids of jobs the pool no longer holds need no memory: those jobs are unknown anyway.
-    if (this.#retired.size > 64) for (const id of this.#retired) if (!this.#isLive(id)) this.#retired.delete(id);
+    if (this.#retired.size > 64)
+      for (const id of this.#retired) if (!this.#isLive(id)) this.#retired.delete(id);
   }
 }

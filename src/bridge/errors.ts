@@ -1,5 +1,5 @@
 // errors.ts — the bridge core's coded errors (STYLE.md principle 9). Transports catch E_BRIDGE_FULL
-// and E_BRIDGE_CLOSED from open() and tell the miner; the CLI maps E_BRIDGE_OPTIONS to exit 2.
+// and E_BRIDGE_CLOSED from open() and tell the miner; E_BRIDGE_OPTIONS is the user's to fix (usageCodes: exit 2).
 
 import { CodedError } from "../util/errors.ts";
 
@@ -12,6 +12,8 @@ export type BridgeErrorCode =
   | "E_LEDGER_VERSION"; // the ledger file was written by a newer vbridge (schema user_version)
 
 export class BridgeError extends CodedError<BridgeErrorCode> {
+  static override readonly usageCodes: ReadonlySet<string> = new Set<BridgeErrorCode>(["E_BRIDGE_OPTIONS"]);
+
   constructor(
     code: BridgeErrorCode,
     message: string,

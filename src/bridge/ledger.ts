@@ -60,9 +60,18 @@ PRAGMA user_version = ${LEDGER_SCHEMA_VERSION};
 `;
 
 type Op =
-  | { kind: "credit"; worker: string; difficulty: number; at: number; done: (error: BridgeError | null) => void }
+  | {
+      kind: "credit";
+      worker: string;
+      difficulty: number;
+      at: number;
+      done: (error: BridgeError | null) => void;
+    }
   | { kind: "reject"; worker: string; at: number }
   | { kind: "pool"; worker: string; result: PoolResultKind; at: number };
+
+/** Credits per statement: fewer statements per commit, and at most 4 × 64 parameters. */
+const CREDIT_ROWS = 64;
 
 const POOL_COLUMN: Record<PoolResultKind, string> = {
   accepted: "pool_accepted",
@@ -75,8 +84,7 @@ export class Ledger {
   /** The file, or "" for memory. */
   readonly path: string;
   readonly #db: Database;
-  readonly #insert: Statement;
-  readonly #credit: Statement;
+  readonly #creditStatements = new Map<number, Statement>();
   readonly #reject: Statement;
   readonly #pool: Record<PoolResultKind, Statement>;
   #queue: Op[] = [];
@@ -89,14 +97,24 @@ export class Ledger {
     try {
       db = new Database(path === "" ? ":memory:" : path, { create: true, strict: true });
     } catch (e) {
-      throw new BridgeError("E_LEDGER", `cannot open the share ledger ${path}: ${(e as Error).message}`, { path }, { cause: e });
+      throw new BridgeError(
+        "E_LEDGER",
+        `cannot open the share ledger ${path}: ${(e as Error).message}`,
+        { path },
+        { cause: e },
+      );
     }
     try {
       return new Ledger(path, db, options.synchronous ?? "FULL");
     } catch (e) {
       db.close();
       if (e instanceof BridgeError) throw e;
-      throw new BridgeError("E_LEDGER", `cannot use the share ledger ${path}: ${(e as Error).message}`, { path }, { cause: e });
+      throw new BridgeError(
+        "E_LEDGER",
+        `cannot use the share ledger ${path}: ${(e as Error).message}`,
+        { path },
+        { cause: e },
+      );
     }
   }
 
@@ -110,14 +128,66 @@ export class Ledger {
     const version = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
     if (version === 0) db.transaction(() => db.exec(SCHEMA))();
     else if (version > LEDGER_SCHEMA_VERSION) {
-      throw new BridgeError("E_LEDGER_VERSION", `the share ledger ${path} has schema ${version}; this vbridge knows up to ${LEDGER_SCHEMA_VERSION}`, { path, version });
+      throw new BridgeError(
+        "E_LEDGER_VERSION",
+        `the share ledger ${path} has schema ${version}; this vbridge knows up to ${LEDGER_SCHEMA_VERSION}`,
+        { path, version },
+      );
     }
-    // A worker's row is created by its first share (INSERT OR IGNORE), then counted (UPDATE).
-    this.#insert = db.prepare("INSERT OR IGNORE INTO workers (worker, first_seen) VALUES (?1, ?2)");
-    this.#credit = db.prepare("UPDATE workers SET accepted = accepted + 1, accepted_difficulty = accepted_difficulty + ?2, last_share = ?3 WHERE worker = ?1");
-    this.#reject = db.prepare("UPDATE workers SET rejected = rejected + 1 WHERE worker = ?1");
-    const pool = (r: PoolResultKind) => db.prepare(`UPDATE workers SET ${POOL_COLUMN[r]} = ${POOL_COLUMN[r]} + 1 WHERE worker = ?1`);
-    this.#pool = { accepted: pool("accepted"), rejected: pool("rejected"), stale: pool("stale"), lost: pool("lost") };
+    // Upserts: a worker's row is created by its first share (first_seen), then counted. Credits,
+    // the hot path, go CREDIT_ROWS to a statement (creditRows): SQLite applies a multi-row upsert
+    // row by row, so the totals are exactly those of one statement per share, in order.
+    this.#creditRows(1);
+    this.#reject = db.prepare(
+      "INSERT INTO workers (worker, first_seen, rejected) VALUES (?1, ?2, 1) ON CONFLICT (worker) DO UPDATE SET rejected = rejected + 1",
+    );
+    const pool = (r: PoolResultKind) =>
+      db.prepare(
+        `INSERT INTO workers (worker, first_seen, ${POOL_COLUMN[r]}) VALUES (?1, ?2, 1) ON CONFLICT (worker) DO UPDATE SET ${POOL_COLUMN[r]} = ${POOL_COLUMN[r]} + 1`,
+      );
+    this.#pool = {
+      accepted: pool("accepted"),
+      rejected: pool("rejected"),
+      stale: pool("stale"),
+      lost: pool("lost"),
+    };
+  }
+
+  /** The credit upsert for `n` shares (prepared once per size). */
+  #creditRows(n: number): Statement {
+    let st = this.#creditStatements.get(n);
+    if (st === undefined) {
+      const rows = Array.from({ length: n }, () => "(?, ?, 1, ?, ?)").join(", ");
+      st = this.#db.prepare(
+        `INSERT INTO workers (worker, first_seen, accepted, accepted_difficulty, last_share) VALUES ${rows} ` +
+          "ON CONFLICT (worker) DO UPDATE SET accepted = accepted + 1, " +
+          "accepted_difficulty = accepted_difficulty + excluded.accepted_difficulty, last_share = excluded.last_share",
+      );
+      this.#creditStatements.set(n, st);
+    }
+    return st;
+  }
+
+  /** Runs of consecutive credits in statements of up to CREDIT_ROWS rows; other ops one each, in order. */
+  #write(ops: Op[]): void {
+    for (let i = 0; i < ops.length;) {
+      const op = ops[i]!;
+      if (op.kind === "credit") {
+        let end = i + 1;
+        while (end < ops.length && end - i < CREDIT_ROWS && ops[end]!.kind === "credit") end++;
+        const params: (string | number)[] = [];
+        for (let k = i; k < end; k++) {
+          const c = ops[k] as Extract<Op, { kind: "credit" }>;
+          params.push(c.worker, c.at, c.difficulty, c.at);
+        }
+        this.#creditRows(end - i).run(...params);
+        i = end;
+        continue;
+      }
+      if (op.kind === "reject") this.#reject.run(op.worker, op.at);
+      else this.#pool[op.result].run(op.worker, op.at);
+      i++;
+    }
   }
 
   /**
@@ -148,15 +218,15 @@ export class Ledger {
     let error: BridgeError | null = null;
     try {
       this.#db.transaction(() => {
-        for (const op of ops) {
-          this.#insert.run(op.worker, op.at);
-          if (op.kind === "credit") this.#credit.run(op.worker, op.difficulty, op.at);
-          else if (op.kind === "reject") this.#reject.run(op.worker);
-          else this.#pool[op.result].run(op.worker);
-        }
+        this.#write(ops);
       })();
     } catch (e) {
-      error = new BridgeError("E_LEDGER", `share ledger write failed: ${(e as Error).message}`, { path: this.path, shares: ops.length }, { cause: e });
+      error = new BridgeError(
+        "E_LEDGER",
+        `share ledger write failed: ${(e as Error).message}`,
+        { path: this.path, shares: ops.length },
+        { cause: e },
+      );
     }
     for (const op of ops) if (op.kind === "credit") op.done(error);
     return error;

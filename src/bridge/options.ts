@@ -1,10 +1,13 @@
-// options.ts — what the core runs with: the validated Config (src/config) plus tuning knobs that
-// are not user settings (test hooks, caps with reasoned defaults). Checked once, at start.
+// options.ts — what the core runs with: its own settings (the composition root in src/cli/ maps the
+// configuration onto them) plus tuning knobs that are not user settings (test hooks, caps with
+// reasoned defaults). Checked once, at start.
 
-import type { Config } from "../config/index.ts";
+import type { ImplChoice } from "../hash/index.ts";
 import { vardiffOptionsProblem, type VardiffOptions } from "../protocol/index.ts";
-import type { PoolOptions } from "../pool/index.ts";
-import type { Logger, PoolClientOptions } from "../upstream/index.ts";
+import { JOBS_KEPT } from "../protocol/job-window.ts";
+import type { PoolClientOptions } from "../upstream/index.ts";
+import type { Logger } from "../util/log.ts";
+import { inRange, rangePhrase, type Range } from "../util/range.ts";
 import type { MinerTransport } from "./contract.ts";
 import { DEFAULT_MAX_SHARE_MEMORY } from "./duplicates.ts";
 import { BridgeError } from "./errors.ts";
@@ -13,9 +16,9 @@ import { DEFAULT_INVALID_WINDOW, type InvalidWindowOptions } from "./invalid-win
 import type { Durability } from "./ledger.ts";
 
 export interface Tuning {
-  /** Sessions per upstream session; default 256^lease_bytes (every lease id). */
+  /** Sessions per upstream session; default 256^leaseBytes (every lease id). */
   maxSessionsPerUpstream: number;
-  /** Upstream sessions at most; default enough for bridge.max_connections, 1..64. */
+  /** Upstream sessions at most; default enough for maxConnections, 1..64. */
   maxUpstreams: number;
   /** Vardiff judges a window of this many share intervals (4: a few shares per judgement). */
   vardiffWindowIntervals: number;
@@ -34,29 +37,41 @@ export interface Tuning {
   ledgerSynchronous: Durability;
 }
 
+/** A transport's starting share difficulty and its vardiff goal. */
+export interface TransportDifficulty {
+  start: number;
+  shareSeconds: number;
+}
+
 export interface BridgeCoreOptions {
-  config: Readonly<Config>;
+  /** Every upstream session's pool client: pools, user, TLS (tests: backoff, timeouts). */
+  client: PoolClientOptions;
+  impl: ImplChoice;
+  /** SQLite share ledger; "" keeps it in memory. */
+  ledgerPath: string;
+  /** Bytes added to the pool's extranonce1 per miner session. */
+  leaseBytes: number;
+  /** Per-miner difficulty: browsers (both WebSocket dialects), Stratum TCP miners, and the bounds. */
+  difficulty: { ws: TransportDifficulty; stratum: TransportDifficulty; min: number; max: number };
+  maxSharesPerSecond: number;
+  /** Miner connections in total: sizes the default number of upstream sessions. */
+  maxConnections: number;
   log?: Logger;
   /** Milliseconds (vardiff, rate limits, stats, ledger times); default Date.now. */
   clock?: () => number;
   tuning?: Partial<Tuning>;
-  /** Overrides for every PoolClient (tests: backoff, timeouts). */
-  client?: Partial<PoolClientOptions>;
-  /** Overrides for the built-in pool when upstream.pools has "builtin" (tests: seed, difficulty). */
-  builtinPool?: Partial<PoolOptions>;
 }
 
-export function resolveTuning(config: Readonly<Config>, t: Partial<Tuning> = {}): Tuning {
-  const b = config.bridge;
-  const perUpstream = 256 ** b.lease_bytes;
+export function resolveTuning(o: BridgeCoreOptions, t: Partial<Tuning> = {}): Tuning {
+  const perUpstream = 256 ** o.leaseBytes;
   const r: Tuning = {
     maxSessionsPerUpstream: perUpstream,
-    maxUpstreams: Math.min(64, Math.max(1, Math.ceil(b.max_connections / perUpstream))),
+    maxUpstreams: Math.min(64, Math.max(1, Math.ceil(o.maxConnections / perUpstream))),
     vardiffWindowIntervals: 4,
     vardiffVariancePercent: 30,
     invalidWindow: DEFAULT_INVALID_WINDOW,
     maxShareMemory: DEFAULT_MAX_SHARE_MEMORY,
-    maxJobs: 32,
+    maxJobs: JOBS_KEPT,
     hasherContexts: DEFAULT_HASHER_CONTEXTS,
     summaryIntervalSeconds: 60,
     drainTimeoutMs: 5000,
@@ -64,34 +79,42 @@ export function resolveTuning(config: Readonly<Config>, t: Partial<Tuning> = {})
     ...t,
   };
   const whole = (name: string, v: number, min: number) => {
-    if (!Number.isInteger(v) || v < min) throw new BridgeError("E_BRIDGE_OPTIONS", `${name} must be a whole number >= ${min}, got ${v}`);
+    const range: Range = { whole: true, min, max: Infinity };
+    if (!inRange(v, range))
+      throw new BridgeError("E_BRIDGE_OPTIONS", `${name} must be ${rangePhrase(range)}, got ${v}`);
   };
   whole("maxSessionsPerUpstream", r.maxSessionsPerUpstream, 1);
   whole("maxUpstreams", r.maxUpstreams, 1);
   whole("maxShareMemory", r.maxShareMemory, 1);
   whole("maxJobs", r.maxJobs, 1);
   whole("hasherContexts", r.hasherContexts, 1);
-  if (b.min_difficulty > b.max_difficulty) {
-    throw new BridgeError("E_BRIDGE_OPTIONS", `bridge.min_difficulty ${b.min_difficulty} is above bridge.max_difficulty ${b.max_difficulty}`);
+  const d = o.difficulty;
+  if (d.min > d.max) {
+    throw new BridgeError(
+      "E_BRIDGE_OPTIONS",
+      `bridge.min_difficulty ${d.min} is above bridge.max_difficulty ${d.max}`,
+    );
   }
   for (const t of ["ws-msgpack", "stratum"] as const) {
-    const problem = vardiffOptionsProblem(vardiffFor(config, r, t));
+    const problem = vardiffOptionsProblem(vardiffFor(o, r, t));
     if (problem !== null) throw new BridgeError("E_BRIDGE_OPTIONS", problem);
   }
   return r;
 }
 
-/** Starting difficulty and vardiff settings of a transport (ws_* for browsers, tcp_* for Stratum). */
-export function vardiffFor(config: Readonly<Config>, t: Tuning, transport: MinerTransport): VardiffOptions & { start: number } {
-  const b = config.bridge;
-  const ws = transport !== "stratum";
-  const interval = ws ? b.ws_share_interval : b.tcp_share_interval;
+/** Starting difficulty and vardiff settings of a transport (ws for browsers, stratum for TCP miners). */
+export function vardiffFor(
+  o: BridgeCoreOptions,
+  t: Tuning,
+  transport: MinerTransport,
+): VardiffOptions & { start: number } {
+  const d = transport === "stratum" ? o.difficulty.stratum : o.difficulty.ws;
   return {
-    start: ws ? b.ws_difficulty : b.tcp_difficulty,
-    targetShareSeconds: interval,
-    retargetSeconds: interval * t.vardiffWindowIntervals,
+    start: d.start,
+    targetShareSeconds: d.shareSeconds,
+    retargetSeconds: d.shareSeconds * t.vardiffWindowIntervals,
     variancePercent: t.vardiffVariancePercent,
-    minDifficulty: b.min_difficulty,
-    maxDifficulty: b.max_difficulty,
+    minDifficulty: o.difficulty.min,
+    maxDifficulty: o.difficulty.max,
   };
 }

@@ -3,28 +3,51 @@
 // the ledger, acknowledged, and forwarded when it also meets the pool's target.
 //
 // Order of a share (each step can end it): session open and authorised → rate limit (before any
-// hashing; a limited miner is also given a harder target at once) → a lease and a live job → the bridge's own checks (verdict.ts) → validateShare with
-// the miner rule and native hash → ledger commit → sink.result, then the pool.
+// hashing; a limited miner is also given a harder target at once) → a lease and a live job → the
+// bridge's own checks (verdict.ts) → validateTail / validateSubmit with the miner rule and native
+// hash, on bytes → ledger commit → sink.result, then the pool (the only step that makes hex).
 
 import {
   difficultyToTarget,
+  parseSubmit,
   rejectOf,
   splitUser,
-  validateShare,
+  validateSubmit,
+  validateTail,
   Vardiff,
   type Job,
+  type JobShareCheck,
   type ShareReject,
+  type SubmitBytes,
   type VardiffOptions,
+  type Verdict,
+  NONCE_TAIL_BYTES,
 } from "../protocol/index.ts";
-import type { Logger } from "../upstream/index.ts";
-import type { LeasedSession, Lease, MinerHello, MinerSession, MinerShare, MinerSink, SessionEnd, SessionUpstream } from "./contract.ts";
+import type { Logger } from "../util/log.ts";
+import type {
+  LeasedSession,
+  Lease,
+  MinerHello,
+  MinerSession,
+  MinerShare,
+  MinerSink,
+  SessionEnd,
+  SessionUpstream,
+} from "./contract.ts";
 import { ShareMemory } from "./duplicates.ts";
 import type { HasherCache } from "./hashers.ts";
 import { InvalidShareWindow, type InvalidWindowOptions } from "./invalid-window.ts";
 import type { Ledger } from "./ledger.ts";
 import { ShareRateLimiter } from "./rate-limit.ts";
 import type { BridgeCounters } from "./stats.ts";
-import { BRIDGE_REJECTS, bridgeCheck, countsAsInvalid, meetsPool, submitParamsOf } from "./verdict.ts";
+import {
+  BRIDGE_REJECTS,
+  countsAsInvalid,
+  meetsPool,
+  submitCheck,
+  tailCheck,
+  upstreamShareOf,
+} from "./verdict.ts";
 
 /** What a session needs from the core. */
 export interface SessionContext {
@@ -47,6 +70,12 @@ export interface SessionSettings {
 
 /** Shortest time between two rate-limit slow-downs: shares in flight were found with the old target. */
 const SLOW_DOWN_MS = 1000;
+/** What an accepted share goes up as (only shares that go): a tail with a zero extranonce2, or the submit's bytes. */
+function upstreamOf(job: Job, lease: Lease, share: MinerShare, submitted: SubmitBytes | null) {
+  if (submitted === null) return upstreamShareOf(job, lease, null, (share as { tail: Uint8Array }).tail);
+  return upstreamShareOf(job, lease, submitted.extranonce2, submitted.solution!.subarray(-NONCE_TAIL_BYTES));
+}
+
 const USER = /^[\x21-\x7e]{1,128}$/; // printable ASCII, no spaces: it becomes a ledger key and log text
 
 export class Session implements MinerSession, LeasedSession {
@@ -65,8 +94,8 @@ export class Session implements MinerSession, LeasedSession {
   #memory: ShareMemory | null = null;
   #worker: string | null = null;
   #lease: Lease | null = null;
-  /** The extranonce1 of the lease before this one: shares found with it are stale, not invalid. */
-  #previousXn1: string | null = null;
+  /** The lease before this one: shares found with its extranonce1 are stale, not invalid. */
+  #previous: Lease | null = null;
   #difficulty: number;
   #previousDifficulty: number | null = null;
   #pendingDifficulty: number | null = null;
@@ -74,7 +103,14 @@ export class Session implements MinerSession, LeasedSession {
   #slowedAt = -Infinity;
   #closed = false;
 
-  constructor(id: number, hello: MinerHello, sink: MinerSink, ctx: SessionContext, up: SessionUpstream, s: SessionSettings) {
+  constructor(
+    id: number,
+    hello: MinerHello,
+    sink: MinerSink,
+    ctx: SessionContext,
+    up: SessionUpstream,
+    s: SessionSettings,
+  ) {
     this.id = id;
     this.hello = hello;
     this.#sink = sink;
@@ -122,25 +158,41 @@ export class Session implements MinerSession, LeasedSession {
       // Made slower: forgiven. Still flooding a second after the last change, and no harder
       // target left to give: ended.
       if (this.#slowDown(now)) this.#limiter.forgive();
-      else if (rate === "exceeded" && now - this.#slowedAt >= SLOW_DOWN_MS) this.#end({ reason: "rate-limited", detail: `more than ${this.#ctx.maxSharesPerSecond} shares per second` });
+      else if (rate === "exceeded" && now - this.#slowedAt >= SLOW_DOWN_MS)
+        this.#end({
+          reason: "rate-limited",
+          detail: `more than ${this.#ctx.maxSharesPerSecond} shares per second`,
+        });
       return;
     }
     const lease = this.#lease;
-    const memory = (this.#memory ??= new ShareMemory(this.#ctx.maxShareMemory, (jobId) => this.#up.job(jobId) !== undefined));
+    const memory = (this.#memory ??= new ShareMemory(
+      this.#ctx.maxShareMemory,
+      (jobId) => this.#up.job(jobId) !== undefined,
+    ));
     const job = lease === null || memory.retired(share.jobId) ? undefined : this.#up.job(share.jobId);
     if (lease === null || job === undefined) return this.#reject(token, rejectOf("job-not-found"));
-    const params = submitParamsOf(share, job, worker, 32 - lease.extranonce1.length);
-    if ("code" in params) return this.#reject(token, params);
-    const own = bridgeCheck(job, params, lease.extranonce1Hex, this.#previousXn1);
-    if (own !== null) return this.#reject(token, own);
-    const v = validateShare({
-      jobs: { get: (id) => (id === job.id ? job : undefined) },
-      session: { authorized: true, extranonce1: lease.extranonce1Hex, duplicates: memory.forJob(job.pbaasCleared) },
-      submit: params,
+    const check: JobShareCheck = {
+      job,
+      extranonce1: lease.extranonce1,
+      extranonce1Hex: lease.extranonce1Hex,
+      duplicates: memory.forJob(job.pbaasCleared),
       target: { difficulty: this.#difficulty, previousDifficulty: this.#previousDifficulty },
       hashers: this.#ctx.hashers.forJob(this.#up.jobKey(job.id)),
       rule: "miner",
-    });
+    };
+    let v: Verdict;
+    let submitted: SubmitBytes | null = null; // a Stratum share, in bytes
+    if (share.kind === "tail") {
+      const own = tailCheck(job, share.tail, lease.extranonce1, this.#previous?.extranonce1 ?? null);
+      if (own !== null) return this.#reject(token, own);
+      v = validateTail(check, share.tail);
+    } else {
+      submitted = share.kind === "solution" ? share : parseSubmit(share);
+      const own = submitCheck(job, submitted, lease.extranonce1Hex, this.#previous?.extranonce1Hex ?? null);
+      if (own !== null) return this.#reject(token, own);
+      v = validateSubmit(check, submitted);
+    }
     if (!v.ok) return this.#reject(token, v.reject);
     this.#invalidWindow().record(true);
     const next = this.#vardiff.onShare(now, this.#pendingDifficulty ?? this.#difficulty);
@@ -148,20 +200,39 @@ export class Session implements MinerSession, LeasedSession {
     const credited = v.creditedDifficulty;
     const poolDifficulty = this.#up.difficulty;
     const toPool = poolDifficulty !== null && meetsPool(v, poolDifficulty);
-    // Upstream, the lease id goes in front of the miner's extranonce2 (verus-stratum.md §8).
-    const upstream = { epoch: lease.epoch, jobId: job.id, nTime: params.nTime, extranonce2: lease.idHex + params.extranonce2.toLowerCase(), solution: params.solution };
-    this.#ctx.log.debug("share accepted", { session: this.id, job: job.id, shareDifficulty: v.shareDifficulty, credited, toPool });
+    this.#ctx.log.debug("share accepted", {
+      session: this.id,
+      job: job.id,
+      shareDifficulty: v.shareDifficulty,
+      credited,
+      toPool,
+    });
     // Acknowledged (and forwarded) only once the ledger has it on disk.
     this.#ctx.ledger.credit(worker, credited, now, (error) => {
       if (error !== null) {
-        this.#ctx.log.error("share not credited: ledger write failed", { session: this.id, code: error.code, message: error.message });
+        this.#ctx.log.error("share not credited: ledger write failed", {
+          session: this.id,
+          code: error.code,
+          message: error.message,
+        });
         this.#ctx.stats.rejected(BRIDGE_REJECTS.ledger.code);
-        if (!this.#closed) this.#sink.result({ token, outcome: { status: "rejected", reject: BRIDGE_REJECTS.ledger } });
+        if (!this.#closed)
+          this.#sink.result({ token, outcome: { status: "rejected", reject: BRIDGE_REJECTS.ledger } });
         return;
       }
       this.#ctx.stats.accepted(now, credited);
-      if (toPool) this.#up.forward(upstream, { worker, session: this.id, jobId: job.id, difficulty: credited });
-      if (!this.#closed) this.#sink.result({ token, outcome: { status: "accepted", difficulty: credited, forwarded: toPool } });
+      if (toPool)
+        this.#up.forward(upstreamOf(job, lease, share, submitted), {
+          worker,
+          session: this.id,
+          jobId: job.id,
+          difficulty: credited,
+        });
+      if (!this.#closed)
+        this.#sink.result({
+          token,
+          outcome: { status: "accepted", difficulty: credited, forwarded: toPool },
+        });
     });
   }
 
@@ -178,7 +249,7 @@ export class Session implements MinerSession, LeasedSession {
 
   /** A new lease (new pool extranonce1), or none (pool gone): work restarts clean. */
   assign(lease: Lease | null): void {
-    if (this.#lease !== null) this.#previousXn1 = this.#lease.extranonce1Hex;
+    if (this.#lease !== null) this.#previous = this.#lease;
     this.#lease = lease;
     this.#needsClean = true;
     this.#memory?.clear();
@@ -229,7 +300,10 @@ export class Session implements MinerSession, LeasedSession {
     const next = Math.min(this.#maxDifficulty, pool, (this.#pendingDifficulty ?? this.#difficulty) * 4);
     if (next <= this.#difficulty) return false;
     this.#slowedAt = now;
-    this.#ctx.log.debug("miner over the share rate limit: difficulty raised at once", { session: this.id, to: next });
+    this.#ctx.log.debug("miner over the share rate limit: difficulty raised at once", {
+      session: this.id,
+      to: next,
+    });
     this.#pendingDifficulty = next;
     this.deliver(job, false);
     return true;
@@ -251,12 +325,16 @@ export class Session implements MinerSession, LeasedSession {
 
   #reject(token: unknown, reject: ShareReject): void {
     this.#ctx.stats.rejected(reject.code);
-    if (this.#worker !== null && reject !== BRIDGE_REJECTS.closing) this.#ctx.ledger.reject(this.#worker, this.#ctx.now());
+    if (this.#worker !== null && reject !== BRIDGE_REJECTS.closing)
+      this.#ctx.ledger.reject(this.#worker, this.#ctx.now());
     this.#ctx.log.debug("share rejected", { session: this.id, code: reject.code, reason: reject.message });
     this.#sink.result({ token, outcome: { status: "rejected", reject } });
     if (countsAsInvalid(reject) && this.#invalidWindow().record(false)) {
       const w = this.#invalidWindow();
-      this.#end({ reason: "too-many-invalid", detail: `${w.invalid} of the last ${w.count} shares were invalid` });
+      this.#end({
+        reason: "too-many-invalid",
+        detail: `${w.invalid} of the last ${w.count} shares were invalid`,
+      });
     }
   }
 
@@ -265,7 +343,12 @@ export class Session implements MinerSession, LeasedSession {
   }
 
   #end(e: SessionEnd): void {
-    this.#ctx.log.info("miner session ended", { session: this.id, remote: this.hello.remote, reason: e.reason, ...("detail" in e ? { detail: e.detail } : {}) });
+    this.#ctx.log.info("miner session ended", {
+      session: this.id,
+      remote: this.hello.remote,
+      reason: e.reason,
+      ...("detail" in e ? { detail: e.detail } : {}),
+    });
     this.end(e);
   }
 }

@@ -1,28 +1,25 @@
-// verdict.ts — what the bridge adds to the pools' share validation (validateShare, verus-stratum.md
-// §5), as pure functions: turning a transport's MinerShare into mining.submit params, the checks a
-// pool does not make but a bridge paying per share must, and which shares go on to the pool.
+// verdict.ts — what the bridge adds to the pools' share validation (validateTail / validateSubmit,
+// verus-stratum.md §5), as pure functions on bytes: the checks a pool does not make but a bridge
+// paying per share must, which shares go on to the pool, and the submit they go up as.
 //
 // Nothing a miner sends is trusted beyond the job id and the bytes it chose (STYLE: the seed
-// trusted the whole echoed work object). A WebSocket miner sends only the 15-byte tail; the
-// solution is rebuilt from our copy of the job. A Stratum miner sends the whole solution, so it
-// must equal the job's template except for the tail — else it could mine (and be credited for) a
-// block template of its own making, which the pool would reject or, worse, pay us nothing for.
+// trusted the whole echoed work object). A WebSocket miner sends only the 15-byte tail; the input
+// is rebuilt from our copy of the job. A Stratum miner sends the whole solution, so it must equal
+// the job's template except for the tail — else it could mine (and be credited for) a block
+// template of its own making, which the pool would reject or, worse, pay us nothing for.
 
 import {
-  bytesToHex,
-  isHex,
+  NONCE_BYTES,
+  NONCE_TAIL_BYTES,
   rejectOf,
-  SOLUTION_BYTES,
-  TAIL_BYTES,
   type Accepted,
   type Job,
   type ShareReject,
-  type SubmitParams,
+  type SubmitBytes,
 } from "../protocol/index.ts";
-import type { MinerShare } from "./contract.ts";
+import type { UpstreamShare } from "../upstream/index.ts";
+import type { Lease } from "./contract.ts";
 
-const SUBMITTED_SOLUTION_HEX = 2 * (3 + SOLUTION_BYTES); // "fd4005" + 1344 bytes
-const TAIL_HEX = 2 * TAIL_BYTES;
 /** The pool's float tolerance (verus-stratum.md §5 step 12). */
 const POOL_TOLERANCE = 0.99;
 
@@ -35,48 +32,67 @@ export const BRIDGE_REJECTS = {
 } as const satisfies Record<string, ShareReject>;
 
 /**
- * The mining.submit params of a share. A tail becomes the job's template with that tail and an
- * all-zero extranonce2 (uniqueness comes from the tail, which starts with the session's
- * extranonce1); a Stratum submit passes through as sent, for validateShare to judge.
+ * A WebSocket share's own checks, before hashing: 15 bytes, and on PBaaS jobs the tail must START
+ * with the session's extranonce1 — a tail carrying it elsewhere could carry another session's too
+ * and be paid twice. A tail of the session's previous lease is stale work (21): found under the old
+ * extranonce1 of a job the pool re-sent after a reconnect, not the miner's fault.
  */
-export function submitParamsOf(share: MinerShare, job: Job | undefined, worker: string, extranonce2Size: number): SubmitParams | ShareReject {
-  if (share.kind === "submit") {
-    return { worker, jobId: share.jobId, nTime: share.nTime, extranonce2: share.extranonce2, solution: share.solution };
-  }
-  if (job === undefined) return rejectOf("job-not-found");
-  if (!(share.tail instanceof Uint8Array) || share.tail.length !== TAIL_BYTES) return rejectOf("nonce-size");
-  return job.submitParams(worker, new Uint8Array(extranonce2Size), share.tail);
-}
-
-const templateHex = new WeakMap<Job, string>();
-
-/** "fd4005" + the first 1329 template bytes, lowercase: what every solution of the job starts with. */
-function solutionPrefix(job: Job): string {
-  let hex = templateHex.get(job);
-  if (hex === undefined) {
-    hex = "fd4005" + bytesToHex(job.template().subarray(0, SOLUTION_BYTES - TAIL_BYTES));
-    templateHex.set(job, hex);
-  }
-  return hex;
+export function tailCheck(
+  job: Job,
+  tail: Uint8Array,
+  extranonce1: Uint8Array,
+  previous: Uint8Array | null = null,
+): ShareReject | null {
+  if (!(tail instanceof Uint8Array) || tail.length !== NONCE_TAIL_BYTES) return rejectOf("nonce-size");
+  if (job.solutionVersion <= 6 || startsWith(tail, extranonce1)) return null;
+  if (previous !== null && startsWith(tail, previous)) return rejectOf("job-not-found");
+  return rejectOf("pool-nonce-missing");
 }
 
 /**
- * The bridge's own checks, made before hashing, on a submit whose shape validateShare would accept
- * (so that its exact pool texts still win for malformed ones): the template must be the job's, and
- * on PBaaS jobs the tail must START with the session's extranonce1 — a tail carrying it elsewhere
- * could carry another session's too and be paid twice. A tail of the session's previous lease is
- * stale work (21).
+ * A Stratum submit's own checks, made before the pools' field checks but only on a solution those
+ * would pass (so that their exact texts still win for malformed ones): the template must be the
+ * job's, and the tail must start with the extranonce1 as above — as text, as the pools read it
+ * (an uppercase tail fails).
  */
-export function bridgeCheck(job: Job, p: SubmitParams, extranonce1Hex: string, previousExtranonce1Hex: string | null = null): ShareReject | null {
-  const sol = p.solution;
-  if (sol.length !== SUBMITTED_SOLUTION_HEX || !isHex(sol) || sol.slice(6, 14) !== job.solutionVersionHex) return null;
-  if (sol.slice(0, -TAIL_HEX).toLowerCase() !== solutionPrefix(job)) return BRIDGE_REJECTS.template;
-  const tail = sol.slice(-TAIL_HEX);
-  if (job.solutionVersion <= 6 || tail.startsWith(extranonce1Hex)) return null;
-  // Found under the session's previous lease (a new pool xn1 re-sent the same job): stale work,
-  // not the miner's fault — "21" drops it without counting it as invalid.
-  if (previousExtranonce1Hex !== null && tail.startsWith(previousExtranonce1Hex)) return rejectOf("job-not-found");
+export function submitCheck(
+  job: Job,
+  s: SubmitBytes,
+  extranonce1Hex: string,
+  previousHex: string | null = null,
+): ShareReject | null {
+  if (s.solution === null || s.versionText !== job.solutionVersionHex) return null;
+  if (!job.sameTemplate(s.solution)) return BRIDGE_REJECTS.template;
+  if (job.solutionVersion <= 6 || s.tailText.startsWith(extranonce1Hex)) return null;
+  if (previousHex !== null && s.tailText.startsWith(previousHex)) return rejectOf("job-not-found");
   return rejectOf("pool-nonce-missing");
+}
+
+/**
+ * The mining.submit a credited share goes up as, built only for shares that go: the job's nTime
+ * and template with the share's tail, and the lease id in front of the miner's extranonce2
+ * (verus-stratum.md §8). A WebSocket share's extranonce2 (null here) is all zeros.
+ */
+export function upstreamShareOf(
+  job: Job,
+  lease: Lease,
+  extranonce2: Uint8Array | null,
+  tail: Uint8Array,
+): UpstreamShare {
+  const p = job.submitParams("", extranonce2 ?? new Uint8Array(NONCE_BYTES - lease.extranonce1.length), tail);
+  return {
+    epoch: lease.epoch,
+    jobId: job.id,
+    nTime: p.nTime,
+    extranonce2: lease.idHex + p.extranonce2,
+    solution: p.solution,
+  };
+}
+
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  if (prefix.length > bytes.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
+  return true;
 }
 
 /** Whether an accepted share also satisfies the pool (with its own tolerance), or is a block. */
@@ -89,5 +105,10 @@ export function meetsPool(v: Accepted, poolDifficulty: number): boolean {
  * miner's fault), not the bridge's own trouble, and not rate limiting (which has its own end).
  */
 export function countsAsInvalid(r: ShareReject): boolean {
-  return r.code !== 21 && r !== BRIDGE_REJECTS.closing && r !== BRIDGE_REJECTS.ledger && r !== BRIDGE_REJECTS.rateLimited;
+  return (
+    r.code !== 21 &&
+    r !== BRIDGE_REJECTS.closing &&
+    r !== BRIDGE_REJECTS.ledger &&
+    r !== BRIDGE_REJECTS.rateLimited
+  );
 }

@@ -3,6 +3,7 @@
  * a value), so each command rejects options it does not define before doing anything.
  */
 import type { ArgsDef } from "citty";
+import { inRange, rangePhrase, toNumber, type Range } from "../util/range.ts";
 import { UsageError } from "./errors.ts";
 
 /** Throws E_UNKNOWN_OPTION for any `--name` / `-x` in rawArgs that `defs` does not declare. */
@@ -29,28 +30,23 @@ export function rejectUnknownOptions(rawArgs: readonly string[], defs: ArgsDef):
   }
 }
 
-/** A whole number in [min, max] from a flag value; E_USAGE otherwise. */
-export function parseIntFlag(flag: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isInteger(n) || n < min || n > max) {
-    throw new UsageError(
-      "E_USAGE",
-      `--${flag} must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`,
-    );
+/** A number in `range` from a flag value; E_USAGE naming the flag otherwise. */
+export function parseNumberFlag(flag: string, value: string, range: Range): number {
+  const n = toNumber(value);
+  if (!inRange(n, range)) {
+    throw new UsageError("E_USAGE", `--${flag} must be ${rangePhrase(range)} (got ${JSON.stringify(value)})`);
   }
   return n;
 }
 
-/** A positive number of seconds from a flag value; E_USAGE otherwise. */
-export function parseSecondsFlag(flag: string, value: string): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n <= 0 || n > 3600) {
-    throw new UsageError(
-      "E_USAGE",
-      `--${flag} must be a number of seconds above 0 and at most 3600 (got ${JSON.stringify(value)})`,
-    );
-  }
-  return n;
+/** A whole number in [min, max] from a flag value; E_USAGE otherwise. */
+export function parseIntFlag(flag: string, value: string, min: number, max: number): number {
+  return parseNumberFlag(flag, value, { whole: true, min, max });
+}
+
+/** A positive number of seconds (at most `max`) from a flag value; E_USAGE otherwise. */
+export function parseSecondsFlag(flag: string, value: string, max = 3600): number {
+  return parseNumberFlag(flag, value, { seconds: true, min: 0, exclusiveMin: true, max });
 }
 
 function kebab(s: string): string {

@@ -4,7 +4,7 @@
  * the miner rule (spec §3.5), the rule a bridge checks shares with.
  */
 import { defineCommand } from "citty";
-import { HEADER_BYTES, MIN_INPUT_BYTES, Hasher, parseImpl } from "../hash/index.ts";
+import { HASH_INPUT_BYTES, MIN_INPUT_BYTES, Hasher, parseImpl } from "../hash/index.ts";
 import { isCodedError } from "../util/errors.ts";
 import { hexToBytes, bytesToHex } from "../util/hex.ts";
 import { rejectUnknownOptions } from "./args.ts";
@@ -54,10 +54,10 @@ function decode(hex: string, where: string): Uint8Array {
 }
 
 function hashInput(hasher: Hasher, input: Uint8Array, pbaas: boolean, where: string): Uint8Array {
-  if (pbaas && input.length !== HEADER_BYTES) {
+  if (pbaas && input.length !== HASH_INPUT_BYTES) {
     throw new UsageError(
       "E_BAD_INPUT",
-      `${where}: --pbaas needs a ${HEADER_BYTES}-byte header, got ${bytes(input.length)}`,
+      `${where}: --pbaas needs a ${HASH_INPUT_BYTES}-byte header, got ${bytes(input.length)}`,
     );
   }
   if (input.length < MIN_INPUT_BYTES) {

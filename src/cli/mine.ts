@@ -9,35 +9,33 @@
 import { defineCommand } from "citty";
 import type { Config } from "../config/index.ts";
 import {
-  DEFAULT_REPORT_INTERVAL_SECONDS,
-  MAX_THREADS,
   resolveMinerOptions,
   runMiner,
   useColor,
+  type MinerOptions,
   type MinerOptionsInput,
 } from "../miner/index.ts";
-import { startBuiltinPool, withBuiltinUrl, type PoolServer } from "../pool/index.ts";
-import { rejectUnknownOptions, repeatedFlag } from "./args.ts";
-import { cliConfig, configArg } from "./config.ts";
-import { UsageError } from "./errors.ts";
+import type { PoolServer } from "../pool/index.ts";
+import { consoleLogger } from "../util/log.ts";
+import { parseSecondsFlag, rejectUnknownOptions } from "./args.ts";
+import { poolClientOptions, startInProcessPool } from "./compose.ts";
+import { cliConfig, configArgs, configFlags } from "./config.ts";
 
 const args = {
-  ...configArg,
-  pool: { type: "string", alias: "o", description: "pool URL stratum+tcp://host:port or stratum+ssl://… (repeat for failover)" },
-  user: { type: "string", alias: "u", description: "ADDRESS[.WORKER] to mine for" },
-  pass: { type: "string", alias: "p", description: "pool password (default x)" },
-  threads: { type: "string", alias: "t", description: `worker threads, 1 to ${MAX_THREADS} (default: one per core)` },
-  impl: { type: "string", description: "auto | portable | aesni | armv8 (default auto)" },
-  "report-interval": { type: "string", description: `seconds between hashrate lines (default ${DEFAULT_REPORT_INTERVAL_SECONDS})` },
+  ...configArgs("mine"),
   duration: { type: "string", description: "stop cleanly after this many seconds" },
-  json: { type: "boolean", default: false, description: "print the final summary as JSON on stdout (log on stderr)" },
-  "api-port": { type: "string", description: "serve JSON stats on http://127.0.0.1:PORT/ (off by default)" },
-  debug: { type: "boolean", description: "protocol traces (passwords redacted)" },
-  "tls-ca-file": { type: "string", description: "PEM file of CAs to trust for stratum+ssl pools" },
-  "tls-fingerprint": { type: "string", description: "SHA-256 pin of the pool's certificate (hex, colons allowed)" },
+  json: {
+    type: "boolean",
+    default: false,
+    description: "print the final summary as JSON on stdout (log on stderr)",
+  },
 } as const;
 
-type MineArgs = { [K in keyof typeof args]?: (typeof args)[K] extends { type: "boolean" } ? boolean : string };
+/** The run-only flags minerInput reads. */
+interface MineArgs {
+  duration?: string;
+  json?: boolean;
+}
 
 /** --duration may be long (a day's test run); setTimeout's limit, in seconds, is the cap. */
 const MAX_DURATION_SECONDS = 2_000_000;
@@ -47,11 +45,18 @@ export const mineCommand = defineCommand({
   args,
   async run({ args: a, rawArgs }) {
     rejectUnknownOptions(rawArgs, args);
-    const config = cliConfig(a.config, configFlags(a, rawArgs));
+    const config = cliConfig(a.config, configFlags("mine", a, rawArgs));
     const logStream = a.json ? process.stderr : process.stdout;
-    const log = (line: string) => void logStream.write(`${line}\n`);
-    const builtin = config.upstream.pools.includes("builtin") ? inProcessPool(config, log) : null;
-    const options = resolveMinerOptions(minerInput(config, a, builtin));
+    // Every line on one stream, so that --json leaves stdout to the summary alone.
+    const log = consoleLogger({ debug: config.debug, write: (line) => void logStream.write(`${line}\n`) });
+    const builtin = startInProcessPool(config, log);
+    let options: MinerOptions;
+    try {
+      options = resolveMinerOptions(minerInput(config, a, builtin));
+    } catch (e) {
+      builtin?.stop(); // a listening pool would keep the process alive after the usage error
+      throw e;
+    }
     const stop = new AbortController();
     const onSignal = (name: NodeJS.Signals) => {
       if (stop.signal.aborted) process.exit(130); // the second Ctrl-C: do not wait any longer
@@ -75,61 +80,27 @@ export const mineCommand = defineCommand({
   },
 });
 
-/** The flags that set configuration keys (flag > environment > config.toml > default). */
-function configFlags(a: MineArgs, rawArgs: readonly string[]) {
-  const pools = repeatedFlag(rawArgs, ["pool", "o"]).flatMap((p) => p.split(","));
-  return [
-    { key: "upstream.pools", value: pools.length > 0 ? pools : undefined, flag: "--pool" },
-    { key: "upstream.user", value: a.user, flag: "--user" },
-    { key: "upstream.pass", value: a.pass, flag: "--pass" },
-    { key: "upstream.tls_ca_file", value: a["tls-ca-file"], flag: "--tls-ca-file" },
-    { key: "upstream.tls_fingerprint", value: a["tls-fingerprint"], flag: "--tls-fingerprint" },
-    { key: "miner.threads", value: a.threads, flag: "--threads" },
-    { key: "miner.report_interval", value: a["report-interval"], flag: "--report-interval" },
-    { key: "miner.api_port", value: a["api-port"], flag: "--api-port" },
-    { key: "impl", value: a.impl, flag: "--impl" },
-    { key: "debug", value: a.debug, flag: "--debug" },
-  ];
-}
-
 /** Configuration and the run-only flags → MinerOptionsInput. */
-export function minerInput(config: Readonly<Config>, a: MineArgs, builtin: PoolServer | null): MinerOptionsInput {
-  const u = config.upstream;
-  // The built-in pool takes any name; a real pool needs the user's address (the config layer
-  // already refused an empty one for real pools).
-  const user = u.user.trim() === "" ? "vbridge.miner" : u.user;
-  const tls = {
-    ...(u.tls_ca_file === "" ? {} : { caFile: u.tls_ca_file }),
-    ...(u.tls_fingerprint === "" ? {} : { fingerprint: u.tls_fingerprint }),
-  };
+export function minerInput(
+  config: Readonly<Config>,
+  a: MineArgs,
+  builtin: PoolServer | null,
+): MinerOptionsInput {
+  // "vbridge.miner" is the miner's name on the built-in pool when upstream.user is empty.
+  const client = poolClientOptions(config, builtin, "vbridge.miner");
   return {
-    pools: withBuiltinUrl(u.pools, builtin),
-    user,
-    pass: u.pass,
+    pools: client.pools,
+    user: client.user,
+    pass: client.password,
     threads: config.miner.threads,
     impl: config.impl,
     reportIntervalSeconds: config.miner.report_interval,
-    durationSeconds: a.duration === undefined ? undefined : durationFlag(a.duration),
+    durationSeconds:
+      a.duration === undefined ? undefined : parseSecondsFlag("duration", a.duration, MAX_DURATION_SECONDS),
     json: a.json ?? false,
     apiPort: config.miner.api_port === 0 ? undefined : config.miner.api_port,
     debug: config.debug,
-    tls,
-    returnToPrimary: u.return_to_primary,
+    tls: client.tls,
+    returnToPrimary: client.returnToPrimary,
   };
-}
-
-function inProcessPool(config: Readonly<Config>, log: (line: string) => void): PoolServer {
-  const line = (m: string) => log(m);
-  return startBuiltinPool(config, { debug() {}, info: line, warn: line, error: line });
-}
-
-function durationFlag(value: string): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n <= 0 || n > MAX_DURATION_SECONDS) {
-    throw new UsageError(
-      "E_USAGE",
-      `--duration must be a number of seconds above 0 and at most ${MAX_DURATION_SECONDS} (got ${JSON.stringify(value)})`,
-    );
-  }
-  return n;
 }

@@ -4,7 +4,7 @@
  * error, reported as one line on stderr. Programmer errors keep their stack trace.
  */
 import { runCommand, showUsage, type CommandDef } from "citty";
-import { isUsageCode } from "./errors.ts";
+import { isUsageError } from "./errors.ts";
 
 export interface RunOptions {
   /**
@@ -55,7 +55,7 @@ function report(name: string, e: unknown): number {
   // citty colours its messages; a one-line error for scripts and logs must be plain.
   const message = e.message.replace(/\u001b\[[0-9;]*m/g, "").replace(/\s*\n\s*/g, " ");
   console.error(`${name}: ${message}`);
-  return isUsageCode(code) ? 2 : 1;
+  return isUsageError(e) ? 2 : 1;
 }
 
 async function meta(main: CommandDef<any>) {

@@ -5,10 +5,16 @@
  * came from and what was wrong, in one line.
  */
 import { CodedError } from "../util/errors.ts";
+import { inRange, rangePhrase, toNumber, type Range } from "../util/range.ts";
 
 export type ConfigErrorCode = "E_CONFIG" | "E_CONFIG_FILE";
 
-export class ConfigError extends CodedError<ConfigErrorCode> {}
+export class ConfigError extends CodedError<ConfigErrorCode> {
+  static override readonly usageCodes: ReadonlySet<string> = new Set<ConfigErrorCode>([
+    "E_CONFIG",
+    "E_CONFIG_FILE",
+  ]);
+}
 
 /** Where a value came from, for messages: "config.toml", "environment POOL_URL", "--port". */
 export type Origin = string;
@@ -56,13 +62,9 @@ export function readValue(key: string, kind: FieldKind, raw: unknown, origin: Or
     }
     case "int":
     case "number": {
-      const n = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
-      const whole = kind.type === "int";
-      const low = kind.type === "number" && kind.exclusiveMin ? n <= kind.min : n < kind.min;
-      if (!Number.isFinite(n) || (whole && !Number.isInteger(n)) || low || n > kind.max) {
-        const range = kind.type === "number" && kind.exclusiveMin ? `above ${kind.min}` : `from ${kind.min}`;
-        fail(key, origin, `must be a ${whole ? "whole number" : "number"} ${range} to ${kind.max}`, raw);
-      }
+      const range: Range = { ...kind, whole: kind.type === "int" };
+      const n = toNumber(raw);
+      if (!inRange(n, range)) fail(key, origin, `must be ${rangePhrase(range)}`, raw);
       return n;
     }
     case "enum": {

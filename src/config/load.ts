@@ -25,16 +25,19 @@ export interface LoadOptions {
 
 export const DEFAULT_CONFIG_FILE = "config.toml";
 
-const BY_KEY = new Map(FIELDS.map((f) => [f.key, f]));
+/** The table, as plain Fields (FIELDS itself is typed literally, to derive Config). */
+const ALL: readonly Field[] = FIELDS;
+const BY_KEY = new Map(ALL.map((f) => [f.key, f]));
 
 export function loadConfig(o: LoadOptions = {}): Readonly<Config> {
-  const values = new Map<string, Value>(FIELDS.map((f) => [f.key, f.default]));
+  const values = new Map<string, Value>(ALL.map((f) => [f.key, f.default]));
   const path = o.file === undefined ? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : null) : o.file;
   if (path !== null) {
-    for (const [key, raw] of flatten(readToml(path))) values.set(key, readValue(key, field(key, path).kind, raw, path));
+    for (const [key, raw] of flatten(readToml(path)))
+      values.set(key, readValue(key, field(key, path).kind, raw, path));
   }
   const env = o.env ?? {};
-  for (const f of FIELDS) {
+  for (const f of ALL) {
     for (const name of f.env ?? []) {
       const raw = env[name];
       if (raw === undefined || raw === "") continue;
@@ -55,8 +58,11 @@ function field(key: string, origin: string): Field {
   const f = BY_KEY.get(key);
   if (f !== undefined) return f;
   const section = key.includes(".") ? key.slice(0, key.indexOf(".")) : "";
-  const known = FIELDS.filter((x) => (section === "" ? !x.key.includes(".") : x.key.startsWith(`${section}.`)));
-  const hint = known.length > 0 ? ` (known${section === "" ? " top-level" : ` in [${section}]`}: ${known.map((x) => x.key.slice(section.length ? section.length + 1 : 0)).join(", ")})` : "";
+  const known = ALL.filter((x) => (section === "" ? !x.key.includes(".") : x.key.startsWith(`${section}.`)));
+  const hint =
+    known.length > 0
+      ? ` (known${section === "" ? " top-level" : ` in [${section}]`}: ${known.map((x) => x.key.slice(section.length ? section.length + 1 : 0)).join(", ")})`
+      : "";
   throw new ConfigError("E_CONFIG", `${origin}: unknown key ${key}${hint}`);
 }
 
@@ -85,7 +91,8 @@ function flatten(obj: Record<string, unknown>, prefix = ""): [string, unknown][]
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix + k;
     if (v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date)) {
-      if (BY_KEY.has(key)) out.push([key, v]); // a table where a value belongs: readValue says so
+      if (BY_KEY.has(key))
+        out.push([key, v]); // a table where a value belongs: readValue says so
       else out.push(...flatten(v as Record<string, unknown>, `${key}.`));
     } else out.push([key, v]);
   }

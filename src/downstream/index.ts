@@ -1,14 +1,13 @@
 // index.ts — the downstream layer's entry point: the HTTP/WebSocket server (Bun.serve) and, when
-// bridge.stratum_port > 0, the Stratum TCP server (Bun.listen), both onto one BridgeCore, with the
+// stratumPort > 0, the Stratum TCP server (Bun.listen), both onto one BridgeCore, with the
 // shared connection caps and one sweep timer for every connection's handshake and idle deadlines.
 
 import type { Server } from "bun";
 import type { BridgeCore } from "../bridge/contract.ts";
-import type { Config } from "../config/index.ts";
-import type { Logger } from "../upstream/index.ts";
+import type { Logger } from "../util/log.ts";
 import { DownstreamError } from "./errors.ts";
 import { ConnectionGate } from "./gate.ts";
-import { messageRateFor, type GuardLimits } from "./guard.ts";
+import { messageRateFor, type GuardLimits } from "../net/guard.ts";
 import { route } from "./http.ts";
 import { DownstreamCounters, type DownstreamSnapshot } from "./metrics.ts";
 import { StratumServer } from "./stratum-server.ts";
@@ -21,6 +20,28 @@ export type { DownstreamSnapshot } from "./metrics.ts";
 /** A seed share echoes its whole work object (≈ 6 KB of JSON): JSON messages may be this large. */
 export const JSON_FRAME_BYTES = 16 * 1024;
 
+/** The servers' settings (the composition root in src/cli/ maps [bridge] of the configuration). */
+export interface DownstreamOptions {
+  host: string;
+  /** HTTP/WebSocket port (0: any free port). */
+  port: number;
+  /** Stratum TCP port; 0: off. */
+  stratumPort: number;
+  /** WebSocket Origin allowlist (empty: same origin only; "*": any). */
+  origins: readonly string[];
+  /** Access token miners must present; "": none. */
+  token: string;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  maxFrameBytes: number;
+  maxLineBytes: number;
+  handshakeTimeoutSeconds: number;
+  idleTimeoutSeconds: number;
+  maxSharesPerSecond: number;
+  /** Serve /stats and /metrics beyond loopback. */
+  statsPublic: boolean;
+}
+
 /** Knobs the configuration does not expose (tests and benchmarks). */
 export interface DownstreamTuning {
   /** Wait for a first frame before taking a client for a seed JSON miner. Default 1000 ms. */
@@ -31,7 +52,7 @@ export interface DownstreamTuning {
   maxBufferedBytes?: number;
   /** Worker name of WebSocket clients that give none. Default "anonymous". */
   defaultWorker?: string;
-  /** Listen for Stratum on an ephemeral port even though stratum_port is 0 (0 means off). */
+  /** Listen for Stratum on an ephemeral port even though stratumPort is 0 (0 means off). */
   stratumEphemeral?: boolean;
   /** Milliseconds. Default Date.now. */
   now?: () => number;
@@ -48,17 +69,22 @@ export interface Downstream {
 }
 
 /** Starts the servers; throws E_DOWNSTREAM_LISTEN when a port cannot be opened. */
-export function startDownstream(core: BridgeCore, options: Config["bridge"], log: Logger, tuning: DownstreamTuning = {}): Downstream {
+export function startDownstream(
+  core: BridgeCore,
+  options: DownstreamOptions,
+  log: Logger,
+  tuning: DownstreamTuning = {},
+): Downstream {
   const now = tuning.now ?? Date.now;
   const counters = new DownstreamCounters();
-  const gate = new ConnectionGate(options.max_connections, options.max_connections_per_ip);
+  const gate = new ConnectionGate(options.maxConnections, options.maxConnectionsPerIp);
   const limits: GuardLimits = {
-    handshakeMs: options.handshake_timeout * 1000,
-    idleMs: options.idle_timeout * 1000,
-    messageRate: messageRateFor(options.max_shares_per_second),
+    handshakeMs: options.handshakeTimeoutSeconds * 1000,
+    idleMs: options.idleTimeoutSeconds * 1000,
+    messageRate: messageRateFor(options.maxSharesPerSecond),
   };
   const maxBufferedBytes = tuning.maxBufferedBytes ?? 256 * 1024;
-  const jsonFrameBytes = Math.max(options.max_frame_bytes, JSON_FRAME_BYTES);
+  const jsonFrameBytes = Math.max(options.maxFrameBytes, JSON_FRAME_BYTES);
   const ws = new WsServer(
     {
       core,
@@ -66,7 +92,7 @@ export function startDownstream(core: BridgeCore, options: Config["bridge"], log
       log,
       now,
       limits,
-      maxFrameBytes: options.max_frame_bytes,
+      maxFrameBytes: options.maxFrameBytes,
       jsonFrameBytes,
       maxBufferedBytes,
       detectMs: tuning.detectMs ?? 1000,
@@ -74,26 +100,45 @@ export function startDownstream(core: BridgeCore, options: Config["bridge"], log
     },
     gate,
     // Bun's own caps sit just above ours, so ours (with coded reasons) act first.
-    { origins: options.origins, token: options.token, maxPayloadBytes: jsonFrameBytes, backpressureLimit: 2 * maxBufferedBytes },
+    {
+      origins: options.origins,
+      token: options.token,
+      maxPayloadBytes: jsonFrameBytes,
+      backpressureLimit: 2 * maxBufferedBytes,
+    },
   );
   let http: Server<WsData>;
   try {
     http = Bun.serve<WsData>({
       hostname: options.host,
       port: options.port,
-      fetch: (req, server) => route(req, server, { core, ws, counters, statsPublic: options.stats_public, page: PAGE_HTML }),
+      fetch: (req, server) =>
+        route(req, server, { core, ws, counters, statsPublic: options.statsPublic, page: PAGE_HTML }),
       websocket: ws.handlers(),
     });
   } catch (e) {
-    throw new DownstreamError("E_DOWNSTREAM_LISTEN", `cannot listen on ${options.host}:${options.port}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new DownstreamError(
+      "E_DOWNSTREAM_LISTEN",
+      `cannot listen on ${options.host}:${options.port}: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
   let stratum: StratumServer | null = null;
-  if (options.stratum_port > 0 || tuning.stratumEphemeral === true) {
+  if (options.stratumPort > 0 || tuning.stratumEphemeral === true) {
     try {
       stratum = new StratumServer(
         options.host,
-        options.stratum_port,
-        { core, token: options.token, log, counters, now, limits, maxLineBytes: options.max_line_bytes, maxOutboundBytes: maxBufferedBytes },
+        options.stratumPort,
+        {
+          core,
+          token: options.token,
+          log,
+          counters,
+          now,
+          limits,
+          maxLineBytes: options.maxLineBytes,
+          maxOutboundBytes: maxBufferedBytes,
+        },
         gate,
       );
     } catch (e) {
@@ -102,7 +147,9 @@ export function startDownstream(core: BridgeCore, options: Config["bridge"], log
     }
   }
   const port = http.port ?? options.port;
-  log.info(`miners: http://${options.host}:${port}/ (WebSocket /ws)${stratum === null ? "" : `, Stratum stratum+tcp://${options.host}:${stratum.port}`}`);
+  log.info(
+    `miners: http://${options.host}:${port}/ (WebSocket /ws)${stratum === null ? "" : `, Stratum stratum+tcp://${options.host}:${stratum.port}`}`,
+  );
   const sweep = setInterval(() => {
     const t = now();
     ws.tick(t);

@@ -9,12 +9,13 @@
 
 import type { BridgeCore, MinerSession, MinerSink, MinerWork, SessionEnd, ShareResult } from "../bridge/contract.ts";
 import { rejectOf, type FixedRejectReason } from "../protocol/index.ts";
-import { WS_CLOSE_CODES, WsFrameError, isWsFrameError, type WsCloseCode, type WsErrorCode } from "../protocol/ws-errors.ts";
+import { WS_CLOSE_CODES, type CloseCode } from "../protocol/close-codes.ts";
+import { WsFrameError, isWsFrameError, type WsErrorCode } from "../protocol/ws-errors.ts";
 import type { WireVerdict } from "../protocol/ws-msgpack.ts";
-import type { Logger } from "../upstream/index.ts";
+import type { Logger } from "../util/log.ts";
 import { isCodedError } from "../util/errors.ts";
 import { sessionEndCode, type CloseReason } from "./errors.ts";
-import { InboundGuard, type GuardLimits } from "./guard.ts";
+import { InboundGuard, type GuardLimits } from "../net/guard.ts";
 import type { ConnectionKind, DownstreamCounters } from "./metrics.ts";
 import { AnnouncedJobs } from "./work.ts";
 import { JSON_DIALECT, MSGPACK_DIALECT, wireVerdict, type Inbound, type Outbound, type ShareToken, type WsDialect, type WsMode } from "./ws-dialect.ts";
@@ -135,7 +136,7 @@ export class WsConnection implements MinerSink {
   }
 
   /** Close from our side with a coded reason (an error frame first when the peer can still read). */
-  close(code: WsCloseCode, detail: string): void {
+  close(code: CloseCode, detail: string): void {
     if (this.#closed) return;
     if (code === "E_SLOW_READER") {
       this.#finish(code, detail);

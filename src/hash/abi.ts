@@ -5,13 +5,9 @@
 
 export const ABI_VERSION = 1;
 
-/** Sizes of a Verus block header (spec §1). */
-export const HEADER_BYTES = 1487; // 140 header + fd4005 + 1344 solution
-export const PREFIX_BYTES = 1472; // absorbed once per job: 46 full 32-byte chunks
-export const TAIL_BYTES = 15; // the nonce space: input bytes 1472..1486
-export const TAIL_COUNTER_OFFSET = 11; // vh_scan writes its uint32 LE counter at tail[11..14]
-export const HASH_BYTES = 32;
-export const MIN_INPUT_BYTES = 32; // VerusHash 2.x is undefined below this (spec §9 pitfall 7)
+/** VerusHash 2.x is undefined below this many input bytes (spec §9 pitfall 7). Sizes of the
+ * 1487-byte header the other functions take are protocol/layout.ts's. */
+export const MIN_INPUT_BYTES = 32;
 
 /** VH_IMPL_AUTO; the concrete ids are the indices of IMPL_NAMES in impl.ts. */
 export const IMPL_AUTO = -1;

@@ -18,4 +18,9 @@ export type HashErrorCode =
   | "E_NO_JOB" // jobHash/scan before prepareJob
   | "E_CLOSED"; // the Hasher was closed
 
-export class HashError extends CodedError<HashErrorCode> {}
+export class HashError extends CodedError<HashErrorCode> {
+  static override readonly usageCodes: ReadonlySet<string> = new Set<HashErrorCode>([
+    "E_IMPL_UNKNOWN",
+    "E_IMPL_UNAVAILABLE",
+  ]);
+}

@@ -7,7 +7,8 @@
  */
 import { HashError } from "./errors.ts";
 import { implId, implName, parseImpl, resolveImpl, type ImplChoice, type ImplName } from "./impl.ts";
-import { HASH_BYTES, HEADER_BYTES, MIN_INPUT_BYTES, TAIL_BYTES, VH_ERR } from "./abi.ts";
+import { HASH_BYTES, HASH_INPUT_BYTES, NONCE_TAIL_BYTES } from "../protocol/layout.ts";
+import { MIN_INPUT_BYTES, VH_ERR } from "./abi.ts";
 import { native, type NativeSymbols } from "./native.ts";
 
 const U32_MAX = 0xffff_ffff;
@@ -158,14 +159,14 @@ export function preheaderHash(header: Uint8Array): Uint8Array {
 }
 
 function checkHeader(header: Uint8Array): void {
-  if (header.length !== HEADER_BYTES) {
-    throw new HashError("E_HEADER_SIZE", `header is ${header.length} bytes; it must be ${HEADER_BYTES}`);
+  if (header.length !== HASH_INPUT_BYTES) {
+    throw new HashError("E_HEADER_SIZE", `header is ${header.length} bytes; it must be ${HASH_INPUT_BYTES}`);
   }
 }
 
 function checkTail(tail: Uint8Array): void {
-  if (tail.length !== TAIL_BYTES) {
-    throw new HashError("E_TAIL_SIZE", `nonce tail is ${tail.length} bytes; it must be ${TAIL_BYTES}`);
+  if (tail.length !== NONCE_TAIL_BYTES) {
+    throw new HashError("E_TAIL_SIZE", `nonce tail is ${tail.length} bytes; it must be ${NONCE_TAIL_BYTES}`);
   }
 }
 

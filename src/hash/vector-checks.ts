@@ -4,7 +4,7 @@
  * vectors page in Chromium). Pure: no library is loaded here, so it bundles for the browser too.
  * Every expectation is one check; a mismatch names the vector.
  */
-import { HEADER_BYTES, PREFIX_BYTES, TAIL_BYTES, TAIL_COUNTER_OFFSET } from "./abi.ts";
+import { FIRST_PREHEADER_HASH_OFFSET, HASH_INPUT_BYTES, JOB_PREFIX_BYTES, NONCE_TAIL_BYTES, SOLUTION_OFFSET, TAIL_COUNTER_OFFSET } from "../protocol/layout.ts";
 import type { SelftestVectors } from "./vectors.ts";
 import { meetsTargetLE } from "../protocol/target.ts";
 import { bytesToHex, hexToBytes } from "../util/hex.ts";
@@ -24,8 +24,8 @@ export type SelftestResult = { impl: string; passed: number; failed: number; fai
 
 /** Nonces the scan check covers; enough for several hits below a median target. */
 const SCAN_NONCES = 64;
-/** Offset of the first PBaaS header's hashPreHeader: solution at 143, sol[92..123] (spec §1.2). */
-const FIRST_PREHEADER = 143 + 92;
+/** Input offset of the first PBaaS header's hashPreHeader (spec §1.2). */
+const FIRST_PREHEADER = SOLUTION_OFFSET + FIRST_PREHEADER_HASH_OFFSET;
 
 export function runVectorChecks(hasher: VectorTarget, set: SelftestVectors): SelftestResult {
   const result: SelftestResult = { impl: hasher.impl, passed: 0, failed: 0, failures: [] };
@@ -65,9 +65,9 @@ export function runVectorChecks(hasher: VectorTarget, set: SelftestVectors): Sel
     check(`${step.id} job hash`, bytesToHex(hasher.jobHash(hexToBytes(step.tail))), step.hash);
   }
   for (const step of set.mining.steps) {
-    const full = new Uint8Array(HEADER_BYTES);
-    full.set(job.subarray(0, PREFIX_BYTES));
-    full.set(hexToBytes(step.tail), PREFIX_BYTES);
+    const full = new Uint8Array(HASH_INPUT_BYTES);
+    full.set(job.subarray(0, JOB_PREFIX_BYTES));
+    full.set(hexToBytes(step.tail), JOB_PREFIX_BYTES);
     check(`${step.id} raw`, bytesToHex(hasher.hash(full)), step.hash);
   }
 
@@ -81,7 +81,7 @@ export function runVectorChecks(hasher: VectorTarget, set: SelftestVectors): Sel
  */
 function checkScan(hasher: VectorTarget, job: Uint8Array, check: (name: string, got: string, want: string) => void) {
   hasher.prepareJob(job);
-  const tail = job.slice(PREFIX_BYTES, PREFIX_BYTES + TAIL_BYTES);
+  const tail = job.slice(JOB_PREFIX_BYTES, JOB_PREFIX_BYTES + NONCE_TAIL_BYTES);
   const view = new DataView(tail.buffer);
   const hashes: Uint8Array[] = [];
   for (let n = 0; n < SCAN_NONCES; n++) {

@@ -3,7 +3,7 @@
  * what each one expects (format: shared/vectors/README.md). Pure data shaping, no hashing: the
  * selftest-vector generator and the tests both classify with this one function.
  */
-import { HEADER_BYTES, PREFIX_BYTES } from "./abi.ts";
+import { CLEARED_RANGES, HASH_INPUT_BYTES, JOB_PREFIX_BYTES, minerRuleClears, SOLUTION_OFFSET } from "../protocol/layout.ts";
 
 /** One entry of the shared vector file (only the fields used here). */
 export type SharedVector = {
@@ -44,7 +44,6 @@ export type SelftestVectors = {
 };
 
 const VERUS_V2 = 0x00010004;
-const SOL = 143; // solution offset in the header (spec §1.2)
 const FF32 = "ff".repeat(32);
 
 function u32le(b: Uint8Array, at: number): number {
@@ -55,15 +54,9 @@ function bytes(hex: string): Uint8Array {
   return Uint8Array.from(Buffer.from(hex, "hex"));
 }
 
-/** Miner rule (spec §3.5): solution version ≥ 7 and at least one PBaaS header. */
-export function minerRuleClears(header: Uint8Array): boolean {
-  return header.length === HEADER_BYTES && u32le(header, SOL) >= 7 && header[SOL + 5]! > 0;
-}
-
 /** Whether the bytes that clearing zeroes (spec §3.2) are already all zero. */
 export function isCleared(header: Uint8Array): boolean {
-  const zero = (from: number, to: number) => header.subarray(from, to + 1).every((x) => x === 0);
-  return zero(4, 99) && zero(104, 139) && zero(151, 214);
+  return CLEARED_RANGES.every(([from, to]) => header.subarray(from, to).every((x) => x === 0));
 }
 
 /** Splits the shared file into per-input checks and the mining sequence. */
@@ -89,14 +82,14 @@ function classifyOne(v: SharedVector): VectorChecks | undefined {
   if (v.algo === "verushash2.2") {
     checks.raw = v.hash_hex;
     // The miner result is known when the rule leaves the bytes alone, or they are already cleared.
-    if (input.length === HEADER_BYTES && (!clears || isCleared(input))) {
+    if (input.length === HASH_INPUT_BYTES && (!clears || isCleared(input))) {
       checks.miner = { hash: v.hash_hex, cleared: clears };
     }
     return checks;
   }
-  if (v.algo !== "block" || input.length !== HEADER_BYTES) return undefined;
+  if (v.algo !== "block" || input.length !== HASH_INPUT_BYTES) return undefined;
   // Blocks hashed by other functions (genesis SHA256d, 1.0, 2.0b, 2.1) are not VerusHash 2.2.
-  if (u32le(input, 0) !== VERUS_V2 || u32le(input, SOL) < 4) return undefined;
+  if (u32le(input, 0) !== VERUS_V2 || u32le(input, SOLUTION_OFFSET) < 4) return undefined;
   if (v.rule === "raw") {
     checks.raw = v.hash_hex;
     if (!clears) checks.miner = { hash: v.hash_hex, cleared: false };
@@ -116,11 +109,11 @@ function classifyOne(v: SharedVector): VectorChecks | undefined {
 }
 
 function addMiningStep(mining: MiningSequence, v: SharedVector): void {
-  if (v.input_hex.length !== HEADER_BYTES * 2) throw new Error(`${v.id}: not a 1487-byte header`);
-  const prefix = v.input_hex.slice(0, PREFIX_BYTES * 2);
+  if (v.input_hex.length !== HASH_INPUT_BYTES * 2) throw new Error(`${v.id}: not a 1487-byte header`);
+  const prefix = v.input_hex.slice(0, JOB_PREFIX_BYTES * 2);
   if (mining.job === "") mining.job = v.input_hex;
-  else if (mining.job.slice(0, PREFIX_BYTES * 2) !== prefix) {
+  else if (mining.job.slice(0, JOB_PREFIX_BYTES * 2) !== prefix) {
     throw new Error(`${v.id}: bytes 0..1471 differ from the first mining-seq vector`);
   }
-  mining.steps.push({ id: v.id, tail: v.input_hex.slice(PREFIX_BYTES * 2), hash: v.hash_hex });
+  mining.steps.push({ id: v.id, tail: v.input_hex.slice(JOB_PREFIX_BYTES * 2), hash: v.hash_hex });
 }

@@ -8,7 +8,8 @@
  * the argument buffers live at __heap_base (the first byte after the C data and stack), and the
  * input buffer at the end grows the memory when a longer input arrives. One instance per thread.
  */
-import { ABI_VERSION, HASH_BYTES, HEADER_BYTES, MIN_INPUT_BYTES, TAIL_BYTES, VH_ERR } from "./abi.ts";
+import { HASH_BYTES, HASH_INPUT_BYTES, NONCE_TAIL_BYTES } from "../protocol/layout.ts";
+import { ABI_VERSION, MIN_INPUT_BYTES, VH_ERR } from "./abi.ts";
 import { HashError } from "./errors.ts";
 
 /** Implementation ids of native/verushash.h as the wasm builds know them. */
@@ -77,7 +78,7 @@ export class WasmHasher {
     this.#found = this.#target + HASH_BYTES;
     this.#input = align(this.#found + 4 * MAX_FOUND);
     this.#u8 = new Uint8Array(x.memory.buffer);
-    this.#reserve(HEADER_BYTES);
+    this.#reserve(HASH_INPUT_BYTES);
     const id = WASM_IMPLS[impl];
     if (id === undefined) throw new HashError("E_IMPL_UNKNOWN", `unknown wasm implementation ${JSON.stringify(impl)}`);
     const rc = x.vh_ctx_init(this.#ctx, id);
@@ -110,7 +111,7 @@ export class WasmHasher {
 
   /** Miner-rule hash of a 1487-byte header (spec §3.5); `cleared` tells whether clearing applied. */
   hashHeader(header: Uint8Array): { hash: Uint8Array; cleared: boolean } {
-    checkSize(header, HEADER_BYTES, "E_HEADER_SIZE", "a header");
+    checkSize(header, HASH_INPUT_BYTES, "E_HEADER_SIZE", "a header");
     this.#mem().set(header, this.#input);
     const rc = this.#check(this.#x.vh_hash_header(this.#ctx, this.#input, this.#out), "vh_hash_header");
     this.#jobReady = true; // vh_hash_header prepares the header's job as a side effect
@@ -119,7 +120,7 @@ export class WasmHasher {
 
   /** BLAKE2b-256 of the PBaaS pre-header of a 1487-byte header (spec §3.1). */
   preheaderHash(header: Uint8Array): Uint8Array {
-    checkSize(header, HEADER_BYTES, "E_HEADER_SIZE", "a header");
+    checkSize(header, HASH_INPUT_BYTES, "E_HEADER_SIZE", "a header");
     this.#mem().set(header, this.#input);
     this.#check(this.#x.vh_preheader_hash(this.#input, this.#out), "vh_preheader_hash");
     return this.#result();
@@ -127,7 +128,7 @@ export class WasmHasher {
 
   /** Prepares the job of a 1487-byte header (its last 15 bytes are ignored); true if cleared. */
   prepareJob(header: Uint8Array): boolean {
-    checkSize(header, HEADER_BYTES, "E_HEADER_SIZE", "a header");
+    checkSize(header, HASH_INPUT_BYTES, "E_HEADER_SIZE", "a header");
     this.#mem().set(header, this.#input);
     const rc = this.#check(this.#x.vh_job_prepare(this.#ctx, this.#input), "vh_job_prepare");
     this.#jobReady = true;
@@ -137,7 +138,7 @@ export class WasmHasher {
   /** One hash of the prepared job with this 15-byte tail. */
   jobHash(tail: Uint8Array): Uint8Array {
     this.#needJob();
-    checkSize(tail, TAIL_BYTES, "E_TAIL_SIZE", "a tail");
+    checkSize(tail, NONCE_TAIL_BYTES, "E_TAIL_SIZE", "a tail");
     this.#mem().set(tail, this.#tail);
     this.#check(this.#x.vh_job_hash(this.#ctx, this.#tail, this.#out), "vh_job_hash");
     return this.#result();
@@ -149,7 +150,7 @@ export class WasmHasher {
    */
   scan(tail: Uint8Array, start: number, count: number, target: Uint8Array, maxFound = MAX_FOUND): Uint32Array {
     this.#needJob();
-    checkSize(tail, TAIL_BYTES, "E_TAIL_SIZE", "a tail");
+    checkSize(tail, NONCE_TAIL_BYTES, "E_TAIL_SIZE", "a tail");
     checkSize(target, HASH_BYTES, "E_TARGET_SIZE", "a target");
     const ok = (n: number) => Number.isInteger(n) && n >= 0;
     if (!ok(start) || !ok(count) || start + count > NONCE_SPACE || !ok(maxFound) || maxFound < 1 || maxFound > MAX_FOUND)

@@ -1,6 +1,6 @@
 /**
  * Coded errors of the headless miner (STYLE.md §9). Codes are stable; tests and the CLI switch on
- * them. E_MINER_OPTIONS is the user's to fix (exit 2, src/cli/errors.ts); the others are runtime
+ * them. E_MINER_OPTIONS is the user's to fix (exit 2: usageCodes); the others are runtime
  * conditions: logged while mining (a pool whose extranonce1 leaves no room, a job this miner cannot
  * hash) or fatal (a worker thread died, the stats port is taken).
  */
@@ -13,4 +13,6 @@ export type MinerErrorCode =
   | "E_MINER_WORKER" // a worker thread failed or did not start: a bug, or the native library
   | "E_MINER_API"; // the stats endpoint could not listen
 
-export class MinerError extends CodedError<MinerErrorCode> {}
+export class MinerError extends CodedError<MinerErrorCode> {
+  static override readonly usageCodes: ReadonlySet<string> = new Set<MinerErrorCode>(["E_MINER_OPTIONS"]);
+}

@@ -8,7 +8,7 @@
  * Its nonce position (round, counter) only moves forward (nonce-space.ts): a new job or target
  * does not reset it, so no two batches of this worker ever hash the same tail.
  */
-import { Hasher, HASH_BYTES, HEADER_BYTES, TAIL_BYTES, TAIL_COUNTER_OFFSET } from "../hash/index.ts";
+import { Hasher, HASH_BYTES, HASH_INPUT_BYTES, NONCE_TAIL_BYTES, TAIL_COUNTER_OFFSET } from "../hash/index.ts";
 import { NONCE_OFFSET } from "../protocol/index.ts";
 import type { WorkerReport, WorkerSetup } from "./messages.ts";
 import { fillTail } from "./nonce-space.ts";
@@ -49,9 +49,9 @@ self.onmessage = (e: MessageEvent<WorkerSetup>) => {
 };
 
 function mine(hasher: Hasher, view: WorkView, index: number, firstRound: number, firstCounter: number): void {
-  const header = new Uint8Array(HEADER_BYTES);
+  const header = new Uint8Array(HASH_INPUT_BYTES);
   const target = new Uint8Array(HASH_BYTES);
-  const tail = new Uint8Array(TAIL_BYTES);
+  const tail = new Uint8Array(NONCE_TAIL_BYTES);
   const found = new Uint32Array(MAX_FOUND);
   let seq = -1;
   let active = false;
@@ -97,11 +97,11 @@ function mine(hasher: Hasher, view: WorkView, index: number, firstRound: number,
 }
 
 function reportFound(seq: number, tail: Uint8Array, found: Uint32Array, n: number): void {
-  const tails = new Uint8Array(n * TAIL_BYTES);
+  const tails = new Uint8Array(n * NONCE_TAIL_BYTES);
   const view = new DataView(tails.buffer);
   for (let i = 0; i < n; i++) {
-    tails.set(tail, i * TAIL_BYTES);
-    view.setUint32(i * TAIL_BYTES + TAIL_COUNTER_OFFSET, found[i]!, true);
+    tails.set(tail, i * NONCE_TAIL_BYTES);
+    view.setUint32(i * NONCE_TAIL_BYTES + TAIL_COUNTER_OFFSET, found[i]!, true);
   }
   reply({ type: "found", seq, tails }, [tails.buffer]);
 }

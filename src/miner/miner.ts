@@ -7,7 +7,7 @@
  * Data flows one way (STYLE.md): pool → PoolClient events → Work → shared memory → workers →
  * candidates → ShareDesk → PoolClient.submit → result events → stats and log.
  */
-import { Hasher, resolveImpl, TAIL_BYTES } from "../hash/index.ts";
+import { Hasher, resolveImpl, NONCE_TAIL_BYTES } from "../hash/index.ts";
 import { ccminerDisplayDifficulty, hexToBytes, targetToLE, type Job } from "../protocol/index.ts";
 import { connectTransport, PoolClient, type UpstreamEvent } from "../upstream/index.ts";
 import { startStatsApi, type StatsApi } from "./api.ts";
@@ -17,6 +17,7 @@ import type { MinerOptions } from "./options.ts";
 import { clean, formatDifficulty, formatReport, painter, type Paint } from "./report.ts";
 import { ShareDesk, type ShareToken, type SubmitEvent } from "./shares.ts";
 import { MinerStats, type MinerSummary } from "./stats.ts";
+import type { Logger } from "../util/log.ts";
 import { clientLogger, tracingConnect } from "./trace.ts";
 import { WorkBook, type Work } from "./work.ts";
 import { WorkerPool } from "./workers.ts";
@@ -29,8 +30,8 @@ export type MinerEvent =
   | { type: "switched"; seq: number; worker: number; latencyMs: number };
 
 export interface MinerIO {
-  /** One human log line, without newline or timestamp. */
-  log(line: string): void;
+  /** The operator's log (the CLI's console Logger): state, share and report lines at info. */
+  log: Logger;
   color: boolean;
   /** Tests and benchmarks: what the miner does, as it does it. */
   observe?(e: MinerEvent): void;
@@ -96,7 +97,7 @@ export class Miner {
     this.#stats = new MinerStats(o.threads, epochMs());
     this.#fatal = new Promise((resolve) => (this.#raiseFatal = resolve));
     this.#hasher = Hasher.open(o.impl);
-    const log = (line: string) => this.#log(line);
+    const log = io.log;
     this.#desk = new ShareDesk({
       hasher: this.#hasher,
       stats: this.#stats,
@@ -114,7 +115,7 @@ export class Miner {
         tls: o.tls,
         returnToPrimary: o.returnToPrimary,
         log: clientLogger(log, o.debug),
-        connect: o.debug ? tracingConnect(connectTransport, log) : connectTransport,
+        connect: o.debug ? tracingConnect(connectTransport, (line) => log.debug(line)) : connectTransport,
       },
       (e) => this.#onUpstream(e),
     );
@@ -215,7 +216,7 @@ export class Miner {
       return this.#refuse(`xn1:${j.epoch}`, e); // rejectable work is worse than none
     }
     const at = epochMs();
-    const header = j.job.hashInput(layout.extranonce1, layout.extranonce2, new Uint8Array(TAIL_BYTES));
+    const header = j.job.hashInput(layout.extranonce1, layout.extranonce2, new Uint8Array(NONCE_TAIL_BYTES));
     const targetLE = targetToLE(target);
     const seq = this.#workers.publish({ header, targetLE, extranonce1: layout.extranonce1 });
     const work: Work = {
@@ -242,7 +243,7 @@ export class Miner {
   #refuse(key: string, e: MinerError): void {
     if (!this.#told.has(key)) {
       this.#told.add(key);
-      this.#log(this.#paint.red(`${e.code}: ${e.message}`));
+      this.#io.log.error(this.#paint.red(`${e.code}: ${e.message}`));
     }
     this.#pause(e.code);
   }
@@ -285,10 +286,10 @@ export class Miner {
   }
 
   #log(line: string): void {
-    this.#io.log(`${new Date().toISOString()} ${line}`);
+    this.#io.log.info(line);
   }
 
   #debug(line: string): void {
-    if (this.#o.debug) this.#log(line);
+    if (this.#o.debug) this.#io.log.debug(line);
   }
 }

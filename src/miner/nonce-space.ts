@@ -18,7 +18,7 @@
  *   pool's duplicate check on xn1 + xn2 + solution sees the tail. Mirroring the tail into xn2, as
  *   ccminer does, would change nothing a pool checks.
  */
-import { TAIL_BYTES, TAIL_COUNTER_OFFSET } from "../hash/index.ts";
+import { NONCE_TAIL_BYTES, TAIL_COUNTER_OFFSET } from "../hash/index.ts";
 import { NONCE_BYTES } from "../protocol/index.ts";
 import { MinerError } from "./errors.ts";
 
@@ -47,7 +47,7 @@ export function roundBytesFor(extranonce1Length: number): number {
     throw new MinerError(
       "E_MINER_XN1_TOO_LONG",
       `the pool's extranonce1 is ${extranonce1Length} bytes; at most ${MAX_EXTRANONCE1_BYTES} fit in the ` +
-        `${TAIL_BYTES}-byte tail before the worker byte, a round byte and the 4-byte counter`,
+        `${NONCE_TAIL_BYTES}-byte tail before the worker byte, a round byte and the 4-byte counter`,
     );
   }
   return TAIL_COUNTER_OFFSET - extranonce1Length - WORKER_BYTES;
@@ -72,7 +72,7 @@ export function roundsOf(roundBytes: number): number {
  * zeroes the counter (vh_scan writes it). Throws E_MINER_XN1_TOO_LONG as roundBytesFor.
  */
 export function fillTail(tail: Uint8Array, extranonce1: Uint8Array, worker: number, round: number): void {
-  if (tail.length !== TAIL_BYTES) throw new RangeError(`tail must be ${TAIL_BYTES} bytes`);
+  if (tail.length !== NONCE_TAIL_BYTES) throw new RangeError(`tail must be ${NONCE_TAIL_BYTES} bytes`);
   if (!Number.isInteger(worker) || worker < 0 || worker >= MAX_THREADS)
     throw new RangeError(`worker index must be 0..${MAX_THREADS - 1}, got ${worker}`);
   if (!Number.isInteger(round) || round < 0) throw new RangeError(`round must be a whole number, got ${round}`);
@@ -90,7 +90,7 @@ export function fillTail(tail: Uint8Array, extranonce1: Uint8Array, worker: numb
 
 /** The tail of one attempt: what a worker hashes for (worker, round, counter). */
 export function tailFor(extranonce1: Uint8Array, worker: number, round: number, counter: number): Uint8Array {
-  const tail = new Uint8Array(TAIL_BYTES);
+  const tail = new Uint8Array(NONCE_TAIL_BYTES);
   fillTail(tail, extranonce1, worker, round);
   new DataView(tail.buffer).setUint32(TAIL_COUNTER_OFFSET, counter, true);
   return tail;

@@ -1,12 +1,13 @@
 /**
  * The headless miner's settings: one typed, frozen MinerOptions, checked in one place. The CLI
- * (src/cli/mine.ts) maps flags onto MinerOptionsInput; the config layer (config.toml [miner] and
- * [upstream], env) can do the same. Pool URLs, user and TLS are checked by the pool client's own
+ * (src/cli/mine.ts) maps the configuration (config.toml [miner] and [upstream], env, flags) onto
+ * MinerOptionsInput. Pool URLs, user and TLS are checked by the pool client's own
  * resolveOptions, so a bad URL is the same E_POOL_URL wherever it comes from.
  */
 import { availableParallelism } from "node:os";
 import { parseImpl, resolveImpl, type ImplChoice } from "../hash/index.ts";
 import { resolveOptions, type TlsOptions } from "../upstream/index.ts";
+import { inRange, rangePhrase, type Range } from "../util/range.ts";
 import { MinerError } from "./errors.ts";
 import { MAX_THREADS } from "./nonce-space.ts";
 
@@ -33,11 +34,13 @@ export interface MinerOptions {
 }
 
 /** Pools and user are required; everything else has a default. */
-export type MinerOptionsInput = { pools: readonly string[]; user: string } & Partial<Omit<MinerOptions, "pools" | "user">>;
+export type MinerOptionsInput = { pools: readonly string[]; user: string } & Partial<
+  Omit<MinerOptions, "pools" | "user">
+>;
 
 export const DEFAULT_REPORT_INTERVAL_SECONDS = 10;
-/** setTimeout's longest delay, in whole seconds. */
-const MAX_SECONDS = 2_000_000;
+/** Up to setTimeout's longest delay, in whole seconds. */
+const SECONDS: Range = { seconds: true, min: 0, exclusiveMin: true, max: 2_000_000 };
 
 export function resolveMinerOptions(input: MinerOptionsInput): MinerOptions {
   const user = input.user.trim();
@@ -48,17 +51,15 @@ export function resolveMinerOptions(input: MinerOptionsInput): MinerOptions {
   // The pool client's checks: URLs (E_POOL_URL), the list (E_POOL_CONFIG), CA file and pin (E_TLS_*).
   resolveOptions({ pools: input.pools, user, password: pass, tls, returnToPrimary });
   const threads = input.threads ?? Math.min(availableParallelism(), MAX_THREADS);
-  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)
-    bad(`threads must be a whole number from 1 to ${MAX_THREADS}, got ${threads}`);
+  check("threads", threads, { whole: true, min: 1, max: MAX_THREADS });
   const impl = parseImpl(input.impl ?? "auto");
   resolveImpl(impl); // E_IMPL_UNAVAILABLE now, not in every worker later
   const reportIntervalSeconds = input.reportIntervalSeconds ?? DEFAULT_REPORT_INTERVAL_SECONDS;
-  seconds("report interval", reportIntervalSeconds);
+  check("report interval", reportIntervalSeconds, SECONDS);
   const durationSeconds = input.durationSeconds ?? null;
-  if (durationSeconds !== null) seconds("duration", durationSeconds);
+  if (durationSeconds !== null) check("duration", durationSeconds, SECONDS);
   const apiPort = input.apiPort ?? null;
-  if (apiPort !== null && (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535))
-    bad(`API port must be a whole number from 0 to 65535, got ${apiPort}`);
+  if (apiPort !== null) check("API port", apiPort, { whole: true, min: 0, max: 65535 });
   return Object.freeze({
     pools: Object.freeze(input.pools.map((p) => p.trim())),
     user,
@@ -79,7 +80,6 @@ function bad(why: string): never {
   throw new MinerError("E_MINER_OPTIONS", why);
 }
 
-function seconds(name: string, v: number): void {
-  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || v > MAX_SECONDS)
-    bad(`${name} must be a number of seconds above 0 and at most ${MAX_SECONDS}, got ${v}`);
+function check(name: string, v: number, range: Range): void {
+  if (!inRange(v, range)) bad(`${name} must be ${rangePhrase(range)}, got ${v}`);
 }

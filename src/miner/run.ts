@@ -7,7 +7,7 @@
 import type { MinerError } from "./errors.ts";
 import { Miner, type MinerIO } from "./miner.ts";
 import type { MinerOptions } from "./options.ts";
-import { formatSummary } from "./report.ts";
+import { formatMinerSummary } from "./report.ts";
 import type { MinerSummary } from "./stats.ts";
 
 export interface RunIO extends MinerIO {
@@ -36,7 +36,7 @@ export async function runMiner(options: MinerOptions, io: RunIO): Promise<MinerS
   if (timer !== null) clearTimeout(timer);
   if (onAbort !== null) io.signal?.removeEventListener("abort", onAbort);
   const summary = await miner.stop(typeof ended === "string" ? ended : `${ended.code}: ${ended.message}`);
-  io.log(`${new Date().toISOString()} ${formatSummary(summary)}`);
+  io.log.info(formatMinerSummary(summary));
   if (typeof ended !== "string") throw ended;
   if (options.json) io.out(JSON.stringify(summary));
   return summary;

@@ -14,13 +14,13 @@
  *   consistent copy; otherwise it copies the newer one (which it wants anyway).
  * - hashes (BigInt64): per worker, hashes done so far; written after every batch.
  */
-import { HASH_BYTES, HEADER_BYTES } from "../hash/index.ts";
+import { HASH_BYTES, HASH_INPUT_BYTES } from "../hash/index.ts";
 
 const SEQ = 0;
 const STOP = 1;
 const META = 2;
 const META_WORDS = 2; // [active, extranonce1 length]
-const SLOT_BYTES = HEADER_BYTES + HASH_BYTES;
+const SLOT_BYTES = HASH_INPUT_BYTES + HASH_BYTES;
 
 export interface SharedBuffers {
   control: SharedArrayBuffer;
@@ -70,10 +70,10 @@ export class WorkBoard {
     if (work === null) {
       Atomics.store(this.#control, meta, 0);
     } else {
-      if (work.header.length !== HEADER_BYTES || work.targetLE.length !== HASH_BYTES)
+      if (work.header.length !== HASH_INPUT_BYTES || work.targetLE.length !== HASH_BYTES)
         throw new RangeError("work needs a 1487-byte header and a 32-byte target");
       this.#slots.set(work.header, slot * SLOT_BYTES);
-      this.#slots.set(work.targetLE, slot * SLOT_BYTES + HEADER_BYTES);
+      this.#slots.set(work.targetLE, slot * SLOT_BYTES + HASH_INPUT_BYTES);
       Atomics.store(this.#control, meta + 1, work.extranonce1.length);
       Atomics.store(this.#control, meta, 1);
     }
@@ -133,8 +133,8 @@ export class WorkView {
       const extranonce1Length = Atomics.load(this.#control, meta + 1);
       if (active) {
         const at = slot * SLOT_BYTES;
-        header.set(this.#slots.subarray(at, at + HEADER_BYTES));
-        targetLE.set(this.#slots.subarray(at + HEADER_BYTES, at + SLOT_BYTES));
+        header.set(this.#slots.subarray(at, at + HASH_INPUT_BYTES));
+        targetLE.set(this.#slots.subarray(at + HASH_INPUT_BYTES, at + SLOT_BYTES));
       }
       if (Atomics.load(this.#control, SEQ) === seq) return { seq, active, extranonce1Length };
     }

@@ -8,9 +8,10 @@
  * invalid shares (verus-stratum.md §5). A share whose job died is stale, not lost: "21 job not
  * found" (the share crossed a new block on the wire) counts as stale too, as it is no miner fault.
  */
-import { HASH_BYTES, TAIL_BYTES, type Hasher } from "../hash/index.ts";
+import { HASH_BYTES, NONCE_TAIL_BYTES, type Hasher } from "../hash/index.ts";
 import { bytesToHex, meetsTargetLE, shareDifficulty } from "../protocol/index.ts";
 import type { UpstreamEvent, UpstreamShare } from "../upstream/index.ts";
+import type { Logger } from "../util/log.ts";
 import { formatResult, type Paint, type ResultFacts } from "./report.ts";
 import type { MinerStats } from "./stats.ts";
 import type { Work } from "./work.ts";
@@ -40,7 +41,7 @@ export interface ShareDeskDeps {
   hasher: Hasher;
   stats: MinerStats;
   submit(share: UpstreamShare, token: ShareToken): void;
-  log(line: string): void;
+  log: Logger;
   paint: Paint;
   now(): number;
   observe(e: SubmitEvent): void;
@@ -58,12 +59,12 @@ export class ShareDesk {
   /** Tails a worker found for work `seq`; `work` is undefined when it fell out of the book. */
   found(seq: number, worker: number, work: Work | undefined, tails: Uint8Array): void {
     const d = this.#d;
-    for (let at = 0; at + TAIL_BYTES <= tails.length; at += TAIL_BYTES) {
-      const tail = tails.subarray(at, at + TAIL_BYTES);
+    for (let at = 0; at + NONCE_TAIL_BYTES <= tails.length; at += NONCE_TAIL_BYTES) {
+      const tail = tails.subarray(at, at + NONCE_TAIL_BYTES);
       if (work === undefined) {
         d.stats.submitted();
         d.stats.result("stale");
-        d.log(formatResult({ kind: "stale", why: `work ${seq} is long gone`, jobId: "?" }, d.paint));
+        d.log.info(formatResult({ kind: "stale", why: `work ${seq} is long gone`, jobId: "?" }, d.paint));
         continue;
       }
       if (!this.#verify(work, tail, worker)) continue;
@@ -129,21 +130,21 @@ export class ShareDesk {
         facts = { kind: "dropped", why: o.reason, jobId: e.jobId };
         break;
     }
-    d.log(formatResult(facts, d.paint));
+    d.log.info(formatResult(facts, d.paint));
   }
 
   /** The full input hashed again here; the tail must also carry this work's extranonce1 first. */
   #verify(work: Work, tail: Uint8Array, worker: number): boolean {
     const d = this.#d;
     const xn1 = work.extranonce1;
-    let ok = tail.length === TAIL_BYTES && xn1.every((b, i) => tail[i] === b);
+    let ok = tail.length === NONCE_TAIL_BYTES && xn1.every((b, i) => tail[i] === b);
     if (ok) {
       d.hasher.hashHeaderInto(work.job.hashInput(xn1, work.extranonce2, tail), this.#hash);
       ok = meetsTargetLE(this.#hash, work.targetLE);
     }
     if (!ok) {
       d.stats.invalid();
-      d.log(
+      d.log.error(
         d.paint.red(
           `BUG: worker ${worker} found tail ${bytesToHex(tail)} for job ${work.job.id}, ` +
             `which does not verify (hash ${bytesToHex(this.#hash)}): not submitted`,

@@ -6,7 +6,8 @@
  * as sent or received, except that the password of mining.authorize is replaced by "***"
  * (STYLE.md §14): a debug log is the kind of thing people paste into issues.
  */
-import type { ConnectFn, Logger } from "../upstream/index.ts";
+import type { ConnectFn } from "../upstream/index.ts";
+import type { Logger } from "../util/log.ts";
 import { clean } from "./report.ts";
 
 /** Longest partial line kept while waiting for its newline (the client caps lines itself). */
@@ -68,18 +69,20 @@ export function redact(line: string): string {
  * The pool client's Logger: warnings and errors always (a connection ending, a full submit queue),
  * its info and debug notes only with --debug (the miner prints its own state lines).
  */
-export function clientLogger(log: (line: string) => void, debug: boolean): Logger {
-  const line = (message: string, fields?: Record<string, unknown>) => {
-    const f = Object.entries(fields ?? {}).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`);
-    log(clean(f.length === 0 ? message : `${message} (${f.join(", ")})`, Infinity));
+export function clientLogger(log: Logger, debug: boolean): Logger {
+  const line = (level: "debug" | "warn" | "error") => (message: string, fields?: Record<string, unknown>) => {
+    const f = Object.entries(fields ?? {}).map(
+      ([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`,
+    );
+    log[level](clean(f.length === 0 ? message : `${message} (${f.join(", ")})`, Infinity));
   };
   const quiet = () => {};
-  const notes = debug ? line : quiet;
+  const notes = debug ? line("debug") : quiet;
   return {
     debug: notes,
     info: notes,
     // Our own close() ends the connection too; that is no warning.
-    warn: (message, fields) => (fields?.code === "E_CLIENT_CLOSED" ? notes : line)(message, fields),
-    error: line,
+    warn: (message, fields) => (fields?.code === "E_CLIENT_CLOSED" ? notes : line("warn"))(message, fields),
+    error: line("error"),
   };
 }

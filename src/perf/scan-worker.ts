@@ -3,7 +3,7 @@
  * its own nonce range in batches until the time is up. Listed as an entry point in
  * scripts/build.ts so that it exists inside the compiled binary.
  */
-import { Hasher, HASH_BYTES, PREFIX_BYTES, TAIL_BYTES } from "../hash/index.ts";
+import { Hasher, HASH_BYTES, JOB_PREFIX_BYTES, NONCE_TAIL_BYTES } from "../hash/index.ts";
 import type { ScanGo, ScanReport, ScanSetup } from "./messages.ts";
 
 declare const self: Worker;
@@ -29,7 +29,7 @@ self.onmessage = (e: MessageEvent<ScanSetup | ScanGo>) => {
 };
 
 function scan(hasher: Hasher, s: ScanSetup): ScanReport {
-  const tail = s.header.slice(PREFIX_BYTES, PREFIX_BYTES + TAIL_BYTES);
+  const tail = s.header.slice(JOB_PREFIX_BYTES, JOB_PREFIX_BYTES + NONCE_TAIL_BYTES);
   // An all-zero target: nothing is found, every nonce costs exactly one hash.
   const target = new Uint8Array(HASH_BYTES);
   const found = new Uint32Array(16);

@@ -6,8 +6,8 @@
  */
 import {
   HASH_BYTES,
-  HEADER_BYTES,
-  PREFIX_BYTES,
+  HASH_INPUT_BYTES,
+  JOB_PREFIX_BYTES,
   TAIL_COUNTER_OFFSET,
   Hasher,
   type ImplName,
@@ -50,12 +50,12 @@ function run(hasher: Hasher, shares: Uint8Array[], out: Uint8Array, target: Uint
 
 /** SHARES copies of the job in one buffer, each with its own counter in the last 4 tail bytes. */
 function makeShares(job: Uint8Array): Uint8Array[] {
-  const all = new Uint8Array(SHARES * HEADER_BYTES);
+  const all = new Uint8Array(SHARES * HASH_INPUT_BYTES);
   const shares: Uint8Array[] = [];
   for (let i = 0; i < SHARES; i++) {
-    const share = all.subarray(i * HEADER_BYTES, (i + 1) * HEADER_BYTES);
+    const share = all.subarray(i * HASH_INPUT_BYTES, (i + 1) * HASH_INPUT_BYTES);
     share.set(job);
-    new DataView(all.buffer, share.byteOffset + PREFIX_BYTES + TAIL_COUNTER_OFFSET, 4).setUint32(0, i, true);
+    new DataView(all.buffer, share.byteOffset + JOB_PREFIX_BYTES + TAIL_COUNTER_OFFSET, 4).setUint32(0, i, true);
     shares.push(share);
   }
   return shares;

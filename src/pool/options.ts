@@ -3,9 +3,12 @@
 // caller passing bad values here gets E_POOL_OPTIONS.
 
 import type { ImplChoice } from "../hash/index.ts";
+import { consoleLogger, type Logger } from "../util/log.ts";
+import { inRange, rangePhrase, type Range } from "../util/range.ts";
 import { difficultyToTarget, isProtocolError } from "../protocol/index.ts";
 import { PoolError } from "./errors.ts";
-import { DEFAULT_MAX_JOBS, DEFAULT_MAX_SHARES_PER_JOB } from "./jobs.ts";
+import { DEFAULT_MAX_SHARES_PER_JOB } from "./jobs.ts";
+import { JOBS_KEPT } from "../protocol/job-window.ts";
 import { DEFAULT_NBITS } from "./synthetic.ts";
 import { DEFAULT_VARDIFF, vardiffOptionsProblem, type VardiffOptions } from "../protocol/vardiff.ts";
 
@@ -36,8 +39,8 @@ export interface PoolOptions {
   maxSharesPerJob?: number;
   /** Period of the summary log line; null = none. */
   summaryIntervalSeconds?: number | null;
-  /** One call per log line (no newline). Default: console.log with a timestamp. */
-  log?: (line: string) => void;
+  /** Default: the console Logger (info and above). */
+  log?: Logger;
   /** Milliseconds; default Date.now. Tests inject one to drive vardiff without waiting. */
   clock?: () => number;
 }
@@ -59,7 +62,7 @@ export interface ResolvedPoolOptions {
   maxJobs: number;
   maxSharesPerJob: number;
   summaryIntervalSeconds: number | null;
-  log: (line: string) => void;
+  log: Logger;
   clock: () => number;
 }
 
@@ -75,10 +78,6 @@ export const DEFAULT_BLOCK_INTERVAL_SECONDS = 60;
 const VARDIFF_RANGE = 1024;
 /** Longest interval a timer can take (setTimeout's 2^31 − 1 ms, in seconds, rounded down). */
 const MAX_INTERVAL_SECONDS = 2_000_000;
-
-export function consoleLog(line: string): void {
-  console.log(`${new Date().toISOString()} ${line}`);
-}
 
 export function resolvePoolOptions(o: PoolOptions): ResolvedPoolOptions {
   const difficulty = o.difficulty ?? DEFAULT_DIFFICULTY;
@@ -111,10 +110,10 @@ export function resolvePoolOptions(o: PoolOptions): ResolvedPoolOptions {
     idleTimeoutSeconds: o.idleTimeoutSeconds ?? null,
     maxConnections: o.maxConnections ?? 1024,
     maxOutboundBytes: o.maxOutboundBytes ?? 1024 * 1024,
-    maxJobs: o.maxJobs ?? DEFAULT_MAX_JOBS,
+    maxJobs: o.maxJobs ?? JOBS_KEPT,
     maxSharesPerJob: o.maxSharesPerJob ?? DEFAULT_MAX_SHARES_PER_JOB,
     summaryIntervalSeconds: o.summaryIntervalSeconds === undefined ? 60 : o.summaryIntervalSeconds,
-    log: o.log ?? consoleLog,
+    log: o.log ?? consoleLogger({ debug: false }),
     clock: o.clock ?? Date.now,
   };
   if (r.host.trim() === "") bad("host must not be empty");
@@ -138,12 +137,16 @@ function bad(why: string): never {
   throw new PoolError("E_POOL_OPTIONS", why);
 }
 
+function check(name: string, v: number, range: Range): void {
+  if (!inRange(v, range)) bad(`${name} must be ${rangePhrase(range)}, got ${v}`);
+}
+
 function integer(name: string, v: number, min: number, max: number): void {
-  if (!Number.isInteger(v) || v < min || v > max) bad(`${name} must be a whole number from ${min} to ${max}, got ${v}`);
+  check(name, v, { whole: true, min, max });
 }
 
 function seconds(name: string, v: number): void {
-  if (!Number.isFinite(v) || v <= 0 || v > MAX_INTERVAL_SECONDS) bad(`${name} must be a number of seconds above 0, got ${v}`);
+  check(name, v, { seconds: true, min: 0, exclusiveMin: true, max: MAX_INTERVAL_SECONDS });
 }
 
 /** A difficulty is usable when it is finite, > 0 and its target is not 0 (some hash can meet it). */

@@ -12,7 +12,8 @@ import { preheaderHash } from "../hash/index.ts";
 import { bytesToHex, hexToBytes } from "../protocol/hex.ts";
 import { Job } from "../protocol/job.ts";
 import { NOTIFY, type Notify } from "../protocol/notify.ts";
-import { assembleInput, FIRST_PREHEADER_HASH_OFFSET, HEADER_BYTES, NONCE_OFFSET, SOLUTION_BYTES } from "../protocol/pbaas.ts";
+import { BLOCK_HEADER_BYTES, FIRST_PREHEADER_HASH_OFFSET, NONCE_OFFSET, SOLUTION_BYTES } from "../protocol/layout.ts";
+import { assembleInput } from "../protocol/pbaas.ts";
 import { PoolError } from "./errors.ts";
 import { randomU32, type RandomBytes } from "./random.ts";
 
@@ -157,7 +158,7 @@ export class SyntheticJobSource {
     const merkle = this.#random(32);
     const sapling = this.#random(32);
     const daemonNonce = this.#random(32);
-    const header = new Uint8Array(HEADER_BYTES);
+    const header = new Uint8Array(BLOCK_HEADER_BYTES);
     header.set(hexToBytes(HEADER_VERSION_HEX), 0);
     header.set(prev, 4);
     header.set(merkle, 36);

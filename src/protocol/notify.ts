@@ -3,7 +3,7 @@
 
 import type { RpcId } from "./jsonrpc.ts";
 import { badParams, expectCount, readHex } from "./params.ts";
-import { SOLUTION_BYTES } from "./pbaas.ts";
+import { SOLUTION_BYTES } from "./layout.ts";
 
 export const NOTIFY = "mining.notify";
 /** Job ids are opaque strings (v-nomp: short hex counters that wrap). This only bounds them. */

@@ -1,60 +1,47 @@
-// pbaas.ts — the 1487-byte hash input layout and PBaaS canonical clearing (verushash.md §1, §3).
+// pbaas.ts — assembling the 1487-byte hash input and PBaaS canonical clearing (verushash.md §1, §3);
+// the sizes, offsets and the miner rule itself are layout.ts's.
 //
 // Pure byte shuffling: the BLAKE2b pre-header hash and VerusHash itself live in the native
 // library, so callers inject them (validate.ts). Which clearing rule applies where is
 // verushash.md §3.6: the miner rule for miners and the bridge, the pool rule for a pool that
 // knows the daemon's header nonce.
 
-import { isAllZero, readU32LE } from "./hex.ts";
-
-/** Layout of the hash input (verushash.md §1.1–1.2). */
-export const HEADER_BYTES = 140;
-export const NONCE_OFFSET = 108; // nNonce = extranonce1 ‖ extranonce2, 32 bytes
-export const NONCE_BYTES = 32;
-export const SOLUTION_PREFIX = Uint8Array.of(0xfd, 0x40, 0x05); // compact size 1344
-export const SOLUTION_OFFSET = 143;
-export const SOLUTION_BYTES = 1344;
-export const INPUT_BYTES = 1487;
-export const TAIL_OFFSET = 1472; // the 15-byte nonce space, solution bytes 1329..1343
-export const TAIL_BYTES = 15;
-export const PREHEADER_BYTES = 196;
-/** Solution offset of the first PBaaS header's hashPreHeader (72 + 20-byte chain id). */
-export const FIRST_PREHEADER_HASH_OFFSET = 92;
+import { isAllZero } from "./hex.ts";
+import {
+  BLOCK_HEADER_BYTES,
+  CLEARED_RANGES,
+  FIRST_PREHEADER_HASH_OFFSET,
+  HASH_INPUT_BYTES,
+  pbaasHeaderCountOf,
+  PREHEADER_BYTES,
+  SOLUTION_BYTES,
+  SOLUTION_COMPACT_SIZE,
+  SOLUTION_OFFSET,
+  SOLUTION_SIZE_OFFSET,
+  solutionVersionOf,
+} from "./layout.ts";
 
 /** header(140) ‖ fd4005 ‖ solution(1344): the 1487 bytes VerusHash covers. */
 export function assembleInput(header: Uint8Array, solution: Uint8Array): Uint8Array {
-  if (header.length !== HEADER_BYTES) throw new RangeError(`header must be ${HEADER_BYTES} bytes, got ${header.length}`);
-  if (solution.length !== SOLUTION_BYTES) throw new RangeError(`solution must be ${SOLUTION_BYTES} bytes, got ${solution.length}`);
-  const out = new Uint8Array(INPUT_BYTES);
+  if (header.length !== BLOCK_HEADER_BYTES)
+    throw new RangeError(`header must be ${BLOCK_HEADER_BYTES} bytes, got ${header.length}`);
+  if (solution.length !== SOLUTION_BYTES)
+    throw new RangeError(`solution must be ${SOLUTION_BYTES} bytes, got ${solution.length}`);
+  const out = new Uint8Array(HASH_INPUT_BYTES);
   out.set(header, 0);
-  out.set(SOLUTION_PREFIX, HEADER_BYTES);
+  out.set(SOLUTION_COMPACT_SIZE, SOLUTION_SIZE_OFFSET);
   out.set(solution, SOLUTION_OFFSET);
   return out;
 }
 
 function checkInput(input: Uint8Array): void {
-  if (input.length !== INPUT_BYTES) throw new RangeError(`hash input must be ${INPUT_BYTES} bytes, got ${input.length}`);
-}
-
-/** Solution version: uint32 LE at solution byte 0. */
-export function solutionVersionOf(input: Uint8Array): number {
-  checkInput(input);
-  return readU32LE(input, SOLUTION_OFFSET);
-}
-
-/** numPBaaSHeaders: solution byte 5 (input byte 148). */
-export function pbaasHeaderCountOf(input: Uint8Array): number {
-  checkInput(input);
-  return input[SOLUTION_OFFSET + 5]!;
-}
-
-/** Miner rule (§3.5, ccminer 3.8.3, bloxminer, the bridge): sv ≥ 7 and numPBaaSHeaders > 0 → clear. */
-export function minerRuleClears(input: Uint8Array): boolean {
-  return solutionVersionOf(input) >= 7 && pbaasHeaderCountOf(input) > 0;
+  if (input.length !== HASH_INPUT_BYTES)
+    throw new RangeError(`hash input must be ${HASH_INPUT_BYTES} bytes, got ${input.length}`);
 }
 
 /** Pool rule precondition (§3.4, verushash-node hash2b2): sv > 6 and numPBaaSHeaders > 0 → check. */
 export function poolRuleChecks(input: Uint8Array): boolean {
+  checkInput(input);
   return solutionVersionOf(input) > 6 && pbaasHeaderCountOf(input) > 0;
 }
 
@@ -86,9 +73,7 @@ export function firstPreHeaderHashOf(input: Uint8Array): Uint8Array {
 export function clearedCopy(input: Uint8Array): Uint8Array {
   checkInput(input);
   const out = Uint8Array.from(input);
-  out.fill(0, 4, 100);
-  out.fill(0, 104, 140);
-  out.fill(0, SOLUTION_OFFSET + 8, SOLUTION_OFFSET + 72);
+  for (const [from, to] of CLEARED_RANGES) out.fill(0, from, to);
   return out;
 }
 
@@ -99,7 +84,10 @@ export type PoolRuleOutcome = "already-cleared" | "clear" | "mismatch";
  * Pool rule decision (§3.4): an all-zero pre-header was cleared already (hash as is); a pre-header
  * hashing to the first header's hashPreHeader is cleared; anything else hashes to ff…ff (rejected).
  */
-export function poolRuleOutcome(input: Uint8Array, preHeaderHash: (input: Uint8Array) => Uint8Array): PoolRuleOutcome {
+export function poolRuleOutcome(
+  input: Uint8Array,
+  preHeaderHash: (input: Uint8Array) => Uint8Array,
+): PoolRuleOutcome {
   if (isAllZero(preHeaderOf(input))) return "already-cleared";
   const h = preHeaderHash(input);
   const want = firstPreHeaderHashOf(input);

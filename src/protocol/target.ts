@@ -63,7 +63,8 @@ export function targetToLE(target: bigint): Uint8Array {
   checkTarget(target);
   const out = new Uint8Array(32);
   const view = new DataView(out.buffer);
-  for (let i = 0; i < 4; i++) view.setBigUint64(8 * i, (target >> BigInt(64 * i)) & 0xffffffffffffffffn, true);
+  for (let i = 0; i < 4; i++)
+    view.setBigUint64(8 * i, (target >> BigInt(64 * i)) & 0xffffffffffffffffn, true);
   return out;
 }
 
@@ -105,7 +106,6 @@ export function shareDifficulty(hash: Uint8Array): number {
   return DIFF1_DOUBLE / Number(leBytesToBigInt(hash));
 }
 
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const POOL_HEX_DIGITS = 12;
 
 /**
@@ -116,10 +116,25 @@ const POOL_HEX_DIGITS = 12;
  * replies in the transcripts (0.00028299997610799595, 0.00023144239111018048).
  */
 export function poolShareDifficulty(hash: Uint8Array): number {
-  const value = leBytesToBigInt(hash);
-  if (value <= MAX_SAFE) return DIFF1_DOUBLE / Number(value);
-  const shift = 4 * Math.max(0, value.toString(16).length - POOL_HEX_DIGITS);
-  return DIFF1_DOUBLE / (Number(value >> BigInt(shift)) * 2 ** shift);
+  if (hash.length !== 32) throw new RangeError(`expected 32 bytes, got ${hash.length}`);
+  // The same arithmetic without a bigint (one verdict per share): the top byte and its nibbles.
+  let top = 31;
+  while (top >= 0 && hash[top] === 0) top--;
+  if (top < 0) return Infinity;
+  if (top < 6 || (top === 6 && hash[6]! < 0x20)) return DIFF1_DOUBLE / leNumber(hash, 0, top + 1); // < 2^53: exact
+  const digits = 2 * top + (hash[top]! >= 0x10 ? 2 : 1); // hex digits of the value
+  const shift = 4 * (digits - POOL_HEX_DIGITS);
+  // value >> shift: 12 hex digits (48 bits), from 6 whole bytes or, half a byte off, 6 + a nibble.
+  const at = shift >> 3;
+  const kept = shift % 8 === 0 ? leNumber(hash, at, 6) : leNumber(hash, at + 1, 6) * 16 + (hash[at]! >> 4);
+  return DIFF1_DOUBLE / (kept * 2 ** shift);
+}
+
+/** Little-endian unsigned integer of `n` ≤ 7 bytes at `at` (exact below 2^53). */
+function leNumber(b: Uint8Array, at: number, n: number): number {
+  let v = 0;
+  for (let i = n - 1; i >= 0; i--) v = v * 256 + b[at + i]!;
+  return v;
 }
 
 /**
@@ -146,10 +161,12 @@ export function bitcoinStyleDifficulty(target: bigint): number {
  */
 export function compactToTarget(nBits: number): bigint {
   const bits = nBits >>> 0;
-  if (bits & 0x00800000) throw new ProtocolError("E_BAD_TARGET", "nBits has the sign bit set", { nBits: bits });
+  if (bits & 0x00800000)
+    throw new ProtocolError("E_BAD_TARGET", "nBits has the sign bit set", { nBits: bits });
   const mantissa = BigInt(bits & 0x007fffff);
   const exponent = bits >>> 24;
-  const target = exponent <= 3 ? mantissa >> BigInt(8 * (3 - exponent)) : mantissa << BigInt(8 * (exponent - 3));
+  const target =
+    exponent <= 3 ? mantissa >> BigInt(8 * (3 - exponent)) : mantissa << BigInt(8 * (exponent - 3));
   checkTarget(target);
   return target;
 }

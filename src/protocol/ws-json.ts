@@ -12,18 +12,17 @@
 // `welcome`, `result` and `message` messages). `error` messages go to anyone who sends a bad one.
 
 import { WsFrameError, type WsErrorCode } from "./ws-errors.ts";
-import { HEAD_BYTES, MAX_JOB_ID_CHARS, MAX_WORKER_CHARS, TAIL_BYTES, type WireVerdict } from "./ws-msgpack.ts";
+import { HASH_BYTES, HEADER_HEAD_BYTES, NONCE_BYTES, NONCE_TAIL_BYTES, SOLUTION_BYTES, TAIL_COUNTER_OFFSET } from "./layout.ts";
+import { MAX_JOB_ID_CHARS, MAX_WORKER_CHARS, type WireVerdict } from "./ws-msgpack.ts";
 
 /** Sec-WebSocket-Protocol value that selects this protocol without waiting for the first frame. */
 export const JSON_SUBPROTOCOL = "vbridge.json";
 export const DATA_WORDS = 48;
 export const HEADER_WORDS = 35;
 export const TARGET_WORDS = 8;
-export const SOLUTION_BYTES = 1344;
-/** The nonce is a u32 LE at tail bytes 11..14 (solution bytes 1340..1343). */
-export const NONCE_TAIL_OFFSET = 11;
+/** The nonce is a u32 LE at tail bytes 11..14 (solution bytes 1340..1343), where the scan counts. */
+const NONCE_AT = TAIL_COUNTER_OFFSET;
 export const MAX_NONCE = 0xffff_ffff;
-const NONCE_BYTES = 32;
 const MAX_ID_CHARS = 64;
 
 export type JsonClientMessage =
@@ -121,11 +120,11 @@ export function encodeJsonClientMessage(m: JsonClientMessage): string {
 
 /** The 15-byte tail of a share: the session's prefix, zeros, the nonce as u32 LE at 11..14. */
 export function tailWithNonce(prefix: Uint8Array, nonce: number): Uint8Array {
-  if (prefix.length < 1 || prefix.length > NONCE_TAIL_OFFSET) throw new RangeError(`prefix must be 1..${NONCE_TAIL_OFFSET} bytes`);
+  if (prefix.length < 1 || prefix.length > NONCE_AT) throw new RangeError(`prefix must be 1..${NONCE_AT} bytes`);
   if (!Number.isInteger(nonce) || nonce < 0 || nonce > MAX_NONCE) throw new RangeError("nonce must be a u32");
-  const tail = new Uint8Array(TAIL_BYTES);
+  const tail = new Uint8Array(NONCE_TAIL_BYTES);
   tail.set(prefix, 0);
-  new DataView(tail.buffer).setUint32(NONCE_TAIL_OFFSET, nonce, true);
+  new DataView(tail.buffer).setUint32(NONCE_AT, nonce, true);
   return tail;
 }
 
@@ -158,23 +157,23 @@ export class JsonWorkTemplate {
   readonly #dataPad: string;
 
   constructor(jobId: string, head: Uint8Array, solution: Uint8Array) {
-    if (head.length !== HEAD_BYTES) throw new RangeError(`head must be ${HEAD_BYTES} bytes, got ${head.length}`);
+    if (head.length !== HEADER_HEAD_BYTES) throw new RangeError(`head must be ${HEADER_HEAD_BYTES} bytes, got ${head.length}`);
     if (solution.length > SOLUTION_BYTES) throw new RangeError(`solution template longer than ${SOLUTION_BYTES} bytes`);
     this.jobId = jobId;
     this.#dataHead = bytesToWords(head).join(",");
     const padded = new Uint8Array(SOLUTION_BYTES);
     padded.set(solution);
-    this.#solutionHead = Array.from(padded.subarray(0, SOLUTION_BYTES - TAIL_BYTES)).join(",");
+    this.#solutionHead = Array.from(padded.subarray(0, SOLUTION_BYTES - NONCE_TAIL_BYTES)).join(",");
     this.#dataPad = new Array<number>(DATA_WORDS - HEADER_WORDS).fill(0).join(",");
   }
 
   /** The work message for a session: header nonce = prefix ‖ zeros, tail = prefix ‖ zeros. */
   encode(prefix: Uint8Array, target: Uint8Array, difficulty: number, startNonce = 0, maxNonce = MAX_NONCE): string {
-    if (prefix.length < 1 || prefix.length > NONCE_TAIL_OFFSET) throw new RangeError(`prefix must be 1..${NONCE_TAIL_OFFSET} bytes`);
-    if (target.length !== 32) throw new RangeError("target must be 32 bytes");
+    if (prefix.length < 1 || prefix.length > NONCE_AT) throw new RangeError(`prefix must be 1..${NONCE_AT} bytes`);
+    if (target.length !== HASH_BYTES) throw new RangeError(`target must be ${HASH_BYTES} bytes`);
     const nonce = new Uint8Array(NONCE_BYTES);
     nonce.set(prefix);
-    const tail = new Uint8Array(TAIL_BYTES);
+    const tail = new Uint8Array(NONCE_TAIL_BYTES);
     tail.set(prefix);
     return (
       `{"type":"work","work":{"data":[${this.#dataHead},${bytesToWords(nonce).join(",")},${this.#dataPad}]` +

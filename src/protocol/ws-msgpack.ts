@@ -12,6 +12,7 @@
 // (MsgpackJobTemplate) and only the session's own fields are encoded per miner.
 
 import { Decoder, Encoder } from "@msgpack/msgpack";
+import { HASH_BYTES, HEADER_HEAD_BYTES, NONCE_TAIL_BYTES, SOLUTION_BYTES } from "./layout.ts";
 import { WsFrameError, type WsErrorCode } from "./ws-errors.ts";
 
 export const MSGPACK_VERSION = 1;
@@ -20,12 +21,8 @@ export const MSGPACK_SUBPROTOCOL = "vbridge.msgpack.v1";
 export const MAX_WORKER_CHARS = 64;
 export const MAX_AGENT_CHARS = 64;
 export const MAX_JOB_ID_CHARS = 64;
-/** Header bytes 0..107: version ‖ prev ‖ merkle ‖ sapling ‖ nTime ‖ nBits (the nonce follows). */
-export const HEAD_BYTES = 108;
-/** The 15-byte tail holds the session's prefix and then the bytes the miner varies. */
-export const TAIL_BYTES = 15;
-const TARGET_BYTES = 32;
-const SOLUTION_BYTES = 1344;
+/** A share target, compared with a hash as 32 LE bytes. */
+const TARGET_BYTES = HASH_BYTES;
 
 export type MsgpackClientFrame =
   | { type: "hello"; worker: string | null; agent: string | null }
@@ -47,7 +44,9 @@ export interface MsgpackJob {
   difficulty: number;
 }
 
-export type WireVerdict = { accepted: true; difficulty: number; forwarded: boolean } | { accepted: false; code: number; message: string };
+export type WireVerdict =
+  | { accepted: true; difficulty: number; forwarded: boolean }
+  | { accepted: false; code: number; message: string };
 
 export type MsgpackServerFrame =
   | { type: "welcome"; session: number; worker: string }
@@ -60,12 +59,28 @@ export type MsgpackServerFrame =
 
 const encoder = new Encoder({ ignoreUndefined: true });
 // Client frames are tiny: anything bigger than a share's few bytes is refused while decoding.
-const clientDecoder = new Decoder({ maxStrLength: 256, maxBinLength: 64, maxArrayLength: 16, maxMapLength: 16, maxExtLength: 0 });
-const serverDecoder = new Decoder({ maxStrLength: 4096, maxBinLength: SOLUTION_BYTES, maxArrayLength: 16, maxMapLength: 16, maxExtLength: 0 });
+const clientDecoder = new Decoder({
+  maxStrLength: 256,
+  maxBinLength: 64,
+  maxArrayLength: 16,
+  maxMapLength: 16,
+  maxExtLength: 0,
+});
+const serverDecoder = new Decoder({
+  maxStrLength: 4096,
+  maxBinLength: SOLUTION_BYTES,
+  maxArrayLength: 16,
+  maxMapLength: 16,
+  maxExtLength: 0,
+});
 
 type Fields = Record<string, unknown>;
 
-function bad(code: "E_BAD_FRAME" | "E_BAD_FIELD" | "E_UNKNOWN_TYPE" | "E_VERSION", message: string, detail: Record<string, unknown> = {}): WsFrameError {
+function bad(
+  code: "E_BAD_FRAME" | "E_BAD_FIELD" | "E_UNKNOWN_TYPE" | "E_VERSION",
+  message: string,
+  detail: Record<string, unknown> = {},
+): WsFrameError {
   return new WsFrameError(code, message, detail);
 }
 
@@ -73,17 +88,78 @@ function bad(code: "E_BAD_FRAME" | "E_BAD_FIELD" | "E_UNKNOWN_TYPE" | "E_VERSION
 function open(bytes: Uint8Array, decoder: Decoder): { type: string; f: Fields } {
   let v: unknown;
   try {
-    v = decoder.decode(bytes);
+    v = (decoder === clientDecoder ? smallMap(bytes) : null) ?? decoder.decode(bytes);
   } catch (e) {
-    throw bad("E_BAD_FRAME", "not a single msgpack value within the size limits", { reason: e instanceof Error ? e.message : String(e) });
+    throw bad("E_BAD_FRAME", "not a single msgpack value within the size limits", {
+      reason: e instanceof Error ? e.message : String(e),
+    });
   }
-  if (typeof v !== "object" || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) throw bad("E_BAD_FRAME", "a frame must be a msgpack map");
+  if (typeof v !== "object" || v === null || Array.isArray(v) || ArrayBuffer.isView(v))
+    throw bad("E_BAD_FRAME", "a frame must be a msgpack map");
   const f = v as Fields;
   const version = own(f, "v");
-  if (version !== MSGPACK_VERSION) throw bad("E_VERSION", `protocol version ${MSGPACK_VERSION} only`, { version: typeof version === "number" ? version : String(typeof version) });
+  if (version !== MSGPACK_VERSION)
+    throw bad("E_VERSION", `protocol version ${MSGPACK_VERSION} only`, {
+      version: typeof version === "number" ? version : String(typeof version),
+    });
   const type = own(f, "t");
-  if (typeof type !== "string" || type === "") throw bad("E_BAD_FRAME", "t (the frame type) must be a non-empty string");
+  if (typeof type !== "string" || type === "")
+    throw bad("E_BAD_FRAME", "t (the frame type) must be a non-empty string");
   return { type, f };
+}
+
+/**
+ * A client frame as the decoder would read it, for the shapes clients send — a fixmap of one-letter
+ * keys and small values (ints, ASCII strings, bin8, booleans, nil) — without its general machinery
+ * (a share frame arrives per share). null for anything else, which then takes the decoder, so
+ * errors and limits stay the decoder's. Later duplicate keys win, as in the decoder.
+ */
+function smallMap(b: Uint8Array): Fields | null {
+  const n = b.length === 0 ? -1 : b[0]! - 0x80;
+  if (n < 0 || n > 15) return null;
+  const f: Fields = {};
+  let at = 1;
+  for (let e = 0; e < n; e++) {
+    if (at + 2 > b.length || b[at] !== 0xa1 || b[at + 1]! >= 0x80) return null;
+    const key = String.fromCharCode(b[at + 1]!);
+    at += 2;
+    if (at >= b.length) return null;
+    const t = b[at]!;
+    let value: unknown;
+    let size = 1;
+    if (t <= 0x7f) value = t;
+    else if (t >= 0xe0) value = t - 0x100;
+    else if (t === 0xc0) value = null;
+    else if (t === 0xc2 || t === 0xc3) value = t === 0xc3;
+    else if (t === 0xcc || t === 0xcd || t === 0xce) {
+      size = 1 + (1 << (t - 0xcc));
+      if (at + size > b.length) return null;
+      value = 0;
+      for (let i = 1; i < size; i++) value = (value as number) * 256 + b[at + i]!;
+    } else if ((t >= 0xa0 && t <= 0xbf) || t === 0xd9 || t === 0xc4) {
+      const head = t === 0xd9 || t === 0xc4 ? 2 : 1;
+      if (at + head > b.length) return null;
+      const len = head === 1 ? t - 0xa0 : b[at + 1]!;
+      size = head + len;
+      if (at + size > b.length || (t === 0xc4 && len > 64)) return null;
+      if (t === 0xc4) {
+        // A copy (≤ 64 bytes): cheaper here than a view into the frame.
+        const bin = new Uint8Array(len);
+        for (let i = 0; i < len; i++) bin[i] = b[at + 2 + i]!;
+        value = bin;
+      } else {
+        let text = "";
+        for (let i = at + head; i < at + size; i++) {
+          if (b[i]! >= 0x80) return null;
+          text += String.fromCharCode(b[i]!);
+        }
+        value = text;
+      }
+    } else return null;
+    f[key] = value;
+    at += size;
+  }
+  return at === b.length ? f : null;
 }
 
 function own(f: Fields, key: string): unknown {
@@ -95,14 +171,17 @@ function str(f: Fields, key: string, max: number, optional?: false): string;
 function str(f: Fields, key: string, max: number, optional = false): string | null {
   const v = own(f, key);
   if ((v === undefined || v === null) && optional) return null;
-  if (typeof v !== "string" || v.length > max || (!optional && v === "")) throw bad("E_BAD_FIELD", `${key} must be a string of 1..${max} characters`, { field: key });
+  if (typeof v !== "string" || v.length > max || (!optional && v === ""))
+    throw bad("E_BAD_FIELD", `${key} must be a string of 1..${max} characters`, { field: key });
   return v;
 }
 
 /** Job ids are opaque strings; a numeric one (liberal in) is read as its decimal text. */
 function jobId(f: Fields): string {
   const v = own(f, "j");
-  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? String(v) : str(f, "j", MAX_JOB_ID_CHARS);
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0
+    ? String(v)
+    : str(f, "j", MAX_JOB_ID_CHARS);
 }
 
 function u32(f: Fields, key: string, optional: true): number | null;
@@ -110,19 +189,22 @@ function u32(f: Fields, key: string, optional?: false): number;
 function u32(f: Fields, key: string, optional = false): number | null {
   const v = own(f, key);
   if ((v === undefined || v === null) && optional) return null;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 0xffff_ffff) throw bad("E_BAD_FIELD", `${key} must be an integer 0..2^32-1`, { field: key });
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 0xffff_ffff)
+    throw bad("E_BAD_FIELD", `${key} must be an integer 0..2^32-1`, { field: key });
   return v;
 }
 
 function bin(f: Fields, key: string, min: number, max: number): Uint8Array {
   const v = own(f, key);
-  if (!(v instanceof Uint8Array) || v.length < min || v.length > max) throw bad("E_BAD_FIELD", `${key} must be ${min}..${max} bytes of msgpack bin`, { field: key });
+  if (!(v instanceof Uint8Array) || v.length < min || v.length > max)
+    throw bad("E_BAD_FIELD", `${key} must be ${min}..${max} bytes of msgpack bin`, { field: key });
   return v;
 }
 
 function num(f: Fields, key: string): number {
   const v = own(f, key);
-  if (typeof v !== "number" || !Number.isFinite(v)) throw bad("E_BAD_FIELD", `${key} must be a finite number`, { field: key });
+  if (typeof v !== "number" || !Number.isFinite(v))
+    throw bad("E_BAD_FIELD", `${key} must be a finite number`, { field: key });
   return v;
 }
 
@@ -140,7 +222,7 @@ export function decodeClientFrame(bytes: Uint8Array): MsgpackClientFrame {
     case "hello":
       return { type, worker: str(f, "w", MAX_WORKER_CHARS, true), agent: str(f, "a", MAX_AGENT_CHARS, true) };
     case "share":
-      return { type, seq: u32(f, "i"), jobId: jobId(f), nonce: bin(f, "n", 1, TAIL_BYTES) };
+      return { type, seq: u32(f, "i"), jobId: jobId(f), nonce: bin(f, "n", 1, NONCE_TAIL_BYTES) };
     case "ping":
       return { type, seq: u32(f, "i", true) };
     default:
@@ -182,20 +264,42 @@ export function trimTemplate(solution: Uint8Array): Uint8Array {
 export class MsgpackJobTemplate {
   readonly jobId: string;
   readonly #shared: Uint8Array;
-  #last: { clean: boolean; prefixLength: number; target: Uint8Array; difficulty: number; frame: Uint8Array; prefixAt: number } | null = null;
+  #last: {
+    clean: boolean;
+    prefixLength: number;
+    target: Uint8Array;
+    difficulty: number;
+    frame: Uint8Array;
+    prefixAt: number;
+  } | null = null;
 
   constructor(jobId: string, head: Uint8Array, solution: Uint8Array) {
-    if (head.length !== HEAD_BYTES) throw new RangeError(`head must be ${HEAD_BYTES} bytes, got ${head.length}`);
-    if (solution.length > SOLUTION_BYTES) throw new RangeError(`solution template longer than ${SOLUTION_BYTES} bytes`);
+    if (head.length !== HEADER_HEAD_BYTES)
+      throw new RangeError(`head must be ${HEADER_HEAD_BYTES} bytes, got ${head.length}`);
+    if (solution.length > SOLUTION_BYTES)
+      throw new RangeError(`solution template longer than ${SOLUTION_BYTES} bytes`);
     this.jobId = jobId;
-    this.#shared = encoder.encode({ v: MSGPACK_VERSION, t: "job", j: jobId, h: head, s: trimTemplate(solution) });
+    this.#shared = encoder.encode({
+      v: MSGPACK_VERSION,
+      t: "job",
+      j: jobId,
+      h: head,
+      s: trimTemplate(solution),
+    });
   }
 
   encode(clean: boolean, prefix: Uint8Array, target: Uint8Array, difficulty: number): Uint8Array {
-    if (prefix.length < 1 || prefix.length >= TAIL_BYTES) throw new RangeError(`prefix must be 1..${TAIL_BYTES - 1} bytes`);
+    if (prefix.length < 1 || prefix.length >= NONCE_TAIL_BYTES)
+      throw new RangeError(`prefix must be 1..${NONCE_TAIL_BYTES - 1} bytes`);
     if (target.length !== TARGET_BYTES) throw new RangeError(`target must be ${TARGET_BYTES} bytes`);
     const last = this.#last;
-    if (last !== null && last.clean === clean && last.prefixLength === prefix.length && last.difficulty === difficulty && sameBytes(last.target, target)) {
+    if (
+      last !== null &&
+      last.clean === clean &&
+      last.prefixLength === prefix.length &&
+      last.difficulty === difficulty &&
+      sameBytes(last.target, target)
+    ) {
       const out = last.frame.slice();
       out.set(prefix, last.prefixAt);
       return out;
@@ -208,7 +312,14 @@ export class MsgpackJobTemplate {
     out[0] = 0x80 | (5 + 4); // fixmap of the 5 shared and 4 own entries
     out.set(own.subarray(1), this.#shared.length);
     const prefixAt = this.#shared.length + 3 + 4;
-    this.#last = { clean, prefixLength: prefix.length, target: target.slice(), difficulty, frame: out.slice(), prefixAt };
+    this.#last = {
+      clean,
+      prefixLength: prefix.length,
+      target: target.slice(),
+      difficulty,
+      frame: out.slice(),
+      prefixAt,
+    };
     return out;
   }
 }
@@ -225,10 +336,16 @@ export function encodeServerFrame(frame: MsgpackServerFrame): Uint8Array {
     case "welcome":
       return encoder.encode({ ...base, s: frame.session, w: frame.worker });
     case "job":
-      return new MsgpackJobTemplate(frame.jobId, frame.head, frame.solution).encode(frame.clean, frame.prefix, frame.target, frame.difficulty);
+      return new MsgpackJobTemplate(frame.jobId, frame.head, frame.solution).encode(
+        frame.clean,
+        frame.prefix,
+        frame.target,
+        frame.difficulty,
+      );
     case "result": {
       const v = frame.verdict;
-      return encoder.encode(v.accepted ? { ...base, i: frame.seq, a: true, d: v.difficulty, f: v.forwarded } : { ...base, i: frame.seq, a: false, c: v.code, m: v.message });
+      if (v.accepted) return acceptedFrame(frame.seq, v.difficulty, v.forwarded);
+      return encoder.encode({ ...base, i: frame.seq, a: false, c: v.code, m: v.message });
     }
     case "pong":
       return encoder.encode({ ...base, i: frame.seq ?? undefined });
@@ -238,6 +355,41 @@ export function encodeServerFrame(frame: MsgpackServerFrame): Uint8Array {
       return encoder.encode({ ...base, m: frame.text });
   }
 }
+
+/**
+ * An accepted result, {v, t: "result", i, a: true, d, f}, byte for byte as the encoder writes it:
+ * the entries before `i` are fixed, and those after it are the same for every share a session gets
+ * at one difficulty — so they are encoded once per (difficulty, forwarded) and the frame is three
+ * copies, not an encode (one goes out per share: the hot path of the reply).
+ */
+function acceptedFrame(seq: number, difficulty: number, forwarded: boolean): Uint8Array {
+  let after = forwarded ? lastAccepted.forwarded : lastAccepted.kept;
+  if (lastAccepted.difficulty !== difficulty || after === null) {
+    if (lastAccepted.difficulty !== difficulty) lastAccepted = { difficulty, forwarded: null, kept: null };
+    after = encoder.encode({ a: true, d: difficulty, f: forwarded }).slice(1); // without the map header
+    if (forwarded) lastAccepted.forwarded = after;
+    else lastAccepted.kept = after;
+  }
+  const i = encoder.encode(seq); // a u32, 1..5 bytes
+  const out = new Uint8Array(RESULT_HEAD.length + i.length + after.length);
+  out.set(RESULT_HEAD, 0);
+  out.set(i, RESULT_HEAD.length);
+  out.set(after, RESULT_HEAD.length + i.length);
+  return out;
+}
+
+/** fixmap(6), "v" 1, "t" "result", "i" — then the seq and the rest (acceptedFrame). */
+const RESULT_HEAD = (() => {
+  const whole = encoder.encode({ v: MSGPACK_VERSION, t: "result", i: 0 });
+  const head = whole.slice(0, whole.length - 1); // without the 0
+  head[0] = 0x80 | 6;
+  return head;
+})();
+let lastAccepted: { difficulty: number; forwarded: Uint8Array | null; kept: Uint8Array | null } = {
+  difficulty: NaN,
+  forwarded: null,
+  kept: null,
+};
 
 /** An error frame (the transport's reply to a bad frame). */
 export function errorFrame(code: WsErrorCode, message: string, seq: number | null = null): Uint8Array {
@@ -254,16 +406,25 @@ export function decodeServerFrame(bytes: Uint8Array): MsgpackServerFrame {
         type,
         jobId: jobId(f),
         clean: bool(f, "c"),
-        head: bin(f, "h", HEAD_BYTES, HEAD_BYTES),
+        head: bin(f, "h", HEADER_HEAD_BYTES, HEADER_HEAD_BYTES),
         solution: bin(f, "s", 0, SOLUTION_BYTES),
-        prefix: bin(f, "x", 1, TAIL_BYTES - 1),
+        prefix: bin(f, "x", 1, NONCE_TAIL_BYTES - 1),
         target: bin(f, "g", TARGET_BYTES, TARGET_BYTES),
         difficulty: num(f, "d"),
       };
     case "result": {
       const seq = u32(f, "i");
-      if (bool(f, "a")) return { type, seq, verdict: { accepted: true, difficulty: num(f, "d"), forwarded: own(f, "f") === true } };
-      return { type, seq, verdict: { accepted: false, code: num(f, "c"), message: str(f, "m", 4096, true) ?? "" } };
+      if (bool(f, "a"))
+        return {
+          type,
+          seq,
+          verdict: { accepted: true, difficulty: num(f, "d"), forwarded: own(f, "f") === true },
+        };
+      return {
+        type,
+        seq,
+        verdict: { accepted: false, code: num(f, "c"), message: str(f, "m", 4096, true) ?? "" },
+      };
     }
     case "pong":
       return { type, seq: u32(f, "i", true) };

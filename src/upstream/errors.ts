@@ -35,6 +35,13 @@ export type UpstreamErrorCode =
   | "E_CLIENT_CLOSED"; // close() was called
 
 export class UpstreamError extends CodedError<UpstreamErrorCode> {
+  static override readonly usageCodes: ReadonlySet<string> = new Set<UpstreamErrorCode>([
+    "E_POOL_URL",
+    "E_POOL_CONFIG",
+    "E_TLS_CA_FILE",
+    "E_TLS_PIN_FORMAT",
+  ]);
+
   constructor(
     code: UpstreamErrorCode,
     message: string,

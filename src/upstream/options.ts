@@ -6,10 +6,11 @@
 import pkg from "../../package.json";
 import { DEFAULT_MAX_LINE_BYTES } from "../protocol/index.ts";
 import { UpstreamError } from "./errors.ts";
-import { silentLogger, type Logger } from "./events.ts";
+import { silentLogger, type Logger } from "../util/log.ts";
+import { inRange, rangePhrase } from "../util/range.ts";
 import type { PrimaryWatchOptions } from "./probe.ts";
 import type { SessionOptions } from "./session.ts";
-import { DEFAULT_MAX_JOBS } from "./jobs.ts";
+import { JOBS_KEPT } from "../protocol/job-window.ts";
 import { DEFAULT_BACKOFF, type BackoffOptions } from "./reconnect-policy.ts";
 import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_QUEUED } from "./submits.ts";
 import { resolveTlsPolicy, type TlsOptions, type TlsPolicy } from "./tls.ts";
@@ -97,10 +98,12 @@ function num(
   def: number,
   min: number,
   max = Number.MAX_SAFE_INTEGER,
+  whole = false,
 ): number {
   const x = v ?? def;
-  if (typeof x !== "number" || !Number.isFinite(x) || x < min || x > max) {
-    throw new UpstreamError("E_POOL_CONFIG", `${name} must be a number from ${min} to ${max}`, {
+  const range = { min, max, whole };
+  if (!inRange(x, range)) {
+    throw new UpstreamError("E_POOL_CONFIG", `${name} must be ${rangePhrase(range)}`, {
       option: name,
       value: x,
     });
@@ -115,10 +118,7 @@ function int(
   min: number,
   max = Number.MAX_SAFE_INTEGER,
 ): number {
-  const x = num(name, v, def, min, max);
-  if (!Number.isInteger(x))
-    throw new UpstreamError("E_POOL_CONFIG", `${name} must be an integer`, { option: name, value: x });
-  return x;
+  return num(name, v, def, min, max, true);
 }
 
 export function resolveOptions(o: PoolClientOptions): ResolvedOptions {
@@ -159,7 +159,7 @@ export function resolveOptions(o: PoolClientOptions): ResolvedOptions {
     maxWriteBufferBytes: int("maxWriteBufferBytes", o.maxWriteBufferBytes, 64 * 1024, 4096),
     maxInFlightSubmits: int("maxInFlightSubmits", o.maxInFlightSubmits, DEFAULT_MAX_IN_FLIGHT, 1, 3),
     maxQueuedSubmits: int("maxQueuedSubmits", o.maxQueuedSubmits, DEFAULT_MAX_QUEUED, 0),
-    maxJobs: int("maxJobs", o.maxJobs, DEFAULT_MAX_JOBS, 1, 1024),
+    maxJobs: int("maxJobs", o.maxJobs, JOBS_KEPT, 1, 1024),
     log: o.log ?? silentLogger,
     random: o.random ?? Math.random,
     now: o.now ?? (() => performance.now()),

@@ -14,7 +14,7 @@ import {
   toLine,
 } from "../protocol/index.ts";
 import { poolProtocolError, UpstreamError } from "./errors.ts";
-import type { Logger } from "./events.ts";
+import type { Logger } from "../util/log.ts";
 import { subscribeLine } from "./outgoing.ts";
 import type { ConnectFn, Transport } from "./transport.ts";
 import type { TlsPolicy } from "./tls.ts";

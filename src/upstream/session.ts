@@ -31,7 +31,8 @@ import {
 } from "../protocol/index.ts";
 import { CallTable } from "./calls.ts";
 import { poolProtocolError, UpstreamError } from "./errors.ts";
-import type { Logger, ShareOutcome, TargetSource, UpstreamShare } from "./events.ts";
+import type { Logger } from "../util/log.ts";
+import type { SubmitFate, TargetSource, UpstreamShare } from "./events.ts";
 import { JobBook } from "./jobs.ts";
 import {
   answerPoolRequest,
@@ -72,7 +73,7 @@ export type SessionEvent<T> =
   | { type: "extranonce"; previousEpoch: number; epoch: number; extranonce1: string; extranonce2Size: number }
   | { type: "target"; epoch: number; target: bigint; difficulty: number; source: TargetSource }
   | { type: "job"; epoch: number; job: Job; clean: boolean; extranonce1: string }
-  | { type: "result"; token: T; jobId: string; outcome: ShareOutcome }
+  | { type: "result"; token: T; jobId: string; outcome: SubmitFate }
   | { type: "message"; text: string }
   /** The session is over (already closed); the driver closes the connection with `reason`. */
   | { type: "end"; reason: UpstreamError; redirect: Redirect | null };

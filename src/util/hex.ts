@@ -64,11 +64,41 @@ export function hexToBytes(hex: string, bytes?: number): Uint8Array {
   return out;
 }
 
+/**
+ * Decodes strict hex (either case, even length) or returns null: for wire fields whose bad hex is
+ * an answer (a share reject), not an error. No regex pass first: the native decoder is the check.
+ */
+export function hexToBytesOrNull(hex: string): Uint8Array | null {
+  if (hex.length % 2 !== 0) return null;
+  if (nativeFromHex !== undefined) {
+    try {
+      return nativeFromHex(hex);
+    } catch {
+      return null;
+    }
+  }
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const hi = nibble(hex.charCodeAt(2 * i));
+    const lo = nibble(hex.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) return null;
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
+
 /** Lowercase hex of the bytes, in the order given. */
 export function bytesToHex(b: Uint8Array): string {
   if (nativeToHex !== undefined) return nativeToHex.call(b);
   let s = "";
   for (let i = 0; i < b.length; i++) s += BYTE_HEX[b[i]!]!;
+  return s;
+}
+
+/** Lowercase hex of bytes [from, to), without making a view of them first. */
+export function rangeToHex(b: Uint8Array, from: number, to: number): string {
+  let s = "";
+  for (let i = from; i < to; i++) s += BYTE_HEX[b[i]!]!;
   return s;
 }
 

@@ -1,10 +1,27 @@
 /**
- * A console Logger (the upstream/bridge Logger interface): one line per call, ISO time, level,
- * message, then key=value fields. Debug lines only when asked (config `debug`). Fields whose name
- * says secret (pass, password, token, secret, authorization) are printed as "***", so a password
- * can never reach a log through a field (STYLE.md principle 14).
+ * The one log shape of vbridge: the Logger every layer is handed (pool client, bridge, downstream
+ * servers, built-in pool, headless miner), a silent one, and the console Logger the commands
+ * print through: one line per call, ISO time, level, message, then key=value fields. Debug lines
+ * only when asked (config `debug`). Fields whose name says secret (pass, password, token, secret,
+ * authorization) are printed as "***", so a password can never reach a log through a field
+ * (STYLE.md principle 14). It lives in util/ so that every layer can take one without importing
+ * another layer.
  */
-import type { Logger } from "../upstream/index.ts";
+
+/** The injected logger. Fields are structured; passwords never reach it. */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export const silentLogger: Logger = Object.freeze({
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+});
 
 export interface ConsoleLoggerOptions {
   debug: boolean;
@@ -21,15 +38,28 @@ const SECRET = /pass|token|secret|authorization/i;
 /** The value to print for a field: secrets redacted, strings quoted when they contain spaces. */
 export function formatField(key: string, value: unknown): string {
   if (SECRET.test(key)) return `${key}=***`;
-  const text = typeof value === "string" ? (/[\s="]/.test(value) || value === "" ? JSON.stringify(value) : value) : JSON.stringify(value);
+  const text =
+    typeof value === "string"
+      ? /[\s="]/.test(value) || value === ""
+        ? JSON.stringify(value)
+        : value
+      : JSON.stringify(value);
   return `${key}=${text}`;
 }
 
 export function consoleLogger(o: ConsoleLoggerOptions): Logger {
   const clock = o.clock ?? Date.now;
-  const write = o.write ?? ((line: string, level: Level) => (level === "warn" || level === "error" ? console.error(line) : console.log(line)));
+  const write =
+    o.write ??
+    ((line: string, level: Level) =>
+      level === "warn" || level === "error" ? console.error(line) : console.log(line));
   const emit = (level: Level, message: string, fields?: Record<string, unknown>) => {
-    const tail = fields === undefined ? "" : Object.entries(fields).map(([k, v]) => ` ${formatField(k, v)}`).join("");
+    const tail =
+      fields === undefined
+        ? ""
+        : Object.entries(fields)
+            .map(([k, v]) => ` ${formatField(k, v)}`)
+            .join("");
     write(`${new Date(clock()).toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${tail}`, level);
   };
   return {

@@ -2,25 +2,27 @@
 // sinks for the transports: leases, work, verdicts with the native hash, forwarding, the ledger.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import type { Bridge, ShareResult } from "../../src/bridge/index.ts";
+import type { ShareResult } from "../../src/bridge/index.ts";
+import type { BridgeStack } from "../../src/cli/compose.ts";
 import { bytesToHex, difficultyToTarget, targetToDifficulty } from "../../src/protocol/index.ts";
 import { ADDRESS, connect, FakeSink, findTail, startBridge, stratumShare, until, verdict } from "./harness.ts";
 
-const bridges: Bridge[] = [];
+const stacks: BridgeStack[] = [];
 afterEach(async () => {
-  for (const b of bridges.splice(0)) await b.stop();
+  for (const st of stacks.splice(0)) await st.stop();
 });
-function bridge(...a: Parameters<typeof startBridge>): Bridge {
-  const b = startBridge(...a);
-  bridges.push(b);
-  return b;
+function bridge(...a: Parameters<typeof startBridge>): BridgeStack {
+  const st = startBridge(...a);
+  stacks.push(st);
+  return st;
 }
 
 const rejectCode = (r: ShareResult) => (r.outcome.status === "rejected" ? r.outcome.reject.code : null);
 
 describe("sessions and work", () => {
   test("disjoint extranonce1 (pool xn1 ‖ distinct lease), clean first job, the miner's own target", async () => {
-    const b = bridge();
+    const st = bridge();
+    const b = st.bridge;
     const a = await connect(b, `${ADDRESS}.a`);
     const c = await connect(b, `${ADDRESS}.c`, "stratum");
     const [wa, wc] = [a.sink.last, c.sink.last];
@@ -37,13 +39,13 @@ describe("sessions and work", () => {
     expect(bytesToHex(wa.extranonce1)).not.toBe(bytesToHex(wc.extranonce1));
     expect(b.stats().sessions).toEqual({ "ws-msgpack": 1, "ws-json": 0, stratum: 1 });
     // The next job of the same block is not clean.
-    b.builtinPool!.newJob();
+    st.builtinPool!.newJob();
     await until(() => a.sink.works.length === 2, "the next job");
     expect(a.sink.last.clean).toBe(false);
   });
 
   test("the miner's difficulty is never harder than the pool's", async () => {
-    const b = bridge({ "bridge.ws_difficulty": 5, "builtin_pool.difficulty": 0.02 });
+    const b = bridge({ "bridge.ws_difficulty": 5, "builtin_pool.difficulty": 0.02 }).bridge;
     const m = await connect(b);
     expect(m.sink.last.difficulty).toBe(0.02);
   });
@@ -51,7 +53,7 @@ describe("sessions and work", () => {
 
 describe("verdicts", () => {
   test("a tail share at the miner's target is credited — on disk before it is acknowledged", async () => {
-    const b = bridge();
+    const b = bridge().bridge;
     const m = await connect(b, `${ADDRESS}.rig1`);
     const w = m.sink.last;
     const poolTarget = difficultyToTarget(0.01);
@@ -67,20 +69,21 @@ describe("verdicts", () => {
   });
 
   test("a share meeting the pool's target is forwarded and accepted by the pool", async () => {
-    const b = bridge();
+    const st = bridge();
+    const b = st.bridge;
     const m = await connect(b, `${ADDRESS}.rig2`);
     const w = m.sink.last;
     const f = findTail(w, difficultyToTarget(0.01));
     const r = await verdict(m, { kind: "tail", jobId: w.jobId, tail: f.tail });
     expect(r.outcome).toEqual({ status: "accepted", difficulty: 0.001, forwarded: true });
     await until(() => b.stats().pool.accepted === 1, "the pool's answer");
-    expect(b.builtinPool!.stats().accepted).toBe(1);
+    expect(st.builtinPool!.stats().accepted).toBe(1);
     await until(() => b.worker(`${ADDRESS}.rig2`)?.poolAccepted === 1, "the pool result in the ledger");
     expect(b.stats().pool).toEqual({ submitted: 1, accepted: 1, rejected: 0, stale: 0, lost: 0 });
   });
 
   test("below the miner's target → 23; the same share again → 22; unknown job → 21", async () => {
-    const b = bridge();
+    const b = bridge().bridge;
     const m = await connect(b);
     const w = m.sink.last;
     const low = findTail(w, w.target, 0, true);
@@ -93,18 +96,19 @@ describe("verdicts", () => {
   });
 
   test("a share of a job voided by a new block is stale (21)", async () => {
-    const b = bridge();
+    const st = bridge();
+    const b = st.bridge;
     const m = await connect(b);
     const old = m.sink.last;
     const f = findTail(old, old.target);
-    b.builtinPool!.newBlock();
+    st.builtinPool!.newBlock();
     await until(() => m.sink.works.length === 2, "the new block's job");
     expect(m.sink.last.clean).toBe(true);
     expect(rejectCode(await verdict(m, { kind: "tail", jobId: old.jobId, tail: f.tail }))).toBe(21);
   });
 
   test("Stratum submits: honest → accepted; modified template byte → 20; same tail, other extranonce2 → 22", async () => {
-    const b = bridge();
+    const b = bridge().bridge;
     const m = await connect(b, `${ADDRESS}.cc`, "stratum");
     const w = m.sink.last;
     const f = findTail(w, w.target);
@@ -121,7 +125,7 @@ describe("verdicts", () => {
   });
 
   test("a tail that does not start with the session's extranonce1 → 20 pool nonce missing", async () => {
-    const b = bridge();
+    const b = bridge().bridge;
     const m1 = await connect(b);
     const m2 = await connect(b);
     const w1 = m1.sink.last;
@@ -132,7 +136,7 @@ describe("verdicts", () => {
   });
 
   test("unauthorised shares → 24; a wrong-size tail → 20", async () => {
-    const b = bridge();
+    const b = bridge().bridge;
     const m = await connect(b);
     expect(rejectCode(await verdict(m, { kind: "tail", jobId: m.sink.last.jobId, tail: new Uint8Array(14) }))).toBe(20);
     const sink = new FakeSink();
@@ -145,7 +149,7 @@ describe("verdicts", () => {
 
 describe("guards", () => {
   test("too many invalid shares end the session", async () => {
-    const b = bridge();
+    const b = bridge().bridge;
     const m = await connect(b);
     const w = m.sink.last;
     let start = 0;
@@ -160,7 +164,7 @@ describe("guards", () => {
 
   test("over the rate limit: refused unchecked, 4× harder at once (once a second), ended when it cannot rise", async () => {
     let now = 1_000_000;
-    const b = bridge({ "bridge.max_shares_per_second": 1 }, { clock: () => now });
+    const b = bridge({ "bridge.max_shares_per_second": 1 }, { clock: () => now }).bridge;
     const m = await connect(b);
     const flood = (n: number) => {
       for (let i = 0; i < n; i++) m.session.submit({ kind: "tail", jobId: "gone", tail: new Uint8Array(15) }, m.sink.results.length + i);
@@ -189,9 +193,10 @@ describe("guards", () => {
 
 describe("shutdown", () => {
   test("stop ends sessions as bridge-closing and refuses new ones", async () => {
-    const b = startBridge();
+    const st = startBridge();
+    const b = st.bridge;
     const m = await connect(b);
-    await b.stop();
+    await st.stop();
     expect(m.sink.ends).toEqual([{ reason: "bridge-closing" }]);
     expect(() => b.open({ transport: "stratum", remote: "x" }, m.sink)).toThrow(expect.objectContaining({ code: "E_BRIDGE_CLOSED" }));
   });

@@ -3,7 +3,8 @@
 // every session with a clean job at once. A scripted pool (test/upstream/fake-pool.ts) plays it.
 
 import { afterEach, expect, test } from "bun:test";
-import { Bridge } from "../../src/bridge/index.ts";
+import type { Bridge } from "../../src/bridge/index.ts";
+import { startBridgeStack } from "../../src/cli/compose.ts";
 import { bytesToHex } from "../../src/protocol/index.ts";
 import { codeOf } from "../support/errors.ts";
 import { FakePool } from "../upstream/fake-pool.ts";
@@ -30,13 +31,12 @@ function poolWith(xn1: string): FakePool {
 }
 
 function bridgeOn(pool: FakePool, logs: string[] = []): Bridge {
-  const b = Bridge.start({
-    config: testConfig({ "upstream.pools": pool.url, "upstream.user": `${ADDRESS}.bridge`, "bridge.ws_difficulty": 0.001 }),
+  const st = startBridgeStack(testConfig({ "upstream.pools": pool.url, "upstream.user": `${ADDRESS}.bridge`, "bridge.ws_difficulty": 0.001 }), {
     tuning: { summaryIntervalSeconds: null },
     log: { debug() {}, info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
   });
-  cleanups.push(() => b.stop());
-  return b;
+  cleanups.push(() => st.stop());
+  return st.bridge;
 }
 
 test("a 6-byte pool extranonce1 leaves room for 1 lease byte: leases shrink to fit 7 bytes", async () => {

@@ -2,9 +2,10 @@
 // fake sinks standing in for the transports, and shares found with the native scan the way a
 // PBaaS-aware miner finds them (tail = session xn1 ‖ zeros ‖ uint32 LE counter at tail[11..14]).
 
-import { Bridge, type BridgeCoreOptions, type MinerSession, type MinerSink, type MinerTransport, type MinerWork, type SessionEnd, type ShareResult } from "../../src/bridge/index.ts";
+import type { Bridge, MinerSession, MinerSink, MinerTransport, MinerWork, SessionEnd, ShareResult } from "../../src/bridge/index.ts";
+import { startBridgeStack, type BridgeStack, type BridgeStackOptions } from "../../src/cli/compose.ts";
 import { loadConfig, type Config } from "../../src/config/index.ts";
-import { Hasher, TAIL_BYTES, TAIL_COUNTER_OFFSET } from "../../src/hash/index.ts";
+import { Hasher, NONCE_TAIL_BYTES, TAIL_COUNTER_OFFSET } from "../../src/hash/index.ts";
 import { leBytesToBigInt, targetToLE } from "../../src/protocol/index.ts";
 
 export const ADDRESS = "RLn1WTymL5G9LHpiEZW29S3otu6bTHKob6";
@@ -99,7 +100,7 @@ export interface Found {
  */
 export function findTail(work: MinerWork, target: bigint, start = 0, miss = false, prefix = work.extranonce1): Found {
   const h = scanner();
-  const tail = new Uint8Array(TAIL_BYTES);
+  const tail = new Uint8Array(NONCE_TAIL_BYTES);
   tail.set(prefix, 0);
   h.prepareJob(work.job.hashInput(work.extranonce1, new Uint8Array(work.extranonce2Size), tail));
   const view = new DataView(tail.buffer);
@@ -125,10 +126,9 @@ export function stratumShare(work: MinerWork, tail: Uint8Array, extranonce2 = ne
   return { kind: "submit" as const, jobId: p.jobId, nTime: p.nTime, extranonce2: p.extranonce2, solution: p.solution };
 }
 
-/** A bridge on the built-in pool (ephemeral port, jobs only when the test asks). */
-export function startBridge(values: Record<string, unknown> = {}, o: Partial<BridgeCoreOptions> = {}): Bridge {
-  return Bridge.start({
-    config: testConfig({ "upstream.pools": "builtin", "bridge.ws_difficulty": 0.001, "bridge.tcp_difficulty": 0.001, "builtin_pool.difficulty": 0.01, ...values }),
+/** A bridge on the built-in pool (ephemeral port, jobs only when the test asks), as the CLI wires it. */
+export function startBridge(values: Record<string, unknown> = {}, o: BridgeStackOptions = {}): BridgeStack {
+  return startBridgeStack(testConfig({ "upstream.pools": "builtin", "bridge.ws_difficulty": 0.001, "bridge.tcp_difficulty": 0.001, "builtin_pool.difficulty": 0.01, ...values }), {
     ...o,
     builtinPool: { seed: 7, jobIntervalSeconds: 3600, blockIntervalSeconds: 7200, ...o.builtinPool },
     tuning: { summaryIntervalSeconds: null, ...o.tuning },

@@ -1,7 +1,7 @@
 // Bridge counters: sessions by transport, verdicts, pool outcomes, the hashrate estimate.
 
 import { expect, test } from "bun:test";
-import { BridgeCounters, formatSummary } from "../../src/bridge/stats.ts";
+import { BridgeCounters, formatBridgeSummary } from "../../src/bridge/stats.ts";
 
 test("counters and the summary line", () => {
   const c = new BridgeCounters(0);
@@ -18,7 +18,9 @@ test("counters and the summary line", () => {
   c.forwarded();
   c.poolResult("accepted");
   c.poolResult("lost");
-  const s = c.snapshot(100_000, [{ url: "stratum+tcp://p:1", state: "authorized", extranonce1: "01020304", difficulty: 1, sessions: 2 }]);
+  const s = c.snapshot(100_000, [
+    { url: "stratum+tcp://p:1", state: "authorized", extranonce1: "01020304", difficulty: 1, sessions: 2 },
+  ]);
   expect(s).toMatchObject({
     uptimeSeconds: 100,
     sessions: { "ws-msgpack": 1, "ws-json": 0, stratum: 1 },
@@ -27,7 +29,7 @@ test("counters and the summary line", () => {
   });
   // 5 × 8192 hashes over the 100 s since start.
   expect(s.hashrate).toBeCloseTo((5 * 8192) / 100);
-  expect(formatSummary(s)).toBe(
+  expect(formatBridgeSummary(s)).toBe(
     "2 sessions (ws 1, stratum 1), 409.60 H/s, shares 2 accepted / 3 rejected (21: 1, 23: 2), pool 1 accepted / 0 rejected / 0 stale / 1 lost, upstream authorized ×2",
   );
 });

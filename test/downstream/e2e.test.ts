@@ -5,14 +5,14 @@
 // pool.
 
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { Bridge } from "../../src/bridge/index.ts";
+import { downstreamOptions, startBridgeStack, type BridgeStack } from "../../src/cli/compose.ts";
 import { loadConfig, type Config } from "../../src/config/index.ts";
 import { startDownstream, type Downstream } from "../../src/downstream/index.ts";
 import { Hasher, TAIL_COUNTER_OFFSET } from "../../src/hash/index.ts";
 import { decodeNotify, difficultyToTarget, hexToBytes, Job, targetFromHex, targetToLE } from "../../src/protocol/index.ts";
 import { wordsToBytes } from "../../src/protocol/ws-json.ts";
 import { encodeClientFrame, MSGPACK_SUBPROTOCOL, type MsgpackJob } from "../../src/protocol/ws-msgpack.ts";
-import { silentLogger } from "../../src/upstream/index.ts";
+import { silentLogger } from "../../src/util/log.ts";
 import { TestClient } from "../pool/client.ts";
 import { until } from "./harness.ts";
 import { WsTestClient } from "./ws-client.ts";
@@ -26,24 +26,23 @@ function config(): Readonly<Config> {
   return loadConfig({ file: null, env: {}, flags: Object.entries(flags).map(([key, value]) => ({ key, value, flag: key })) });
 }
 
-const running: { bridge: Bridge; ds: Downstream; clients: { close(): void }[] }[] = [];
+const running: { stack: BridgeStack; ds: Downstream; clients: { close(): void }[] }[] = [];
 afterEach(async () => {
   for (const r of running.splice(0)) {
     for (const c of r.clients) c.close();
     await r.ds.stop();
-    await r.bridge.stop();
+    await r.stack.stop();
   }
 });
 
 function start() {
   const c = config();
-  const bridge = Bridge.start({
-    config: c,
+  const stack = startBridgeStack(c, {
     builtinPool: { seed: 11, jobIntervalSeconds: 3600, blockIntervalSeconds: 7200 },
     tuning: { summaryIntervalSeconds: null },
   });
-  const ds = startDownstream(bridge, { ...c.bridge, port: 0 }, silentLogger, { detectMs: 100, stratumEphemeral: true });
-  const r = { bridge, ds, clients: [] as { close(): void }[] };
+  const ds = startDownstream(stack.bridge, downstreamOptions({ ...c.bridge, port: 0 }), silentLogger, { detectMs: 100, stratumEphemeral: true });
+  const r = { stack, bridge: stack.bridge, ds, clients: [] as { close(): void }[] };
   running.push(r);
   return r;
 }
@@ -79,7 +78,7 @@ const le = (b: Uint8Array) => [...b].reverse().reduce((acc, x) => (acc << 8n) | 
 
 describe("end to end: built-in pool ⇄ core ⇄ servers", () => {
   test("a msgpack WebSocket miner finds shares with the native scan; credited, and pool-target ones accepted by the pool", async () => {
-    const { bridge, ds, clients } = start();
+    const { stack, bridge, ds, clients } = start();
     const c = await WsTestClient.open(`ws://127.0.0.1:${ds.port}/ws`, { protocols: [MSGPACK_SUBPROTOCOL] });
     clients.push(c);
     c.send(encodeClientFrame({ type: "hello", worker: `${ADDRESS}.web1`, agent: "e2e" }));
@@ -95,7 +94,7 @@ describe("end to end: built-in pool ⇄ core ⇄ servers", () => {
     c.send(encodeClientFrame({ type: "share", seq: 2, jobId: job.jobId, nonce: strong.tail.subarray(job.prefix.length) }));
     expect((await c.frame("result")).verdict).toEqual({ accepted: true, difficulty: MINER_DIFFICULTY, forwarded: true });
     await until(() => bridge.stats().pool.accepted >= 1, "the pool's acceptance");
-    expect(bridge.builtinPool!.stats().accepted).toBeGreaterThanOrEqual(1);
+    expect(stack.builtinPool!.stats().accepted).toBeGreaterThanOrEqual(1);
     expect(bridge.worker(`${ADDRESS}.web1`)).toMatchObject({ accepted: 2 });
     // The same share again is a duplicate.
     c.send(encodeClientFrame({ type: "share", seq: 3, jobId: job.jobId, nonce: first.tail.subarray(job.prefix.length) }));
@@ -103,7 +102,7 @@ describe("end to end: built-in pool ⇄ core ⇄ servers", () => {
   });
 
   test("a seed-style JSON miner (sends nothing first, never says hello) finds shares from data/solution words; credited", async () => {
-    const { bridge, ds, clients } = start();
+    const { stack, bridge, ds, clients } = start();
     const c = await WsTestClient.open(`ws://127.0.0.1:${ds.port}/`);
     clients.push(c);
     const { work } = await c.json("work");
@@ -127,7 +126,7 @@ describe("end to end: built-in pool ⇄ core ⇄ servers", () => {
   });
 
   test("a native miner over Stratum TCP: subscribe, authorize, submit a found share → true", async () => {
-    const { bridge, ds, clients } = start();
+    const { stack, bridge, ds, clients } = start();
     const c = await TestClient.connect(ds.stratumPort!);
     clients.push(c);
     const xn1 = hexToBytes(((await c.request("mining.subscribe", ["ccminer_CPU/3.8.3"])).result as string[])[1]!);

@@ -70,7 +70,7 @@ export class FakeSession implements MinerSession {
   verdict(share: MinerShare): ShareOutcome {
     if (this.worker === null) return { status: "rejected", reject: rejectOf("unauthorized") };
     if (!this.#core.jobs.has(share.jobId)) return { status: "rejected", reject: rejectOf("job-not-found") };
-    const tail = share.kind === "tail" ? share.tail : hexToBytes(share.solution.slice(-30));
+    const tail = share.kind === "tail" ? share.tail : share.kind === "solution" ? (share.solution ?? new Uint8Array(15)).subarray(-15) : hexToBytes(share.solution.slice(-30));
     const ok = this.extranonce1.every((b, i) => tail[i] === b);
     return ok ? { status: "accepted", difficulty: this.difficulty, forwarded: false } : { status: "rejected", reject: rejectOf("pool-nonce-missing") };
   }

@@ -5,8 +5,9 @@
 import { afterEach } from "bun:test";
 import type { Config } from "../../src/config/index.ts";
 import { loadConfig } from "../../src/config/index.ts";
+import { downstreamOptions } from "../../src/cli/compose.ts";
 import { startDownstream, type Downstream, type DownstreamTuning } from "../../src/downstream/index.ts";
-import type { Logger } from "../../src/upstream/index.ts";
+import type { Logger } from "../../src/util/log.ts";
 import { TestClient } from "../pool/client.ts";
 import { FakeCore } from "./fake-core.ts";
 import { WsTestClient } from "./ws-client.ts";
@@ -39,7 +40,7 @@ export function harness() {
   return {
     logs,
     start(options: Partial<Config["bridge"]> = {}, tuning: DownstreamTuning = {}, core = new FakeCore()): Started {
-      const ds = startDownstream(core, { ...DEFAULTS, ...options }, log, { detectMs: 200, sweepMs: 50, stratumEphemeral: true, ...tuning });
+      const ds = startDownstream(core, downstreamOptions({ ...DEFAULTS, ...options }), log, { detectMs: 200, sweepMs: 50, stratumEphemeral: true, ...tuning });
       running.push(ds);
       const url = (path = "/ws") => `ws://127.0.0.1:${ds.port}${path}`;
       return {

@@ -3,7 +3,8 @@
 
 import { describe, expect, test } from "bun:test";
 import { targetToLE } from "../../src/protocol/target.ts";
-import { encodeClientFrame, HEAD_BYTES, MSGPACK_SUBPROTOCOL, trimTemplate } from "../../src/protocol/ws-msgpack.ts";
+import { HEADER_HEAD_BYTES } from "../../src/protocol/layout.ts";
+import { encodeClientFrame, MSGPACK_SUBPROTOCOL, trimTemplate } from "../../src/protocol/ws-msgpack.ts";
 import { v7Job } from "./fake-core.ts";
 import { harness, until } from "./harness.ts";
 
@@ -27,7 +28,7 @@ describe("msgpack: the session", () => {
     expect(job.jobId).toBe(j.id);
     expect(job.clean).toBe(true);
     expect(job.prefix).toEqual(session.extranonce1);
-    expect(job.head).toEqual(j.header(new Uint8Array(32)).subarray(0, HEAD_BYTES));
+    expect(job.head).toEqual(j.header(new Uint8Array(32)).subarray(0, HEADER_HEAD_BYTES));
     expect(job.solution).toEqual(trimTemplate(j.template()));
     expect(job.target).toEqual(targetToLE(session.work(j, true).target));
     expect(job.difficulty).toBe(8);

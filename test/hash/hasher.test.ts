@@ -4,7 +4,7 @@
  * one-by-one hashing; and the coded errors of the API.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { HEADER_BYTES, PREFIX_BYTES, TAIL_BYTES, TAIL_COUNTER_OFFSET } from "../../src/hash/abi.ts";
+import { HASH_INPUT_BYTES, JOB_PREFIX_BYTES, NONCE_TAIL_BYTES, TAIL_COUNTER_OFFSET } from "../../src/protocol/layout.ts";
 import { Hasher, preheaderHash } from "../../src/hash/hasher.ts";
 import { availableImpls } from "../../src/hash/impl.ts";
 import { meetsTargetLE } from "../../src/protocol/target.ts";
@@ -15,7 +15,7 @@ const job = hexToBytes(shared.mining.job);
 const FIRST_PREHEADER = 143 + 92; // sol[92..123]: the first PBaaS header's hashPreHeader
 
 function tailWithCounter(n: number): Uint8Array {
-  const tail = job.slice(PREFIX_BYTES, PREFIX_BYTES + TAIL_BYTES);
+  const tail = job.slice(JOB_PREFIX_BYTES, JOB_PREFIX_BYTES + NONCE_TAIL_BYTES);
   new DataView(tail.buffer).setUint32(TAIL_COUNTER_OFFSET, n, true);
   return tail;
 }
@@ -89,7 +89,7 @@ describe.each(availableImpls())("%s", (impl) => {
     const header = job.slice();
     const out = new Uint8Array(32);
     for (const s of shared.mining.steps) {
-      header.set(hexToBytes(s.tail), PREFIX_BYTES);
+      header.set(hexToBytes(s.tail), JOB_PREFIX_BYTES);
       expect(h.hashHeaderInto(header, out)).toBe(false);
       expect(bytesToHex(out)).toBe(s.hash);
     }
@@ -167,8 +167,8 @@ describe("errors", () => {
   });
 
   test("headers that are not 1487 bytes: E_HEADER_SIZE", () => {
-    expect(code(() => h.hashHeader(new Uint8Array(HEADER_BYTES - 1)))).toBe("E_HEADER_SIZE");
-    expect(code(() => h.prepareJob(new Uint8Array(HEADER_BYTES + 1)))).toBe("E_HEADER_SIZE");
+    expect(code(() => h.hashHeader(new Uint8Array(HASH_INPUT_BYTES - 1)))).toBe("E_HEADER_SIZE");
+    expect(code(() => h.prepareJob(new Uint8Array(HASH_INPUT_BYTES + 1)))).toBe("E_HEADER_SIZE");
     expect(code(() => preheaderHash(new Uint8Array(140)))).toBe("E_HEADER_SIZE");
   });
 
@@ -188,8 +188,8 @@ describe("errors", () => {
 
   test("jobHash and scan before prepareJob: E_NO_JOB", () => {
     const fresh = Hasher.open("portable");
-    expect(code(() => fresh.jobHash(new Uint8Array(TAIL_BYTES)))).toBe("E_NO_JOB");
-    expect(code(() => fresh.scan(new Uint8Array(TAIL_BYTES), 0, 1, new Uint8Array(32)))).toBe("E_NO_JOB");
+    expect(code(() => fresh.jobHash(new Uint8Array(NONCE_TAIL_BYTES)))).toBe("E_NO_JOB");
+    expect(code(() => fresh.scan(new Uint8Array(NONCE_TAIL_BYTES), 0, 1, new Uint8Array(32)))).toBe("E_NO_JOB");
     fresh.close();
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { isCleared, minerRuleClears } from "../../src/hash/vectors.ts";
+import { isCleared } from "../../src/hash/vectors.ts";
+import { minerRuleClears } from "../../src/protocol/layout.ts";
 import { hexToBytes } from "../../src/util/hex.ts";
 import { shared, sharedRaw } from "./shared-vectors.ts";
 

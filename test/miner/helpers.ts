@@ -3,6 +3,8 @@
 
 import { PoolServer } from "../../src/pool/index.ts";
 import { Miner, resolveMinerOptions, type MinerEvent, type MinerOptionsInput } from "../../src/miner/index.ts";
+import { silentLogger } from "../../src/util/log.ts";
+import { linesLogger } from "../support/log.ts";
 
 export const USER = "RLn1WTymL5G9LHpiEZW29S3otu6bTHKob6.miner";
 /** ≈ 8192 × 10 hashes per share: tens of shares a second from two threads at ~1.7 MH/s each. */
@@ -26,7 +28,7 @@ export function startPool(difficulty = EASY_DIFFICULTY, port = 0): PoolServer {
     jobIntervalSeconds: 3600,
     blockIntervalSeconds: 7200,
     summaryIntervalSeconds: null,
-    log: () => {},
+    log: silentLogger,
   });
 }
 
@@ -42,7 +44,7 @@ export async function startMiner(input: Partial<MinerOptionsInput> & { pools: st
   const events: MinerEvent[] = [];
   const options = resolveMinerOptions({ user: USER, threads: 2, reportIntervalSeconds: 3600, ...input });
   const miner = await Miner.start(options, {
-    log: (l) => lines.push(l),
+    log: linesLogger(lines),
     color: false,
     observe: (e) => events.push(e),
   });

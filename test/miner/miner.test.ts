@@ -4,7 +4,7 @@
 // starting with its connection's extranonce1; old-job work gone within 50 ms of a new block.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { TAIL_BYTES } from "../../src/hash/index.ts";
+import { NONCE_TAIL_BYTES } from "../../src/hash/index.ts";
 import type { MinerEvent } from "../../src/miner/index.ts";
 import { startMiner, startPool, until, type Recorded } from "./helpers.ts";
 import { StratumRecorder, type RecordedSubmit } from "../support/stratum-recorder.ts";
@@ -55,7 +55,7 @@ describe("vbridge mine ⇄ built-in pool", () => {
       expect(s.xn1).toMatch(/^[0-9a-f]{8}$/);
       expect(s.tail.startsWith(s.xn1!)).toBe(true);
       expect(s.xn2).toBe("00".repeat(32 - s.xn1!.length / 2));
-      expect(s.tail).toHaveLength(2 * TAIL_BYTES);
+      expect(s.tail).toHaveLength(2 * NONCE_TAIL_BYTES);
     }
     const inputs = subs.map((s) => `${s.jobId}/${s.xn1}/${s.xn2}/${s.solution}`);
     expect(new Set(inputs).size).toBe(inputs.length);

@@ -2,7 +2,7 @@
 // (worker, round, counter) give the same tail; an extranonce1 too long to fit is a coded error.
 
 import { describe, expect, test } from "bun:test";
-import { TAIL_BYTES } from "../../src/hash/index.ts";
+import { NONCE_TAIL_BYTES } from "../../src/hash/index.ts";
 import { fillTail, MAX_EXTRANONCE1_BYTES, nonceLayout, roundBytesFor, tailFor } from "../../src/miner/nonce-space.ts";
 import { bytesToHex, hexToBytes } from "../../src/protocol/index.ts";
 import { codeOf } from "../support/errors.ts";
@@ -31,7 +31,7 @@ describe("nonce layout", () => {
       for (const round of [0, 1, 2, 256, 2 ** 32])
         for (const counter of [0, 1, 0xff, 0x100, 0xffffffff]) {
           const t = tailFor(XN1, worker, round, counter);
-          expect(t.length).toBe(TAIL_BYTES);
+          expect(t.length).toBe(NONCE_TAIL_BYTES);
           expect(bytesToHex(t.subarray(0, 4))).toBe("1ffffff9");
           seen.add(bytesToHex(t));
           n++;
@@ -58,7 +58,7 @@ describe("nonce layout", () => {
   });
 
   test("fillTail rewrites everything but leaves the counter to the scan", () => {
-    const tail = new Uint8Array(TAIL_BYTES).fill(0xee);
+    const tail = new Uint8Array(NONCE_TAIL_BYTES).fill(0xee);
     fillTail(tail, XN1, 1, 1);
     expect(bytesToHex(tail)).toBe("1ffffff9" + "01" + "010000000000" + "00000000");
     expect(() => fillTail(tail, XN1, 256, 0)).toThrow(RangeError);

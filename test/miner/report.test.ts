@@ -4,10 +4,10 @@
 import { describe, expect, test } from "bun:test";
 import {
   formatDifficulty,
-  formatHashrate,
+  formatMinerHashrate,
   formatReport,
   formatResult,
-  formatSummary,
+  formatMinerSummary,
   painter,
   useColor,
   type ReportFacts,
@@ -36,8 +36,20 @@ describe("report line", () => {
   });
 
   test("no target yet, no pool, idle", () => {
-    const line = formatReport({ ...facts, difficulty: null, target: null, pool: null, idle: "disconnected (E_CONNECT_REFUSED)", rates: { total: 0, perThread: [0, 0] } }, painter(false));
-    expect(line).toBe("0 H/s [0 0], accepted 41, rejected 0, stale 1, no pool, idle: disconnected (E_CONNECT_REFUSED)");
+    const line = formatReport(
+      {
+        ...facts,
+        difficulty: null,
+        target: null,
+        pool: null,
+        idle: "disconnected (E_CONNECT_REFUSED)",
+        rates: { total: 0, perThread: [0, 0] },
+      },
+      painter(false),
+    );
+    expect(line).toBe(
+      "0 H/s [0 0], accepted 41, rejected 0, stale 1, no pool, idle: disconnected (E_CONNECT_REFUSED)",
+    );
   });
 
   test("colour only when asked: no escape codes in plain output, colours in TTY output", () => {
@@ -45,7 +57,9 @@ describe("report line", () => {
     const coloured = formatReport({ ...facts, rejected: 2 }, painter(true));
     expect(coloured).toContain(`${ESC}32maccepted 41${ESC}0m`);
     expect(coloured).toContain(`${ESC}31mrejected 2${ESC}0m`);
-    expect(coloured.replace(/\u001b\[\d+m/g, "")).toBe(formatReport({ ...facts, rejected: 2 }, painter(false)));
+    expect(coloured.replace(/\u001b\[\d+m/g, "")).toBe(
+      formatReport({ ...facts, rejected: 2 }, painter(false)),
+    );
   });
 
   test("useColor: a TTY, and NO_COLOR unset or empty", () => {
@@ -60,28 +74,44 @@ describe("report line", () => {
 describe("share result lines", () => {
   const p = painter(false);
   test("accepted, rejected with code and reason, stale, lost, dropped", () => {
-    expect(formatResult({ kind: "accepted", accepted: 41, total: 42, shareDifficulty: 1234.5678, jobId: "1a", ms: 3.4 }, p)).toBe(
-      "accepted ✓ 41/42, share diff 1235, job 1a, 3 ms",
+    expect(
+      formatResult(
+        { kind: "accepted", accepted: 41, total: 42, shareDifficulty: 1234.5678, jobId: "1a", ms: 3.4 },
+        p,
+      ),
+    ).toBe("accepted ✓ 41/42, share diff 1235, job 1a, 3 ms");
+    const low = {
+      ...rejectOf("duplicate"),
+      code: 23,
+      reason: "low-difficulty" as const,
+      message: "low difficulty share of 0.5",
+    };
+    expect(formatResult({ kind: "rejected", reject: low, jobId: "1a" }, p)).toBe(
+      "rejected ✗ 23 low difficulty share of 0.5, job 1a",
     );
-    const low = { ...rejectOf("duplicate"), code: 23, reason: "low-difficulty" as const, message: "low difficulty share of 0.5" };
-    expect(formatResult({ kind: "rejected", reject: low, jobId: "1a" }, p)).toBe("rejected ✗ 23 low difficulty share of 0.5, job 1a");
     expect(formatResult({ kind: "stale", why: "job-gone", jobId: "1b" }, p)).toBe("stale (job-gone), job 1b");
-    expect(formatResult({ kind: "lost", why: "E_CONNECTION_RESET", jobId: "1c" }, p)).toBe("lost (E_CONNECTION_RESET), job 1c");
-    expect(formatResult({ kind: "dropped", why: "queue-full", jobId: "1d" }, p)).toBe("dropped (queue-full), job 1d");
+    expect(formatResult({ kind: "lost", why: "E_CONNECTION_RESET", jobId: "1c" }, p)).toBe(
+      "lost (E_CONNECTION_RESET), job 1c",
+    );
+    expect(formatResult({ kind: "dropped", why: "queue-full", jobId: "1d" }, p)).toBe(
+      "dropped (queue-full), job 1d",
+    );
   });
 
   test("pool text cannot forge log lines", () => {
     const evil = { ...rejectOf("duplicate"), message: "dup\n2026 accepted ✓ 999/999" };
-    expect(formatResult({ kind: "rejected", reject: evil, jobId: "x\ny" }, p)).toBe("rejected ✗ 22 dup?2026 accepted ✓ 999/999, job x?y");
+    expect(formatResult({ kind: "rejected", reject: evil, jobId: "x\ny" }, p)).toBe(
+      "rejected ✗ 22 dup?2026 accepted ✓ 999/999, job x?y",
+    );
   });
 });
 
 describe("numbers", () => {
   test("hashrates and difficulties", () => {
-    expect(formatHashrate(0)).toBe("0 H/s");
-    expect(formatHashrate(950)).toBe("950 H/s");
-    expect(formatHashrate(12_345)).toBe("12.345 kH/s");
-    expect(formatHashrate(2_950_000)).toBe("2.950 MH/s");
+    expect(formatMinerHashrate(0)).toBe("0 H/s");
+    expect(formatMinerHashrate(950)).toBe("950 H/s");
+    expect(formatMinerHashrate(12_345)).toBe("12.345 kH/s");
+    expect(formatMinerHashrate(2_950_000)).toBe("2.950 MH/s");
     expect(formatDifficulty(0.00012345)).toBe("0.0001234");
     expect(formatDifficulty(12.3456)).toBe("12.35");
     expect(formatDifficulty(31999.6)).toBe("32000");
@@ -93,7 +123,9 @@ describe("numbers", () => {
     for (let i = 0; i < 42; i++) s.submitted();
     for (let i = 0; i < 41; i++) s.result("accepted");
     s.result("stale");
-    expect(formatSummary(s.summary(60_000, [88_800_000, 88_200_000], { difficulty: 1, pool: POOL }))).toBe(
+    expect(
+      formatMinerSummary(s.summary(60_000, [88_800_000, 88_200_000], { difficulty: 1, pool: POOL })),
+    ).toBe(
       "summary: 2.950 MH/s [1.480 1.470] over 60.0 s, accepted 41/42, rejected 0, stale 1, lost 0, dropped 0, invalid 0",
     );
   });

@@ -2,25 +2,25 @@
 // publish → the view copies the newest work; null pauses; the stop flag and hash counters.
 
 import { describe, expect, test } from "bun:test";
-import { HASH_BYTES, HEADER_BYTES } from "../../src/hash/index.ts";
+import { HASH_BYTES, HASH_INPUT_BYTES } from "../../src/hash/index.ts";
 import { createShared, WorkBoard, WorkView } from "../../src/miner/shared.ts";
 
 function work(fill: number, xn1Length = 4) {
-  return { header: new Uint8Array(HEADER_BYTES).fill(fill), targetLE: new Uint8Array(HASH_BYTES).fill(fill + 1), extranonce1: new Uint8Array(xn1Length) };
+  return { header: new Uint8Array(HASH_INPUT_BYTES).fill(fill), targetLE: new Uint8Array(HASH_BYTES).fill(fill + 1), extranonce1: new Uint8Array(xn1Length) };
 }
 
 describe("WorkBoard ⇄ WorkView", () => {
   test("nothing published: sequence 0, no work", () => {
     const view = new WorkView(createShared(1), 0);
     expect(view.seq).toBe(0);
-    expect(view.read(new Uint8Array(HEADER_BYTES), new Uint8Array(HASH_BYTES))).toEqual({ seq: 0, active: false, extranonce1Length: 0 });
+    expect(view.read(new Uint8Array(HASH_INPUT_BYTES), new Uint8Array(HASH_BYTES))).toEqual({ seq: 0, active: false, extranonce1Length: 0 });
   });
 
   test("each publish is a new sequence; a reader always gets the newest, whole", () => {
     const b = createShared(2);
     const board = new WorkBoard(b);
     const view = new WorkView(b, 1);
-    const header = new Uint8Array(HEADER_BYTES);
+    const header = new Uint8Array(HASH_INPUT_BYTES);
     const target = new Uint8Array(HASH_BYTES);
     expect(board.publish(work(1))).toBe(1);
     expect(board.publish(work(2, 9))).toBe(2);
@@ -38,7 +38,7 @@ describe("WorkBoard ⇄ WorkView", () => {
     const b = createShared(1);
     const board = new WorkBoard(b);
     const view = new WorkView(b, 0);
-    const header = new Uint8Array(HEADER_BYTES).fill(9);
+    const header = new Uint8Array(HASH_INPUT_BYTES).fill(9);
     board.publish(work(1));
     expect(board.publish(null)).toBe(2);
     expect(view.read(header, new Uint8Array(HASH_BYTES))).toMatchObject({ seq: 2, active: false });

@@ -13,6 +13,7 @@ import { seededRandom } from "../../src/pool/random.ts";
 import { SyntheticJobSource } from "../../src/pool/synthetic.ts";
 import { bytesToHex, difficultyToTarget, hexToBytes, rejectOf, targetToLE } from "../../src/protocol/index.ts";
 import type { UpstreamShare } from "../../src/upstream/index.ts";
+import { linesLogger } from "../support/log.ts";
 
 const hasher = Hasher.open("auto");
 afterAll(() => hasher.close());
@@ -57,7 +58,7 @@ function desk() {
     hasher,
     stats,
     submit: (share, token) => sent.push({ share, token }),
-    log: (l) => lines.push(l),
+    log: linesLogger(lines),
     paint: painter(false),
     now: () => 1_000,
     observe: (e) => seen.push(e),

@@ -4,6 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { clientLogger, redact, tracingConnect } from "../../src/miner/trace.ts";
 import { parsePoolUrl, UpstreamError, type ConnectFn, type TransportHandlers } from "../../src/upstream/index.ts";
+import { linesLogger } from "../support/log.ts";
 
 describe("redact", () => {
   test("the password of mining.authorize becomes ***", () => {
@@ -57,7 +58,7 @@ describe("clientLogger", () => {
   test("warnings and errors always; notes, and our own close, only with --debug", () => {
     for (const debug of [false, true]) {
       const lines: string[] = [];
-      const log = clientLogger((l) => lines.push(l), debug);
+      const log = clientLogger(linesLogger(lines), debug);
       log.debug("probe", { code: "E_X" });
       log.info("authorized", { pool: "p", user: "u" });
       log.warn("pool connection ended", { pool: "p", code: "E_CONNECTION_RESET", message: "reset" });

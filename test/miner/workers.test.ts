@@ -3,7 +3,7 @@
 // cannot open its hasher fails the start with E_MINER_WORKER.
 
 import { afterAll, describe, expect, test } from "bun:test";
-import { bestImpl, Hasher, HASH_BYTES, TAIL_BYTES } from "../../src/hash/index.ts";
+import { bestImpl, Hasher, HASH_BYTES, NONCE_TAIL_BYTES } from "../../src/hash/index.ts";
 import { WorkerPool, type WorkerHandlers } from "../../src/miner/workers.ts";
 import { seededRandom } from "../../src/pool/random.ts";
 import { SyntheticJobSource } from "../../src/pool/synthetic.ts";
@@ -26,7 +26,7 @@ function recorder() {
   const failures: Error[] = [];
   const h: WorkerHandlers = {
     found: (seq, worker, tails) => {
-      for (let i = 0; i < tails.length; i += TAIL_BYTES) found.push({ seq, worker, tail: tails.slice(i, i + TAIL_BYTES) });
+      for (let i = 0; i < tails.length; i += NONCE_TAIL_BYTES) found.push({ seq, worker, tail: tails.slice(i, i + NONCE_TAIL_BYTES) });
     },
     switched: (seq, worker) => switched.push({ seq, worker }),
     failed: (e) => failures.push(e),
@@ -40,10 +40,10 @@ describe("WorkerPool", () => {
     const pool = await WorkerPool.start(bestImpl(), 2, rec.h);
     try {
       const job1 = source.current.job;
-      const seq1 = pool.publish({ header: job1.hashInput(XN1, XN2, new Uint8Array(TAIL_BYTES)), targetLE, extranonce1: XN1 });
+      const seq1 = pool.publish({ header: job1.hashInput(XN1, XN2, new Uint8Array(NONCE_TAIL_BYTES)), targetLE, extranonce1: XN1 });
       await until(() => rec.found.filter((f) => f.worker === 1).length >= 50 && rec.found.filter((f) => f.worker === 0).length >= 50, "50 candidates from each worker");
       const job2 = source.newBlock(10_000).job;
-      const seq2 = pool.publish({ header: job2.hashInput(XN1, XN2, new Uint8Array(TAIL_BYTES)), targetLE, extranonce1: XN1 });
+      const seq2 = pool.publish({ header: job2.hashInput(XN1, XN2, new Uint8Array(NONCE_TAIL_BYTES)), targetLE, extranonce1: XN1 });
       await until(() => rec.switched.filter((s) => s.seq === seq2).length === 2, "both workers on the new job");
       const mark = rec.found.length;
       await until(() => rec.found.length >= mark + 20, "candidates for the new job");
@@ -73,7 +73,7 @@ describe("WorkerPool", () => {
     const pool = await WorkerPool.start(bestImpl(), 1, rec.h, { round: 5, counter: top });
     try {
       const job = source.current.job;
-      pool.publish({ header: job.hashInput(XN1, XN2, new Uint8Array(TAIL_BYTES)), targetLE, extranonce1: XN1 });
+      pool.publish({ header: job.hashInput(XN1, XN2, new Uint8Array(NONCE_TAIL_BYTES)), targetLE, extranonce1: XN1 });
       const round = (f: Found) => f.tail[5]!;
       await until(() => rec.found.filter((f) => round(f) === 6).length >= 20, "20 candidates in round 6");
       const counters = (r: number) => rec.found.filter((f) => round(f) === r).map((f) => new DataView(f.tail.buffer).getUint32(11, true));

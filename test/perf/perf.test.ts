@@ -1,7 +1,7 @@
 /** The benchmark machinery runs and reports sane shapes; speed is never asserted (STYLE.md §15). */
 import { describe, expect, test } from "bun:test";
-import { HEADER_BYTES } from "../../src/hash/index.ts";
-import { minerRuleClears } from "../../src/hash/vectors.ts";
+import { HASH_INPUT_BYTES } from "../../src/hash/index.ts";
+import { minerRuleClears } from "../../src/protocol/layout.ts";
 import { benchJob } from "../../src/perf/job.ts";
 import { benchScan } from "../../src/perf/scan.ts";
 import { benchVerdicts } from "../../src/perf/verdicts.ts";
@@ -9,7 +9,7 @@ import { benchVerdicts } from "../../src/perf/verdicts.ts";
 describe("benchmarks", () => {
   test("the job is a real 1487-byte PBaaS header (the miner rule clears it, like every current job)", () => {
     const job = benchJob();
-    expect(job.length).toBe(HEADER_BYTES);
+    expect(job.length).toBe(HASH_INPUT_BYTES);
     expect(minerRuleClears(job)).toBe(true);
   });
 

@@ -7,6 +7,7 @@ import { PoolServer, type PoolOptions } from "../../src/pool/index.ts";
 import { targetFromHex } from "../../src/protocol/target.ts";
 import { TestClient, type Message } from "./client.ts";
 import { WORKER } from "./shares.ts";
+import { linesLogger } from "../support/log.ts";
 
 export interface Harness {
   start(options?: PoolOptions): PoolServer;
@@ -44,7 +45,7 @@ export function harness(): Harness {
         jobIntervalSeconds: 3600,
         blockIntervalSeconds: 7200,
         summaryIntervalSeconds: null,
-        log: (l) => logs.push(l),
+        log: linesLogger(logs),
         ...options,
       });
       servers.push(s);

@@ -4,14 +4,11 @@ import {
   assembleInput,
   clearedCopy,
   firstPreHeaderHashOf,
-  INPUT_BYTES,
-  minerRuleClears,
-  pbaasHeaderCountOf,
   poolRuleChecks,
   poolRuleOutcome,
   preHeaderOf,
-  solutionVersionOf,
 } from "../../src/protocol/pbaas.ts";
+import { HASH_INPUT_BYTES, minerRuleClears, pbaasHeaderCountOf, solutionVersionOf } from "../../src/protocol/layout.ts";
 import { blake2b256 } from "./blake2b.ts";
 import { pbaasVectors, rawclientTemplate, shareVectors, testPreHeaderHash } from "./fixtures.ts";
 
@@ -42,7 +39,7 @@ describe("rules and layout (verushash.md §1, §3)", () => {
   test("clearing the miner-built bytes gives exactly the bytes the pool hashed", () => {
     shares.forEach((s, i) => {
       const input = minerBuilt(i);
-      expect(input.length).toBe(INPUT_BYTES);
+      expect(input.length).toBe(HASH_INPUT_BYTES);
       expect(bytesToHex(s.pbaasCleared ? clearedCopy(input) : input)).toBe(s.hashInput1487Hex);
     });
   });

@@ -22,8 +22,8 @@ const native: ShareHashers = { hash22: (input) => hasher.hash(input), preHeaderH
 
 class JobDups implements DuplicateSet {
   #seen = new Set<string>();
-  add(jobId: string, key: string) {
-    const k = `${jobId}/${key}`;
+  add(jobId: string, key: Uint8Array) {
+    const k = `${jobId}/${bytesToHex(key)}`;
     return this.#seen.has(k) ? false : (this.#seen.add(k), true);
   }
 }

@@ -25,8 +25,8 @@ function recordedHashers(calls: string[] = []): ShareHashers {
 
 class Dups implements DuplicateSet {
   readonly seen = new Set<string>();
-  add(jobId: string, key: string): boolean {
-    const k = `${jobId}/${key}`;
+  add(jobId: string, key: Uint8Array): boolean {
+    const k = `${jobId}/${bytesToHex(key)}`;
     if (this.seen.has(k)) return false;
     this.seen.add(k);
     return true;

@@ -17,7 +17,7 @@ import {
   wordsToBytes,
   type JsonClientMessage,
 } from "../../src/protocol/ws-json.ts";
-import { HEAD_BYTES } from "../../src/protocol/ws-msgpack.ts";
+import { HEADER_HEAD_BYTES } from "../../src/protocol/layout.ts";
 import { codeOf } from "../support/errors.ts";
 import { shareVectors } from "./fixtures.ts";
 
@@ -25,7 +25,7 @@ const vector = shareVectors()[2]!; // ccminer 3.8.3, v7 + 1 PBaaS header
 const job = new Job(decodeNotify(null, vector.notifyParams));
 const prefix = hexToBytes(vector.extranonce1 + "0001");
 const target = difficultyToTarget(8);
-const template = new JsonWorkTemplate(job.id, job.header(new Uint8Array(32)).subarray(0, HEAD_BYTES), job.template());
+const template = new JsonWorkTemplate(job.id, job.header(new Uint8Array(32)).subarray(0, HEADER_HEAD_BYTES), job.template());
 
 function work() {
   const m = decodeJsonServerMessage(template.encode(prefix, targetToLE(target), 8));

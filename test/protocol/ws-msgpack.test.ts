@@ -10,12 +10,12 @@ import {
   encodeClientFrame,
   encodeServerFrame,
   errorFrame,
-  HEAD_BYTES,
   MsgpackJobTemplate,
   trimTemplate,
   type MsgpackClientFrame,
   type MsgpackServerFrame,
 } from "../../src/protocol/ws-msgpack.ts";
+import { HEADER_HEAD_BYTES } from "../../src/protocol/layout.ts";
 import { codeOf } from "../support/errors.ts";
 import { shareVectors } from "./fixtures.ts";
 
@@ -24,7 +24,7 @@ import { shareVectors } from "./fixtures.ts";
 const vector = shareVectors()[2]!;
 const job = new Job(decodeNotify(null, vector.notifyParams));
 const prefix = hexToBytes(vector.extranonce1 + "0001");
-const head = job.header(new Uint8Array(32)).subarray(0, HEAD_BYTES);
+const head = job.header(new Uint8Array(32)).subarray(0, HEADER_HEAD_BYTES);
 const jobFrame = (difficulty: number): MsgpackServerFrame => ({
   type: "job",
   jobId: job.id,

@@ -3,12 +3,13 @@
 // tail[11..14], verushash.md §1.4), validated by the pool with real VerusHash.
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { Hasher, TAIL_BYTES, TAIL_COUNTER_OFFSET } from "../../src/hash/index.ts";
+import { Hasher, NONCE_TAIL_BYTES, TAIL_COUNTER_OFFSET } from "../../src/hash/index.ts";
 import { PoolServer } from "../../src/pool/index.ts";
 import { hexToBytes, targetToLE, type Job } from "../../src/protocol/index.ts";
 import { PoolClient } from "../../src/upstream/client.ts";
 import type { UpstreamShare } from "../../src/upstream/events.ts";
 import { EventLog } from "./helpers.ts";
+import { linesLogger } from "../support/log.ts";
 
 const USER = "RLn1WTymL5G9LHpiEZW29S3otu6bTHKob6.upstream";
 let hasher: Hasher;
@@ -32,7 +33,7 @@ async function setup() {
     jobIntervalSeconds: 3600,
     blockIntervalSeconds: 7200,
     summaryIntervalSeconds: null,
-    log: (l) => logs.push(l),
+    log: linesLogger(logs),
   });
   cleanups.push(() => server.stop());
   const log = new EventLog();
@@ -56,7 +57,7 @@ function findShare(
 ): UpstreamShare & { next: number } {
   const xn1 = hexToBytes(extranonce1);
   const xn2 = new Uint8Array(32 - xn1.length);
-  const tail = new Uint8Array(TAIL_BYTES);
+  const tail = new Uint8Array(NONCE_TAIL_BYTES);
   tail.set(xn1, 0);
   hasher.prepareJob(job.hashInput(xn1, xn2, tail));
   const [counter] = hasher.scan(tail, start, 1_000_000, targetToLE(target), 1);

@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { PoolClient } from "../../src/upstream/client.ts";
-import type { Logger } from "../../src/upstream/events.ts";
+import type { Logger } from "../../src/util/log.ts";
 import type { PoolClientOptions } from "../../src/upstream/options.ts";
 import { FakePool, refusedPort } from "./fake-pool.ts";
 import { EventLog, notifyLine, PREV_B, resultLine, share } from "./helpers.ts";

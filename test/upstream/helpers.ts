@@ -3,7 +3,7 @@
 
 import { StratumSession, type SessionEvent, type SessionOptions } from "../../src/upstream/session.ts";
 import type { UpstreamEvent, UpstreamShare } from "../../src/upstream/events.ts";
-import { silentLogger } from "../../src/upstream/events.ts";
+import { silentLogger } from "../../src/util/log.ts";
 
 export const PREV_A = "3eb3dbb547f6a8a3fac72b12d76048bbd5262280064e61b388e8ed0000000000";
 export const PREV_B = "4f55cdc794f63950aedb238d07b7a1f9d20f29e0eaa14473c0dea70000000000";

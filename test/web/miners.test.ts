@@ -8,7 +8,7 @@ import { Hasher } from "../../src/hash/hasher.ts";
 import { meetsTargetLE } from "../../src/protocol/target.ts";
 import type { MsgpackJob } from "../../src/protocol/ws-msgpack.ts";
 import { MinerPool, type MinerJob } from "../../web/miners.ts";
-import { INPUT_BYTES, TAIL_AT } from "../../web/work.ts";
+import { HASH_INPUT_BYTES, NONCE_TAIL_OFFSET } from "../../src/protocol/layout.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const module = await WebAssembly.compile(await Bun.file(join(ROOT, "build/wasm/verushash-simd.wasm")).arrayBuffer());
@@ -55,8 +55,8 @@ describe("MinerPool", () => {
     for (const { job: j, tail } of shares) {
       expect(tail.subarray(0, 6)).toEqual(j.job.prefix);
       const input = j.input.slice();
-      expect(input.length).toBe(INPUT_BYTES);
-      input.set(tail, TAIL_AT);
+      expect(input.length).toBe(HASH_INPUT_BYTES);
+      input.set(tail, NONCE_TAIL_OFFSET);
       expect(meetsTargetLE(hasher.hashHeader(input).hash, j.job.target)).toBe(true);
       const key = Buffer.from(tail).toString("hex");
       expect(seen.has(key)).toBe(false);

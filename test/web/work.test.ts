@@ -5,7 +5,8 @@
 import { describe, expect, test } from "bun:test";
 import { assembleInput } from "../../src/protocol/pbaas.ts";
 import type { MsgpackJob } from "../../src/protocol/ws-msgpack.ts";
-import { buildInput, CHUNK_NONCES, chunkCount, chunkWork, INPUT_BYTES, shareNonce, tailWithCounter, TAIL_AT } from "../../web/work.ts";
+import { HASH_INPUT_BYTES, NONCE_TAIL_OFFSET } from "../../src/protocol/layout.ts";
+import { buildInput, CHUNK_NONCES, chunkCount, chunkWork, shareNonce, tailWithCounter } from "../../web/work.ts";
 
 const bytes = (n: number, from: number) => Uint8Array.from({ length: n }, (_, i) => (from + i * 7) & 0xff);
 
@@ -24,14 +25,14 @@ describe("buildInput", () => {
     solution.fill(0, 1329);
     solution.set(j.prefix, 1329);
     expect(buildInput(j)).toEqual(assembleInput(header, solution));
-    expect(buildInput(j).length).toBe(INPUT_BYTES);
+    expect(buildInput(j).length).toBe(HASH_INPUT_BYTES);
   });
 
   test("a template that reaches into the tail has its tail replaced", () => {
     const j = job(6, 1344);
     const input = buildInput(j);
-    expect(input.subarray(TAIL_AT, TAIL_AT + 6)).toEqual(j.prefix);
-    expect(input.subarray(TAIL_AT + 6)).toEqual(new Uint8Array(9));
+    expect(input.subarray(NONCE_TAIL_OFFSET, NONCE_TAIL_OFFSET + 6)).toEqual(j.prefix);
+    expect(input.subarray(NONCE_TAIL_OFFSET + 6)).toEqual(new Uint8Array(9));
   });
 
   test("impossible shapes are refused", () => {

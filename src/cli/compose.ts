@@ -1,0 +1,162 @@
+/**
+ * The composition root: builds vbridge's objects from the configuration and wires them together.
+ * The layers below take options of their own and never read the Config; this file maps one onto
+ * the other, once: the pool client's settings (for the bridge and the miner alike), the built-in
+ * pool in this process for "builtin" in upstream.pools, the bridge core, the downstream servers.
+ */
+import { Bridge, type BridgeCoreOptions, type Tuning } from "../bridge/index.ts";
+import { BUILTIN_POOL, type Config } from "../config/index.ts";
+import type { DownstreamOptions } from "../downstream/index.ts";
+import { PoolServer, type PoolOptions } from "../pool/index.ts";
+import type { PoolClientOptions } from "../upstream/index.ts";
+import { silentLogger, type Logger } from "../util/log.ts";
+
+/**
+ * The built-in pool in this process when upstream.pools has "builtin" (the shipped config mines
+ * offline), else null. It listens on an ephemeral loopback port (never exposed) with the
+ * [builtin_pool] settings, and the pool client connects to it like to any pool. The caller stops it.
+ */
+export function startInProcessPool(
+  config: Readonly<Config>,
+  log: Logger,
+  overrides: Partial<PoolOptions> = {},
+): PoolServer | null {
+  if (!config.upstream.pools.includes(BUILTIN_POOL)) return null;
+  const p = config.builtin_pool;
+  return PoolServer.start({
+    host: "127.0.0.1",
+    port: 0,
+    difficulty: p.difficulty,
+    vardiff: p.vardiff ? {} : null,
+    jobIntervalSeconds: p.job_interval,
+    blockIntervalSeconds: p.block_interval,
+    impl: config.impl,
+    summaryIntervalSeconds: null,
+    log: inProcessPoolLog(log),
+    ...overrides,
+  });
+}
+
+/** Its start line at info; the rest under debug: the bridge's or the miner's own lines cover it. */
+function inProcessPoolLog(log: Logger): Logger {
+  const note = (m: string, f?: Record<string, unknown>) => log.debug(`builtin pool: ${m}`, f);
+  return {
+    debug: note,
+    info: (m, f) => (m.startsWith("pool listening") ? log.info(`builtin ${m}`, f) : note(m, f)),
+    warn: note,
+    error: (m, f) => log.error(`builtin pool: ${m}`, f),
+  };
+}
+
+/** What [upstream] sets of the pool client's options (the rest keep their defaults). */
+export type PoolSettings = Required<
+  Pick<PoolClientOptions, "user" | "password" | "tls" | "returnToPrimary">
+> & {
+  pools: string[];
+};
+
+/**
+ * [upstream] → the pool client's settings, "builtin" replaced by the in-process pool's URL.
+ * `defaultUser` stands in for an empty upstream.user, which only the built-in pool accepts (the
+ * config layer refuses an empty user for a real pool); it takes any name.
+ */
+export function poolClientOptions(
+  config: Readonly<Config>,
+  builtin: PoolServer | null,
+  defaultUser: string,
+): PoolSettings {
+  const u = config.upstream;
+  return {
+    pools: u.pools.map((p) =>
+      p === BUILTIN_POOL && builtin !== null ? `stratum+tcp://127.0.0.1:${builtin.port}` : p,
+    ),
+    user: u.user.trim() === "" ? defaultUser : u.user,
+    password: u.pass,
+    tls: {
+      ...(u.tls_ca_file === "" ? {} : { caFile: u.tls_ca_file }),
+      ...(u.tls_fingerprint === "" ? {} : { fingerprint: u.tls_fingerprint }),
+    },
+    returnToPrimary: u.return_to_primary,
+  };
+}
+
+/** [bridge] and the pool client's settings → the bridge core's options. */
+export function bridgeCoreOptions(config: Readonly<Config>, client: PoolClientOptions): BridgeCoreOptions {
+  const b = config.bridge;
+  return {
+    client,
+    impl: config.impl,
+    ledgerPath: b.ledger,
+    leaseBytes: b.lease_bytes,
+    difficulty: {
+      ws: { start: b.ws_difficulty, shareSeconds: b.ws_share_interval },
+      stratum: { start: b.tcp_difficulty, shareSeconds: b.tcp_share_interval },
+      min: b.min_difficulty,
+      max: b.max_difficulty,
+    },
+    maxSharesPerSecond: b.max_shares_per_second,
+    maxConnections: b.max_connections,
+  };
+}
+
+/** [bridge] → the downstream servers' options. */
+export function downstreamOptions(b: Readonly<Config["bridge"]>): DownstreamOptions {
+  return {
+    host: b.host,
+    port: b.port,
+    stratumPort: b.stratum_port,
+    origins: b.origins,
+    token: b.token,
+    maxConnections: b.max_connections,
+    maxConnectionsPerIp: b.max_connections_per_ip,
+    maxFrameBytes: b.max_frame_bytes,
+    maxLineBytes: b.max_line_bytes,
+    handshakeTimeoutSeconds: b.handshake_timeout,
+    idleTimeoutSeconds: b.idle_timeout,
+    maxSharesPerSecond: b.max_shares_per_second,
+    statsPublic: b.stats_public,
+  };
+}
+
+export interface BridgeStackOptions {
+  log?: Logger;
+  /** Milliseconds; default Date.now. */
+  clock?: () => number;
+  tuning?: Partial<Tuning>;
+  /** Overrides for every PoolClient (tests: backoff, timeouts). */
+  client?: Partial<PoolClientOptions>;
+  /** Overrides for the in-process pool when upstream.pools has "builtin" (tests: seed, difficulty). */
+  builtinPool?: Partial<PoolOptions>;
+}
+
+/** The bridge core and, for "builtin", the pool it mines on (tests drive that pool's jobs). */
+export interface BridgeStack {
+  readonly bridge: Bridge;
+  readonly builtinPool: PoolServer | null;
+  /** The core first (it drains forwarded shares into the pool), then the pool. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Starts the in-process pool if configured, then the core; undoes the pool if the core fails. */
+export function startBridgeStack(config: Readonly<Config>, o: BridgeStackOptions = {}): BridgeStack {
+  const log = o.log ?? silentLogger;
+  const builtinPool = startInProcessPool(config, log, o.builtinPool);
+  let bridge: Bridge;
+  try {
+    // The built-in pool takes any name; "vbridge" is the bridge's when upstream.user is empty.
+    const client = { ...poolClientOptions(config, builtinPool, "vbridge"), ...o.client };
+    bridge = Bridge.start({ ...bridgeCoreOptions(config, client), log, clock: o.clock, tuning: o.tuning });
+  } catch (e) {
+    builtinPool?.stop();
+    throw e;
+  }
+  let stopped: Promise<void> | null = null;
+  return {
+    bridge,
+    builtinPool,
+    stop() {
+      stopped ??= bridge.stop().then(() => void builtinPool?.stop());
+      return stopped;
+    },
+  };
+}
