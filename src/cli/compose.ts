@@ -4,7 +4,7 @@
  * the other, once: the pool client's settings (for the bridge and the miner alike), the built-in
  * pool in this process for "builtin" in upstream.pools, the bridge core, the downstream servers.
  */
-import { Bridge, type BridgeCoreOptions, type Tuning } from "../bridge/index.ts";
+import { Bridge, type BridgeCoreOptions } from "../bridge/index.ts";
 import { BUILTIN_POOL, type Config } from "../config/index.ts";
 import type { DownstreamOptions } from "../downstream/index.ts";
 import { PoolServer, type PoolOptions } from "../pool/index.ts";
@@ -118,11 +118,7 @@ export function downstreamOptions(b: Readonly<Config["bridge"]>): DownstreamOpti
   };
 }
 
-export interface BridgeStackOptions {
-  log?: Logger;
-  /** Milliseconds; default Date.now. */
-  clock?: () => number;
-  tuning?: Partial<Tuning>;
+export interface BridgeStackOptions extends Pick<BridgeCoreOptions, "log" | "clock" | "tuning"> {
   /** Overrides for every PoolClient (tests: backoff, timeouts). */
   client?: Partial<PoolClientOptions>;
   /** Overrides for the in-process pool when upstream.pools has "builtin" (tests: seed, difficulty). */

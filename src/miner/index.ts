@@ -3,7 +3,12 @@
  */
 export { MinerError, type MinerErrorCode } from "./errors.ts";
 export { Miner, type MinerEvent, type MinerIO } from "./miner.ts";
-export { DEFAULT_REPORT_INTERVAL_SECONDS, resolveMinerOptions, type MinerOptions, type MinerOptionsInput } from "./options.ts";
+export {
+  DEFAULT_REPORT_INTERVAL_SECONDS,
+  resolveMinerOptions,
+  type MinerOptions,
+  type MinerOptionsInput,
+} from "./options.ts";
 export { MAX_EXTRANONCE1_BYTES, MAX_THREADS, nonceLayout, tailFor, type NonceLayout } from "./nonce-space.ts";
 export { useColor } from "./report.ts";
 export { runMiner, type RunIO } from "./run.ts";

@@ -8,7 +8,13 @@
  * Its nonce position (round, counter) only moves forward (nonce-space.ts): a new job or target
  * does not reset it, so no two batches of this worker ever hash the same tail.
  */
-import { Hasher, HASH_BYTES, HASH_INPUT_BYTES, NONCE_TAIL_BYTES, TAIL_COUNTER_OFFSET } from "../hash/index.ts";
+import {
+  Hasher,
+  HASH_BYTES,
+  HASH_INPUT_BYTES,
+  NONCE_TAIL_BYTES,
+  TAIL_COUNTER_OFFSET,
+} from "../hash/index.ts";
 import { NONCE_OFFSET } from "../protocol/index.ts";
 import type { WorkerReport, WorkerSetup } from "./messages.ts";
 import { fillTail } from "./nonce-space.ts";

@@ -7,6 +7,7 @@
  * Data flows one way (STYLE.md): pool → PoolClient events → Work → shared memory → workers →
  * candidates → ShareDesk → PoolClient.submit → result events → stats and log.
  */
+import { oneLine } from "../util/text.ts";
 import { Hasher, resolveImpl, NONCE_TAIL_BYTES } from "../hash/index.ts";
 import { ccminerDisplayDifficulty, hexToBytes, targetToLE, type Job } from "../protocol/index.ts";
 import { connectTransport, PoolClient, type UpstreamEvent } from "../upstream/index.ts";
@@ -14,7 +15,7 @@ import { startStatsApi, type StatsApi } from "./api.ts";
 import { MinerError } from "./errors.ts";
 import { nonceLayout } from "./nonce-space.ts";
 import type { MinerOptions } from "./options.ts";
-import { clean, formatDifficulty, formatReport, painter, type Paint } from "./report.ts";
+import { formatDifficulty, formatReport, painter, type Paint } from "./report.ts";
 import { ShareDesk, type ShareToken, type SubmitEvent } from "./shares.ts";
 import { MinerStats, type MinerSummary } from "./stats.ts";
 import type { Logger } from "../util/log.ts";
@@ -25,7 +26,15 @@ import { WorkerPool } from "./workers.ts";
 export type MinerEvent =
   | SubmitEvent
   /** Work handed to the workers (a job, or the same job with a new target or extranonce1). */
-  | { type: "work"; seq: number; epoch: number; jobId: string; clean: boolean; extranonce1: string; at: number }
+  | {
+      type: "work";
+      seq: number;
+      epoch: number;
+      jobId: string;
+      clean: boolean;
+      extranonce1: string;
+      at: number;
+    }
   /** A worker took up work `seq`, `latencyMs` after it was published. */
   | { type: "switched"; seq: number; worker: number; latencyMs: number };
 
@@ -180,8 +189,8 @@ export class Miner {
         return;
       case "job":
         this.#job = { job: e.job, epoch: e.epoch, extranonce1: e.extranonce1, clean: e.clean };
-        if (e.clean) this.#log(`new job ${clean(e.job.id)} (clean)`);
-        else this.#debug(`new job ${clean(e.job.id)}`);
+        if (e.clean) this.#log(`new job ${oneLine(e.job.id, 160)} (clean)`);
+        else this.#debug(`new job ${oneLine(e.job.id, 160)}`);
         return this.#publish();
       case "invalidate":
         if (this.#job?.epoch === e.epoch) this.#job = null;
@@ -190,7 +199,7 @@ export class Miner {
       case "result":
         return this.#desk.result(e);
       case "message":
-        return this.#log(`message from the pool: ${clean(e.text)}`);
+        return this.#log(`message from the pool: ${oneLine(e.text, 160)}`);
     }
   }
 
@@ -203,7 +212,7 @@ export class Miner {
     if (j.job.solutionVersion < MIN_SOLUTION_VERSION) {
       const e = new MinerError(
         "E_MINER_JOB_UNSUPPORTED",
-        `job ${clean(j.job.id)} has solution version ${j.job.solutionVersion}; ` +
+        `job ${oneLine(j.job.id, 160)} has solution version ${j.job.solutionVersion}; ` +
           `only ${MIN_SOLUTION_VERSION} and later (VerusHash 2.2) can be mined`,
       );
       return this.#refuse(`job:${j.job.id}`, e);

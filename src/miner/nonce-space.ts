@@ -75,7 +75,8 @@ export function fillTail(tail: Uint8Array, extranonce1: Uint8Array, worker: numb
   if (tail.length !== NONCE_TAIL_BYTES) throw new RangeError(`tail must be ${NONCE_TAIL_BYTES} bytes`);
   if (!Number.isInteger(worker) || worker < 0 || worker >= MAX_THREADS)
     throw new RangeError(`worker index must be 0..${MAX_THREADS - 1}, got ${worker}`);
-  if (!Number.isInteger(round) || round < 0) throw new RangeError(`round must be a whole number, got ${round}`);
+  if (!Number.isInteger(round) || round < 0)
+    throw new RangeError(`round must be a whole number, got ${round}`);
   const roundBytes = roundBytesFor(extranonce1.length);
   const l = extranonce1.length;
   tail.fill(0);

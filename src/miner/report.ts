@@ -4,6 +4,7 @@
  * per share result. Pure formatting; colour only when asked (a TTY without NO_COLOR, see
  * useColor), so logs and pipes get plain text.
  */
+import { oneLine } from "../util/text.ts";
 import { ccminerDisplayDifficulty, type ShareReject } from "../protocol/index.ts";
 import { hashrateUnit, type HashrateUnit } from "../util/format.ts";
 import type { MinerSummary, Rates } from "./stats.ts";
@@ -94,22 +95,16 @@ export function formatResult(r: ResultFacts, p: Paint): string {
     case "accepted":
       return (
         `${p.green(`accepted ✓ ${r.accepted}/${r.total}`)}, share diff ${formatDifficulty(r.shareDifficulty)}, ` +
-        `job ${clean(r.jobId)}, ${r.ms.toFixed(0)} ms`
+        `job ${oneLine(r.jobId, 160)}, ${r.ms.toFixed(0)} ms`
       );
     case "rejected":
-      return `${p.red(`rejected ✗ ${r.reject.code} ${clean(r.reject.message)}`)}, job ${clean(r.jobId)}`;
+      return `${p.red(`rejected ✗ ${r.reject.code} ${oneLine(r.reject.message, 160)}`)}, job ${oneLine(r.jobId, 160)}`;
     case "stale":
-      return `${p.yellow(`stale (${r.why})`)}, job ${clean(r.jobId)}`;
+      return `${p.yellow(`stale (${r.why})`)}, job ${oneLine(r.jobId, 160)}`;
     case "lost":
     case "dropped":
-      return `${p.red(`${r.kind} (${r.why})`)}, job ${clean(r.jobId)}`;
+      return `${p.red(`${r.kind} (${r.why})`)}, job ${oneLine(r.jobId, 160)}`;
   }
-}
-
-/** Pool-supplied text for a log line: no control characters (no forged lines), bounded length. */
-export function clean(s: string, max = 160): string {
-  const t = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
-  return t.length > max ? `${t.slice(0, max)}…` : t;
 }
 
 /** The closing line: "summary: 3.412 MH/s [1.706 1.706] over 60.0 s, accepted 41/42, …". */

@@ -24,7 +24,10 @@ export async function runMiner(options: MinerOptions, io: RunIO): Promise<MinerS
   let onAbort: (() => void) | null = null;
   const ended = await new Promise<string | MinerError>((resolve) => {
     if (options.durationSeconds !== null)
-      timer = setTimeout(() => resolve(`--duration ${options.durationSeconds} s reached`), options.durationSeconds * 1000);
+      timer = setTimeout(
+        () => resolve(`--duration ${options.durationSeconds} s reached`),
+        options.durationSeconds * 1000,
+      );
     const signal = io.signal;
     if (signal !== undefined) {
       onAbort = () => resolve(String(signal.reason ?? "stop requested"));

@@ -104,7 +104,14 @@ export class ShareDesk {
         const accepted = d.stats.count("accepted");
         const total = accepted + d.stats.count("rejected");
         const ms = d.now() - e.token.at;
-        facts = { kind: "accepted", accepted, total, shareDifficulty: e.token.shareDifficulty, jobId: e.jobId, ms };
+        facts = {
+          kind: "accepted",
+          accepted,
+          total,
+          shareDifficulty: e.token.shareDifficulty,
+          jobId: e.jobId,
+          ms,
+        };
         break;
       }
       case "rejected":

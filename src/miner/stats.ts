@@ -138,6 +138,7 @@ export class MinerStats {
   }
 
   #checkHashes(hashes: readonly number[]): void {
-    if (hashes.length !== this.threads) throw new RangeError(`expected ${this.threads} hash counters, got ${hashes.length}`);
+    if (hashes.length !== this.threads)
+      throw new RangeError(`expected ${this.threads} hash counters, got ${hashes.length}`);
   }
 }

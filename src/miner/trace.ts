@@ -8,7 +8,7 @@
  */
 import type { ConnectFn } from "../upstream/index.ts";
 import type { Logger } from "../util/log.ts";
-import { clean } from "./report.ts";
+import { oneLine } from "../util/text.ts";
 
 /** Longest partial line kept while waiting for its newline (the client caps lines itself). */
 const MAX_PENDING_CHARS = 64 * 1024;
@@ -30,7 +30,7 @@ export function tracingConnect(inner: ConnectFn, trace: (line: string) => void):
         const lines = pending.split("\n");
         pending = lines.pop() ?? "";
         if (pending.length > MAX_PENDING_CHARS) pending = "";
-        for (const l of lines) if (l.trim() !== "") trace(`< ${clean(l.trimEnd(), Infinity)}`);
+        for (const l of lines) if (l.trim() !== "") trace(`< ${oneLine(l.trimEnd(), Infinity)}`);
         h.onData(bytes);
       },
       onClose: (reason) => {
@@ -74,7 +74,7 @@ export function clientLogger(log: Logger, debug: boolean): Logger {
     const f = Object.entries(fields ?? {}).map(
       ([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`,
     );
-    log[level](clean(f.length === 0 ? message : `${message} (${f.join(", ")})`, Infinity));
+    log[level](oneLine(f.length === 0 ? message : `${message} (${f.join(", ")})`, Infinity));
   };
   const quiet = () => {};
   const notes = debug ? line("debug") : quiet;

@@ -75,7 +75,9 @@ export class WorkerPool {
             if (pool.#stoppedOnes.size === threads) pool.#onStopped?.();
             return;
           case "error":
-            return fail(new MinerError("E_MINER_WORKER", `worker ${i}: ${m.message}${m.code ? ` (${m.code})` : ""}`));
+            return fail(
+              new MinerError("E_MINER_WORKER", `worker ${i}: ${m.message}${m.code ? ` (${m.code})` : ""}`),
+            );
         }
       };
       w.onerror = (e) => fail(new MinerError("E_MINER_WORKER", `worker ${i} crashed: ${e.message}`));
@@ -83,7 +85,8 @@ export class WorkerPool {
       w.postMessage(setup);
     });
     const timer = setTimeout(
-      () => settle?.reject(new MinerError("E_MINER_WORKER", `workers not ready within ${READY_TIMEOUT_MS} ms`)),
+      () =>
+        settle?.reject(new MinerError("E_MINER_WORKER", `workers not ready within ${READY_TIMEOUT_MS} ms`)),
       READY_TIMEOUT_MS,
     );
     try {

@@ -14,7 +14,10 @@ afterEach(async () => {
 });
 
 test("a full upstream session makes the bridge open another; an empty extra one is closed again", async () => {
-  const s = startBridge({ "bridge.lease_bytes": 1 }, { tuning: { maxSessionsPerUpstream: 2, maxUpstreams: 3 } });
+  const s = startBridge(
+    { "bridge.lease_bytes": 1 },
+    { tuning: { maxSessionsPerUpstream: 2, maxUpstreams: 3 } },
+  );
   stacks.push(s);
   const b = s.bridge;
   const m1 = await connect(b);
@@ -34,7 +37,10 @@ test("a full upstream session makes the bridge open another; an empty extra one 
 });
 
 test("at the maximum: E_BRIDGE_FULL; a released lease is reused only after a clean job", async () => {
-  const s = startBridge({ "bridge.lease_bytes": 1 }, { tuning: { maxSessionsPerUpstream: 2, maxUpstreams: 1 } });
+  const s = startBridge(
+    { "bridge.lease_bytes": 1 },
+    { tuning: { maxSessionsPerUpstream: 2, maxUpstreams: 1 } },
+  );
   stacks.push(s);
   const b = s.bridge;
   const m1 = await connect(b);

@@ -31,10 +31,17 @@ function poolWith(xn1: string): FakePool {
 }
 
 function bridgeOn(pool: FakePool, logs: string[] = []): Bridge {
-  const st = startBridgeStack(testConfig({ "upstream.pools": pool.url, "upstream.user": `${ADDRESS}.bridge`, "bridge.ws_difficulty": 0.001 }), {
-    tuning: { summaryIntervalSeconds: null },
-    log: { debug() {}, info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
-  });
+  const st = startBridgeStack(
+    testConfig({
+      "upstream.pools": pool.url,
+      "upstream.user": `${ADDRESS}.bridge`,
+      "bridge.ws_difficulty": 0.001,
+    }),
+    {
+      tuning: { summaryIntervalSeconds: null },
+      log: { debug() {}, info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
+    },
+  );
   cleanups.push(() => st.stop());
   return st.bridge;
 }
@@ -54,7 +61,9 @@ test("a 7-byte pool extranonce1 leaves none: the pool is refused (logged) and ne
   const early = new FakeSink();
   b.open({ transport: "ws-msgpack", remote: "127.0.0.1" }, early);
   await until(() => logs.some((l) => l.startsWith("E_BRIDGE_EXTRANONCE")), "the refusal in the log");
-  expect(codeOf(() => b.open({ transport: "stratum", remote: "127.0.0.1" }, new FakeSink()))).toBe("E_BRIDGE_FULL");
+  expect(codeOf(() => b.open({ transport: "stratum", remote: "127.0.0.1" }, new FakeSink()))).toBe(
+    "E_BRIDGE_FULL",
+  );
   expect(early.works).toEqual([]); // no work on a nonce space it cannot split
   expect(b.stats().upstreams).toHaveLength(1); // no pointless second connection
 });
@@ -81,5 +90,7 @@ test("mining.set_extranonce: every session re-leased under the new xn1 with a cl
   const stale = await verdict(m1, { kind: "tail", jobId: old.jobId, tail: oldTail });
   expect(stale.outcome).toMatchObject({ status: "rejected", reject: { code: 21 } });
   const fresh = findTail(m1.sink.last, m1.sink.last.target);
-  expect((await verdict(m1, { kind: "tail", jobId: old.jobId, tail: fresh.tail })).outcome.status).toBe("accepted");
+  expect((await verdict(m1, { kind: "tail", jobId: old.jobId, tail: fresh.tail })).outcome.status).toBe(
+    "accepted",
+  );
 });

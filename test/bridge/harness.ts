@@ -2,11 +2,19 @@
 // fake sinks standing in for the transports, and shares found with the native scan the way a
 // PBaaS-aware miner finds them (tail = session xn1 ‖ zeros ‖ uint32 LE counter at tail[11..14]).
 
-import type { Bridge, MinerSession, MinerSink, MinerTransport, MinerWork, SessionEnd, ShareResult } from "../../src/bridge/index.ts";
+import type {
+  Bridge,
+  MinerSession,
+  MinerSink,
+  MinerTransport,
+  MinerWork,
+  SessionEnd,
+  ShareResult,
+} from "../../src/bridge/index.ts";
 import { startBridgeStack, type BridgeStack, type BridgeStackOptions } from "../../src/cli/compose.ts";
 import { loadConfig, type Config } from "../../src/config/index.ts";
 import { Hasher, NONCE_TAIL_BYTES, TAIL_COUNTER_OFFSET } from "../../src/hash/index.ts";
-import { leBytesToBigInt, targetToLE } from "../../src/protocol/index.ts";
+import { leBytesToBigInt, parseSubmit, targetToLE } from "../../src/protocol/index.ts";
 
 export const ADDRESS = "RLn1WTymL5G9LHpiEZW29S3otu6bTHKob6";
 
@@ -15,7 +23,11 @@ export function testConfig(values: Record<string, unknown> = {}): Readonly<Confi
   return loadConfig({
     file: null,
     env: {},
-    flags: Object.entries({ "bridge.ledger": "", ...values }).map(([key, value]) => ({ key, value, flag: key })),
+    flags: Object.entries({ "bridge.ledger": "", ...values }).map(([key, value]) => ({
+      key,
+      value,
+      flag: key,
+    })),
   });
 }
 
@@ -68,7 +80,11 @@ export interface Miner {
 }
 
 /** Opens and authorizes a session; waits for its first work. */
-export async function connect(bridge: Bridge, worker = `${ADDRESS}.w1`, transport: MinerTransport = "ws-msgpack"): Promise<Miner> {
+export async function connect(
+  bridge: Bridge,
+  worker = `${ADDRESS}.w1`,
+  transport: MinerTransport = "ws-msgpack",
+): Promise<Miner> {
   const sink = new FakeSink();
   const session = bridge.open({ transport, remote: "127.0.0.1" }, sink);
   const auth = session.authorize(worker, "x");
@@ -78,7 +94,11 @@ export async function connect(bridge: Bridge, worker = `${ADDRESS}.w1`, transpor
 }
 
 /** Submits and waits for the verdict. */
-export async function verdict(m: Miner, share: Parameters<MinerSession["submit"]>[0], token: unknown = Symbol("share")): Promise<ShareResult> {
+export async function verdict(
+  m: Miner,
+  share: Parameters<MinerSession["submit"]>[0],
+  token: unknown = Symbol("share"),
+): Promise<ShareResult> {
   m.session.submit(share, token);
   await until(() => m.sink.resultFor(token) !== undefined, "the share's verdict");
   return m.sink.resultFor(token)!;
@@ -98,7 +118,13 @@ export interface Found {
  * A tail for `work` whose hash meets `target` (or, with `miss`, does not), from counter `start`.
  * `prefix` replaces the session's extranonce1 at the start of the tail (to break the rules).
  */
-export function findTail(work: MinerWork, target: bigint, start = 0, miss = false, prefix = work.extranonce1): Found {
+export function findTail(
+  work: MinerWork,
+  target: bigint,
+  start = 0,
+  miss = false,
+  prefix = work.extranonce1,
+): Found {
   const h = scanner();
   const tail = new Uint8Array(NONCE_TAIL_BYTES);
   tail.set(prefix, 0);
@@ -121,16 +147,28 @@ export function findTail(work: MinerWork, target: bigint, start = 0, miss = fals
 }
 
 /** The Stratum form of a found tail: mining.submit params as a native miner sends them. */
-export function stratumShare(work: MinerWork, tail: Uint8Array, extranonce2 = new Uint8Array(work.extranonce2Size)) {
-  const p = work.job.submitParams("ignored", extranonce2, tail);
-  return { kind: "submit" as const, jobId: p.jobId, nTime: p.nTime, extranonce2: p.extranonce2, solution: p.solution };
+export function stratumShare(
+  work: MinerWork,
+  tail: Uint8Array,
+  extranonce2 = new Uint8Array(work.extranonce2Size),
+) {
+  return parseSubmit(work.job.submitParams("ignored", extranonce2, tail));
 }
 
 /** A bridge on the built-in pool (ephemeral port, jobs only when the test asks), as the CLI wires it. */
 export function startBridge(values: Record<string, unknown> = {}, o: BridgeStackOptions = {}): BridgeStack {
-  return startBridgeStack(testConfig({ "upstream.pools": "builtin", "bridge.ws_difficulty": 0.001, "bridge.tcp_difficulty": 0.001, "builtin_pool.difficulty": 0.01, ...values }), {
-    ...o,
-    builtinPool: { seed: 7, jobIntervalSeconds: 3600, blockIntervalSeconds: 7200, ...o.builtinPool },
-    tuning: { summaryIntervalSeconds: null, ...o.tuning },
-  });
+  return startBridgeStack(
+    testConfig({
+      "upstream.pools": "builtin",
+      "bridge.ws_difficulty": 0.001,
+      "bridge.tcp_difficulty": 0.001,
+      "builtin_pool.difficulty": 0.01,
+      ...values,
+    }),
+    {
+      ...o,
+      builtinPool: { seed: 7, jobIntervalSeconds: 3600, blockIntervalSeconds: 7200, ...o.builtinPool },
+      tuning: { summaryIntervalSeconds: null, ...o.tuning },
+    },
+  );
 }

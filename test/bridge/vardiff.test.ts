@@ -26,7 +26,10 @@ async function mine(m: Miner, n: number, tick: () => void): Promise<void> {
 
 test("a fast miner is raised ×4 per window with its next work, and capped at the pool's difficulty", async () => {
   let now = 1_000_000;
-  const s = startBridge({ "bridge.ws_difficulty": 0.001, "bridge.ws_share_interval": 15, "builtin_pool.difficulty": 0.01 }, { clock: () => now });
+  const s = startBridge(
+    { "bridge.ws_difficulty": 0.001, "bridge.ws_share_interval": 15, "builtin_pool.difficulty": 0.01 },
+    { clock: () => now },
+  );
   stacks.push(s);
   const b = s.bridge;
   const m = await connect(b);
@@ -45,7 +48,10 @@ test("a fast miner is raised ×4 per window with its next work, and capped at th
 
 test("a miner that stopped finding shares is eased down at the next job", async () => {
   let now = 1_000_000;
-  const s = startBridge({ "bridge.ws_difficulty": 0.004, "bridge.ws_share_interval": 15 }, { clock: () => now });
+  const s = startBridge(
+    { "bridge.ws_difficulty": 0.004, "bridge.ws_share_interval": 15 },
+    { clock: () => now },
+  );
   stacks.push(s);
   const b = s.bridge;
   const m = await connect(b);

@@ -61,17 +61,30 @@ describe("precedence: flag > environment > file > default", () => {
     expect(loadConfig({ file: path, env: { WS_PORT: "9100" } }).bridge.port).toBe(9100);
   });
   test("flag over environment", () => {
-    const c = loadConfig({ file: path, env: { WS_PORT: "9100" }, flags: [{ key: "bridge.port", value: "9200", flag: "--port" }] });
+    const c = loadConfig({
+      file: path,
+      env: { WS_PORT: "9100" },
+      flags: [{ key: "bridge.port", value: "9200", flag: "--port" }],
+    });
     expect(c.bridge.port).toBe(9200);
   });
   test("an undefined flag leaves the lower layers alone", () => {
-    const c = loadConfig({ file: path, env: {}, flags: [{ key: "bridge.port", value: undefined, flag: "--port" }] });
+    const c = loadConfig({
+      file: path,
+      env: {},
+      flags: [{ key: "bridge.port", value: undefined, flag: "--port" }],
+    });
     expect(c.bridge.port).toBe(9000);
   });
   test("the seed's POOL_URL, POOL_USER, POOL_PASS and DEBUG", () => {
     const c = loadConfig({
       file: null,
-      env: { POOL_URL: "stratum+tcp://a:1, stratum+tcp://b:2", POOL_USER: "RAddr.w", POOL_PASS: "p", DEBUG: "1" },
+      env: {
+        POOL_URL: "stratum+tcp://a:1, stratum+tcp://b:2",
+        POOL_USER: "RAddr.w",
+        POOL_PASS: "p",
+        DEBUG: "1",
+      },
     });
     expect(c.upstream.pools).toEqual(["stratum+tcp://a:1", "stratum+tcp://b:2"]);
     expect(c.upstream).toMatchObject({ user: "RAddr.w", pass: "p" });
@@ -81,13 +94,41 @@ describe("precedence: flag > environment > file > default", () => {
 
 describe("errors: one line, naming key and origin, code E_CONFIG / E_CONFIG_FILE", () => {
   test.each([
-    ["file", () => loadConfig({ file: file("[bridge]\nport = 70000\n"), env: {} }), /c\d+\.toml: bridge\.port must be a whole number from 1 to 65535 \(got 70000\)/],
-    ["env", () => loadConfig({ file: null, env: { WS_PORT: "80a" } }), /environment WS_PORT: bridge\.port must be a whole number/],
-    ["flag", () => loadConfig({ file: null, env: {}, flags: [{ key: "impl", value: "sse9", flag: "--impl" }] }), /--impl: impl must be one of "auto", "portable", "aesni", "armv8"/],
-    ["unknown key", () => loadConfig({ file: file("[bridge]\nprot = 1\n"), env: {} }), /unknown key bridge\.prot \(known in \[bridge\]: host, port, stratum_port/],
-    ["wrong type", () => loadConfig({ file: file('debug = "yes please"\n'), env: {} }), /debug must be true or false/],
-    ["empty pool list", () => loadConfig({ file: file("[upstream]\npools = []\n"), env: {} }), /upstream\.pools must have 1\.\.16 entries/],
-    ["real pool without a user", () => loadConfig({ file: null, env: { POOL_URL: "stratum+tcp://pool:3956" } }), /upstream\.user is required for stratum\+tcp:\/\/pool:3956/],
+    [
+      "file",
+      () => loadConfig({ file: file("[bridge]\nport = 70000\n"), env: {} }),
+      /c\d+\.toml: bridge\.port must be a whole number from 1 to 65535 \(got 70000\)/,
+    ],
+    [
+      "env",
+      () => loadConfig({ file: null, env: { WS_PORT: "80a" } }),
+      /environment WS_PORT: bridge\.port must be a whole number/,
+    ],
+    [
+      "flag",
+      () => loadConfig({ file: null, env: {}, flags: [{ key: "impl", value: "sse9", flag: "--impl" }] }),
+      /--impl: impl must be one of "auto", "portable", "aesni", "armv8"/,
+    ],
+    [
+      "unknown key",
+      () => loadConfig({ file: file("[bridge]\nprot = 1\n"), env: {} }),
+      /unknown key bridge\.prot \(known in \[bridge\]: host, port, stratum_port/,
+    ],
+    [
+      "wrong type",
+      () => loadConfig({ file: file('debug = "yes please"\n'), env: {} }),
+      /debug must be true or false/,
+    ],
+    [
+      "empty pool list",
+      () => loadConfig({ file: file("[upstream]\npools = []\n"), env: {} }),
+      /upstream\.pools must have 1\.\.16 entries/,
+    ],
+    [
+      "real pool without a user",
+      () => loadConfig({ file: null, env: { POOL_URL: "stratum+tcp://pool:3956" } }),
+      /upstream\.user is required for stratum\+tcp:\/\/pool:3956/,
+    ],
   ])("%s", (_name, load, message) => {
     expect(codeOf(load)).toBe("E_CONFIG");
     const m = messageOf(load);

@@ -9,7 +9,14 @@ import { downstreamOptions, startBridgeStack, type BridgeStack } from "../../src
 import { loadConfig, type Config } from "../../src/config/index.ts";
 import { startDownstream, type Downstream } from "../../src/downstream/index.ts";
 import { Hasher, TAIL_COUNTER_OFFSET } from "../../src/hash/index.ts";
-import { decodeNotify, difficultyToTarget, hexToBytes, Job, targetFromHex, targetToLE } from "../../src/protocol/index.ts";
+import {
+  decodeNotify,
+  difficultyToTarget,
+  hexToBytes,
+  Job,
+  targetFromHex,
+  targetToLE,
+} from "../../src/protocol/index.ts";
 import { wordsToBytes } from "../../src/protocol/ws-json.ts";
 import { encodeClientFrame, MSGPACK_SUBPROTOCOL, type MsgpackJob } from "../../src/protocol/ws-msgpack.ts";
 import { silentLogger } from "../../src/util/log.ts";
@@ -22,8 +29,18 @@ const POOL_DIFFICULTY = 0.01;
 const MINER_DIFFICULTY = 0.001;
 
 function config(): Readonly<Config> {
-  const flags = { "upstream.pools": "builtin", "bridge.ledger": "", "bridge.ws_difficulty": MINER_DIFFICULTY, "bridge.tcp_difficulty": MINER_DIFFICULTY, "builtin_pool.difficulty": POOL_DIFFICULTY };
-  return loadConfig({ file: null, env: {}, flags: Object.entries(flags).map(([key, value]) => ({ key, value, flag: key })) });
+  const flags = {
+    "upstream.pools": "builtin",
+    "bridge.ledger": "",
+    "bridge.ws_difficulty": MINER_DIFFICULTY,
+    "bridge.tcp_difficulty": MINER_DIFFICULTY,
+    "builtin_pool.difficulty": POOL_DIFFICULTY,
+  };
+  return loadConfig({
+    file: null,
+    env: {},
+    flags: Object.entries(flags).map(([key, value]) => ({ key, value, flag: key })),
+  });
 }
 
 const running: { stack: BridgeStack; ds: Downstream; clients: { close(): void }[] }[] = [];
@@ -41,7 +58,10 @@ function start() {
     builtinPool: { seed: 11, jobIntervalSeconds: 3600, blockIntervalSeconds: 7200 },
     tuning: { summaryIntervalSeconds: null },
   });
-  const ds = startDownstream(stack.bridge, downstreamOptions({ ...c.bridge, port: 0 }), silentLogger, { detectMs: 100, stratumEphemeral: true });
+  const ds = startDownstream(stack.bridge, downstreamOptions({ ...c.bridge, port: 0 }), silentLogger, {
+    detectMs: 100,
+    stratumEphemeral: true,
+  });
   const r = { stack, bridge: stack.bridge, ds, clients: [] as { close(): void }[] };
   running.push(r);
   return r;
@@ -88,16 +108,41 @@ describe("end to end: built-in pool ⇄ core ⇄ servers", () => {
     const input = msgpackInput(job);
     // A share at the miner's target, then one that also meets the pool's.
     const first = scan(input, le(job.target));
-    c.send(encodeClientFrame({ type: "share", seq: 1, jobId: job.jobId, nonce: first.tail.subarray(job.prefix.length) }));
+    c.send(
+      encodeClientFrame({
+        type: "share",
+        seq: 1,
+        jobId: job.jobId,
+        nonce: first.tail.subarray(job.prefix.length),
+      }),
+    );
     expect((await c.frame("result")).verdict).toMatchObject({ accepted: true, difficulty: MINER_DIFFICULTY });
     const strong = scan(input, difficultyToTarget(POOL_DIFFICULTY), first.counter + 1);
-    c.send(encodeClientFrame({ type: "share", seq: 2, jobId: job.jobId, nonce: strong.tail.subarray(job.prefix.length) }));
-    expect((await c.frame("result")).verdict).toEqual({ accepted: true, difficulty: MINER_DIFFICULTY, forwarded: true });
+    c.send(
+      encodeClientFrame({
+        type: "share",
+        seq: 2,
+        jobId: job.jobId,
+        nonce: strong.tail.subarray(job.prefix.length),
+      }),
+    );
+    expect((await c.frame("result")).verdict).toEqual({
+      accepted: true,
+      difficulty: MINER_DIFFICULTY,
+      forwarded: true,
+    });
     await until(() => bridge.stats().pool.accepted >= 1, "the pool's acceptance");
     expect(stack.builtinPool!.stats().accepted).toBeGreaterThanOrEqual(1);
     expect(bridge.worker(`${ADDRESS}.web1`)).toMatchObject({ accepted: 2 });
     // The same share again is a duplicate.
-    c.send(encodeClientFrame({ type: "share", seq: 3, jobId: job.jobId, nonce: first.tail.subarray(job.prefix.length) }));
+    c.send(
+      encodeClientFrame({
+        type: "share",
+        seq: 3,
+        jobId: job.jobId,
+        nonce: first.tail.subarray(job.prefix.length),
+      }),
+    );
     expect((await c.frame("result")).verdict).toMatchObject({ accepted: false, code: 22 });
   });
 
@@ -122,14 +167,20 @@ describe("end to end: built-in pool ⇄ core ⇄ servers", () => {
     await c.json("welcome");
     counter = scan(input, target, counter + 1).counter;
     c.send(JSON.stringify({ type: "share", work: { job_id: work.job_id }, nonce: counter }));
-    expect(await c.json("result")).toMatchObject({ accepted: true, difficulty: MINER_DIFFICULTY, nonce: counter });
+    expect(await c.json("result")).toMatchObject({
+      accepted: true,
+      difficulty: MINER_DIFFICULTY,
+      nonce: counter,
+    });
   });
 
   test("a native miner over Stratum TCP: subscribe, authorize, submit a found share → true", async () => {
     const { stack, bridge, ds, clients } = start();
     const c = await TestClient.connect(ds.stratumPort!);
     clients.push(c);
-    const xn1 = hexToBytes(((await c.request("mining.subscribe", ["ccminer_CPU/3.8.3"])).result as string[])[1]!);
+    const xn1 = hexToBytes(
+      ((await c.request("mining.subscribe", ["ccminer_CPU/3.8.3"])).result as string[])[1]!,
+    );
     const target = targetFromHex((await c.notification("mining.set_target")).params![0] as string);
     const job = new Job(decodeNotify(null, (await c.notification("mining.notify")).params!));
     expect((await c.request("mining.authorize", [`${ADDRESS}.cc`, "x"])).result).toBe(true);

@@ -39,8 +39,17 @@ export function harness() {
   });
   return {
     logs,
-    start(options: Partial<Config["bridge"]> = {}, tuning: DownstreamTuning = {}, core = new FakeCore()): Started {
-      const ds = startDownstream(core, downstreamOptions({ ...DEFAULTS, ...options }), log, { detectMs: 200, sweepMs: 50, stratumEphemeral: true, ...tuning });
+    start(
+      options: Partial<Config["bridge"]> = {},
+      tuning: DownstreamTuning = {},
+      core = new FakeCore(),
+    ): Started {
+      const ds = startDownstream(core, downstreamOptions({ ...DEFAULTS, ...options }), log, {
+        detectMs: 200,
+        sweepMs: 50,
+        stratumEphemeral: true,
+        ...tuning,
+      });
       running.push(ds);
       const url = (path = "/ws") => `ws://127.0.0.1:${ds.port}${path}`;
       return {

@@ -2,7 +2,12 @@
 // recording io, and a bounded wait.
 
 import { PoolServer } from "../../src/pool/index.ts";
-import { Miner, resolveMinerOptions, type MinerEvent, type MinerOptionsInput } from "../../src/miner/index.ts";
+import {
+  Miner,
+  resolveMinerOptions,
+  type MinerEvent,
+  type MinerOptionsInput,
+} from "../../src/miner/index.ts";
 import { silentLogger } from "../../src/util/log.ts";
 import { linesLogger } from "../support/log.ts";
 

@@ -18,7 +18,8 @@ afterEach(async () => {
 const SWITCH_MS = 50;
 const CI_SLACK_MS = 100;
 
-const accepted = (subs: RecordedSubmit[], f: (s: RecordedSubmit) => boolean) => subs.filter((s) => s.answer === true && f(s)).length;
+const accepted = (subs: RecordedSubmit[], f: (s: RecordedSubmit) => boolean) =>
+  subs.filter((s) => s.answer === true && f(s)).length;
 
 describe("vbridge mine ⇄ built-in pool", () => {
   test("accepted across a new block and a reconnect with a new extranonce1; distinct inputs; fast job switch", async () => {
@@ -38,7 +39,9 @@ describe("vbridge mine ⇄ built-in pool", () => {
     const switchedAt = performance.now();
     const block = server.newBlock();
     await until(() => accepted(subs, (s) => s.jobId === block.id) >= 5, "5 accepted shares on the new block");
-    const blockWork = r.events.find((e): e is Extract<MinerEvent, { type: "work" }> => e.type === "work" && e.jobId === block.id)!;
+    const blockWork = r.events.find(
+      (e): e is Extract<MinerEvent, { type: "work" }> => e.type === "work" && e.jobId === block.id,
+    )!;
     expect(blockWork.clean).toBe(true);
 
     // 3. Both sides of every connection closed: the client reconnects, the pool hands out a new xn1.
@@ -71,9 +74,13 @@ describe("vbridge mine ⇄ built-in pool", () => {
 
     // Job switch: no share for an older job reached the pool more than 50 ms after the new block,
     // and every worker was hashing the new block's work within 50 ms of it being published.
-    const late = subs.filter((s) => s.jobId !== block.id && s.at > switchedAt && s.conn === 0).map((s) => s.at - switchedAt);
+    const late = subs
+      .filter((s) => s.jobId !== block.id && s.at > switchedAt && s.conn === 0)
+      .map((s) => s.at - switchedAt);
     expect(Math.max(0, ...late)).toBeLessThan(SWITCH_MS + CI_SLACK_MS);
-    const switches = r.events.filter((e): e is Extract<MinerEvent, { type: "switched" }> => e.type === "switched" && e.seq === blockWork.seq);
+    const switches = r.events.filter(
+      (e): e is Extract<MinerEvent, { type: "switched" }> => e.type === "switched" && e.seq === blockWork.seq,
+    );
     expect(switches.map((e) => e.worker).sort()).toEqual([0, 1]);
     for (const e of switches) expect(e.latencyMs).toBeLessThan(SWITCH_MS + CI_SLACK_MS);
     expect(summary.job_switch_ms_max).toBeLessThan(SWITCH_MS + CI_SLACK_MS);

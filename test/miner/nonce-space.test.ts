@@ -3,7 +3,13 @@
 
 import { describe, expect, test } from "bun:test";
 import { NONCE_TAIL_BYTES } from "../../src/hash/index.ts";
-import { fillTail, MAX_EXTRANONCE1_BYTES, nonceLayout, roundBytesFor, tailFor } from "../../src/miner/nonce-space.ts";
+import {
+  fillTail,
+  MAX_EXTRANONCE1_BYTES,
+  nonceLayout,
+  roundBytesFor,
+  tailFor,
+} from "../../src/miner/nonce-space.ts";
 import { bytesToHex, hexToBytes } from "../../src/protocol/index.ts";
 import { codeOf } from "../support/errors.ts";
 
@@ -21,7 +27,9 @@ describe("nonce layout", () => {
   test("tail bytes: xn1, worker, round little-endian, counter little-endian at [11..14]", () => {
     expect(bytesToHex(tailFor(XN1, 0, 0, 0))).toBe("1ffffff9" + "00" + "000000000000" + "00000000");
     expect(bytesToHex(tailFor(XN1, 3, 0x0201, 0x58bf))).toBe("1ffffff9" + "03" + "010200000000" + "bf580000");
-    expect(bytesToHex(tailFor(XN1, 255, 2 ** 40, 0xffffffff))).toBe("1ffffff9" + "ff" + "000000000001" + "ffffffff");
+    expect(bytesToHex(tailFor(XN1, 255, 2 ** 40, 0xffffffff))).toBe(
+      "1ffffff9" + "ff" + "000000000001" + "ffffffff",
+    );
   });
 
   test("no two workers, rounds or counters share a tail, and every tail starts with extranonce1", () => {

@@ -22,7 +22,11 @@ function subscribeReply(c: FakeConn, id: unknown, xn1: string): void {
 }
 
 const submits = (pool: FakePool) =>
-  pool.conns.flatMap((c) => c.lines.map((l) => JSON.parse(l) as { method?: string; params: string[] }).filter((m) => m.method === "mining.submit"));
+  pool.conns.flatMap((c) =>
+    c.lines
+      .map((l) => JSON.parse(l) as { method?: string; params: string[] })
+      .filter((m) => m.method === "mining.submit"),
+  );
 
 async function run(pool: FakePool, extra: { pass?: string; debug?: boolean } = {}): Promise<Recorded> {
   cleanups.push(() => pool.stop());
@@ -31,7 +35,8 @@ async function run(pool: FakePool, extra: { pass?: string; debug?: boolean } = {
   return r;
 }
 
-const works = (r: Recorded) => r.events.filter((e): e is Extract<MinerEvent, { type: "work" }> => e.type === "work");
+const works = (r: Recorded) =>
+  r.events.filter((e): e is Extract<MinerEvent, { type: "work" }> => e.type === "work");
 
 describe("vbridge mine ⇄ scripted pool", () => {
   test("an extranonce1 of 10 bytes leaves no room: E_MINER_XN1_TOO_LONG once, nothing hashed or sent", async () => {

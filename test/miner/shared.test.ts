@@ -6,14 +6,22 @@ import { HASH_BYTES, HASH_INPUT_BYTES } from "../../src/hash/index.ts";
 import { createShared, WorkBoard, WorkView } from "../../src/miner/shared.ts";
 
 function work(fill: number, xn1Length = 4) {
-  return { header: new Uint8Array(HASH_INPUT_BYTES).fill(fill), targetLE: new Uint8Array(HASH_BYTES).fill(fill + 1), extranonce1: new Uint8Array(xn1Length) };
+  return {
+    header: new Uint8Array(HASH_INPUT_BYTES).fill(fill),
+    targetLE: new Uint8Array(HASH_BYTES).fill(fill + 1),
+    extranonce1: new Uint8Array(xn1Length),
+  };
 }
 
 describe("WorkBoard ⇄ WorkView", () => {
   test("nothing published: sequence 0, no work", () => {
     const view = new WorkView(createShared(1), 0);
     expect(view.seq).toBe(0);
-    expect(view.read(new Uint8Array(HASH_INPUT_BYTES), new Uint8Array(HASH_BYTES))).toEqual({ seq: 0, active: false, extranonce1Length: 0 });
+    expect(view.read(new Uint8Array(HASH_INPUT_BYTES), new Uint8Array(HASH_BYTES))).toEqual({
+      seq: 0,
+      active: false,
+      extranonce1Length: 0,
+    });
   });
 
   test("each publish is a new sequence; a reader always gets the newest, whole", () => {

@@ -11,14 +11,23 @@ import { MinerStats } from "../../src/miner/stats.ts";
 import type { Work } from "../../src/miner/work.ts";
 import { seededRandom } from "../../src/pool/random.ts";
 import { SyntheticJobSource } from "../../src/pool/synthetic.ts";
-import { bytesToHex, difficultyToTarget, hexToBytes, rejectOf, targetToLE } from "../../src/protocol/index.ts";
+import {
+  bytesToHex,
+  difficultyToTarget,
+  hexToBytes,
+  rejectOf,
+  targetToLE,
+} from "../../src/protocol/index.ts";
 import type { UpstreamShare } from "../../src/upstream/index.ts";
 import { linesLogger } from "../support/log.ts";
 
 const hasher = Hasher.open("auto");
 afterAll(() => hasher.close());
 
-const job = new SyntheticJobSource({ random: seededRandom(3), jobIntervalMs: 5_000, blockIntervalMs: 60_000 }, 0).current.job;
+const job = new SyntheticJobSource(
+  { random: seededRandom(3), jobIntervalMs: 5_000, blockIntervalMs: 60_000 },
+  0,
+).current.job;
 const XN1 = hexToBytes("1ffffff9");
 const target = difficultyToTarget(0.01); // ≈ 80 hashes a share
 
@@ -91,7 +100,14 @@ describe("ShareDesk", () => {
     expect(token.n).toBe(1);
     expect(token.shareDifficulty).toBeGreaterThanOrEqual(0.01);
     expect(stats.pending).toBe(3);
-    expect(seen[0]).toMatchObject({ type: "submit", seq: 7, worker: 0, epoch: 3, extranonce1: "1ffffff9", tail: bytesToHex(good[0]!) });
+    expect(seen[0]).toMatchObject({
+      type: "submit",
+      seq: 7,
+      worker: 0,
+      epoch: 3,
+      extranonce1: "1ffffff9",
+      tail: bytesToHex(good[0]!),
+    });
   });
 
   test("a candidate that does not verify, or lacks the extranonce1, is counted invalid and never submitted", () => {
@@ -118,13 +134,25 @@ describe("ShareDesk", () => {
     const token: ShareToken = { n: 1, at: 990, shareDifficulty: 2.5 };
     const base = { type: "result" as const, token, jobId: "1a", pool: "p" };
     d.result({ ...base, outcome: { status: "accepted" } });
-    d.result({ ...base, outcome: { status: "rejected", reject: { code: 23, reason: "low-difficulty", message: "low difficulty share of 0.5" } } });
+    d.result({
+      ...base,
+      outcome: {
+        status: "rejected",
+        reject: { code: 23, reason: "low-difficulty", message: "low difficulty share of 0.5" },
+      },
+    });
     d.result({ ...base, outcome: { status: "rejected", reject: rejectOf("job-not-found") } });
     d.result({ ...base, outcome: { status: "stale", reason: "job-gone" } });
     d.result({ ...base, outcome: { status: "lost", reason: "E_CONNECTION_RESET" } });
     d.result({ ...base, outcome: { status: "timeout" } });
     d.result({ ...base, outcome: { status: "dropped", reason: "queue-full" } });
-    expect([stats.count("accepted"), stats.count("rejected"), stats.count("stale"), stats.count("lost"), stats.count("dropped")]).toEqual([1, 1, 2, 2, 1]);
+    expect([
+      stats.count("accepted"),
+      stats.count("rejected"),
+      stats.count("stale"),
+      stats.count("lost"),
+      stats.count("dropped"),
+    ]).toEqual([1, 1, 2, 2, 1]);
     expect(stats.pending).toBe(0);
     expect(lines).toEqual([
       "accepted ✓ 1/1, share diff 2.5, job 1a, 10 ms",

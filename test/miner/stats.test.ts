@@ -9,8 +9,14 @@ const CTX = { difficulty: 8, pool: "stratum+tcp://127.0.0.1:3956" };
 describe("MinerStats", () => {
   test("report rates: per thread and total since the previous sample", () => {
     const s = new MinerStats(2, 0);
-    expect(s.sample(10_000, [15_000_000, 14_000_000])).toEqual({ total: 2_900_000, perThread: [1_500_000, 1_400_000] });
-    expect(s.sample(12_000, [18_000_000, 16_000_000])).toEqual({ total: 2_500_000, perThread: [1_500_000, 1_000_000] });
+    expect(s.sample(10_000, [15_000_000, 14_000_000])).toEqual({
+      total: 2_900_000,
+      perThread: [1_500_000, 1_400_000],
+    });
+    expect(s.sample(12_000, [18_000_000, 16_000_000])).toEqual({
+      total: 2_500_000,
+      perThread: [1_500_000, 1_000_000],
+    });
     expect(s.sample(12_000, [18_000_000, 16_000_000])).toEqual({ total: 0, perThread: [0, 0] }); // no time passed
     expect(() => s.sample(13_000, [1])).toThrow(RangeError);
   });
@@ -51,7 +57,16 @@ describe("MinerStats", () => {
     s.switched(12.34);
     s.switched(3);
     const sum = s.summary(1_000, [0], CTX);
-    expect(sum).toMatchObject({ accepted: 2, rejected: 1, stale: 1, lost: 1, dropped: 1, invalid: 1, submitted: 7, job_switch_ms_max: 12.3 });
+    expect(sum).toMatchObject({
+      accepted: 2,
+      rejected: 1,
+      stale: 1,
+      lost: 1,
+      dropped: 1,
+      invalid: 1,
+      submitted: 7,
+      job_switch_ms_max: 12.3,
+    });
   });
 
   test("the summary is the documented JSON shape", () => {

@@ -3,7 +3,12 @@
 
 import { describe, expect, test } from "bun:test";
 import { clientLogger, redact, tracingConnect } from "../../src/miner/trace.ts";
-import { parsePoolUrl, UpstreamError, type ConnectFn, type TransportHandlers } from "../../src/upstream/index.ts";
+import {
+  parsePoolUrl,
+  UpstreamError,
+  type ConnectFn,
+  type TransportHandlers,
+} from "../../src/upstream/index.ts";
 import { linesLogger } from "../support/log.ts";
 
 describe("redact", () => {
@@ -15,7 +20,9 @@ describe("redact", () => {
   test("other lines, short params and non-JSON text are unchanged", () => {
     const submit = '{"id":5,"method":"mining.submit","params":["RAddr.w","1a","c82b016b","00","fd4005"]}';
     expect(redact(submit)).toBe(submit);
-    expect(redact('{"id":2,"method":"mining.authorize","params":["RAddr.w"]}')).toBe('{"id":2,"method":"mining.authorize","params":["RAddr.w"]}');
+    expect(redact('{"id":2,"method":"mining.authorize","params":["RAddr.w"]}')).toBe(
+      '{"id":2,"method":"mining.authorize","params":["RAddr.w"]}',
+    );
     expect(redact("not json")).toBe("not json");
     expect(redact("null")).toBe("null");
   });
@@ -32,8 +39,17 @@ describe("tracingConnect", () => {
     const trace: string[] = [];
     const got: string[] = [];
     const t = tracingConnect(inner, (l) => trace.push(l))(
-      { endpoint: parsePoolUrl("stratum+tcp://127.0.0.1:3956"), tls: { ca: null, pin: null }, connectTimeoutMs: 1000, maxWriteBufferBytes: 4096 },
-      { onOpen: () => got.push("open"), onData: (b) => got.push(new TextDecoder().decode(b)), onClose: (r) => got.push(r.code) },
+      {
+        endpoint: parsePoolUrl("stratum+tcp://127.0.0.1:3956"),
+        tls: { ca: null, pin: null },
+        connectTimeoutMs: 1000,
+        maxWriteBufferBytes: 4096,
+      },
+      {
+        onOpen: () => got.push("open"),
+        onData: (b) => got.push(new TextDecoder().decode(b)),
+        onClose: (r) => got.push(r.code),
+      },
     );
     handlers!.onOpen();
     t.write('{"id":2,"method":"mining.authorize","params":["u","pw"]}\n');
@@ -42,7 +58,12 @@ describe("tracingConnect", () => {
     handlers!.onData(enc.encode('ult":true}\n{"id":null,"method":"mining.notify"}\n'));
     t.close(new UpstreamError("E_CLIENT_CLOSED", "closed"));
     expect(written).toEqual(['{"id":2,"method":"mining.authorize","params":["u","pw"]}\n']); // the pool still gets it
-    expect(got).toEqual(["open", '{"id":1,"res', 'ult":true}\n{"id":null,"method":"mining.notify"}\n', "E_CLIENT_CLOSED"]);
+    expect(got).toEqual([
+      "open",
+      '{"id":1,"res',
+      'ult":true}\n{"id":null,"method":"mining.notify"}\n',
+      "E_CLIENT_CLOSED",
+    ]);
     expect(trace).toEqual([
       "stratum+tcp://127.0.0.1:3956 connecting",
       "stratum+tcp://127.0.0.1:3956 connected",
@@ -67,7 +88,13 @@ describe("clientLogger", () => {
       const always = ["pool connection ended (pool=p, code=E_CONNECTION_RESET, message=reset)", "boom"];
       expect(lines).toEqual(
         debug
-          ? ["probe (code=E_X)", "authorized (pool=p, user=u)", always[0]!, "pool connection ended (pool=p, code=E_CLIENT_CLOSED, message=closed)", "boom"]
+          ? [
+              "probe (code=E_X)",
+              "authorized (pool=p, user=u)",
+              always[0]!,
+              "pool connection ended (pool=p, code=E_CLIENT_CLOSED, message=closed)",
+              "boom",
+            ]
           : always,
       );
     }

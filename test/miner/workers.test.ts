@@ -7,13 +7,22 @@ import { bestImpl, Hasher, HASH_BYTES, NONCE_TAIL_BYTES } from "../../src/hash/i
 import { WorkerPool, type WorkerHandlers } from "../../src/miner/workers.ts";
 import { seededRandom } from "../../src/pool/random.ts";
 import { SyntheticJobSource } from "../../src/pool/synthetic.ts";
-import { bytesToHex, difficultyToTarget, hexToBytes, meetsTargetLE, targetToLE } from "../../src/protocol/index.ts";
+import {
+  bytesToHex,
+  difficultyToTarget,
+  hexToBytes,
+  meetsTargetLE,
+  targetToLE,
+} from "../../src/protocol/index.ts";
 import { until } from "./helpers.ts";
 
 const hasher = Hasher.open("auto");
 afterAll(() => hasher.close());
 
-const source = new SyntheticJobSource({ random: seededRandom(9), jobIntervalMs: 5_000, blockIntervalMs: 60_000 }, 0);
+const source = new SyntheticJobSource(
+  { random: seededRandom(9), jobIntervalMs: 5_000, blockIntervalMs: 60_000 },
+  0,
+);
 const XN1 = hexToBytes("2aaaaaa2");
 const XN2 = new Uint8Array(28);
 const targetLE = targetToLE(difficultyToTarget(0.05)); // ≈ 400 hashes a candidate
@@ -26,7 +35,8 @@ function recorder() {
   const failures: Error[] = [];
   const h: WorkerHandlers = {
     found: (seq, worker, tails) => {
-      for (let i = 0; i < tails.length; i += NONCE_TAIL_BYTES) found.push({ seq, worker, tail: tails.slice(i, i + NONCE_TAIL_BYTES) });
+      for (let i = 0; i < tails.length; i += NONCE_TAIL_BYTES)
+        found.push({ seq, worker, tail: tails.slice(i, i + NONCE_TAIL_BYTES) });
     },
     switched: (seq, worker) => switched.push({ seq, worker }),
     failed: (e) => failures.push(e),
@@ -40,11 +50,27 @@ describe("WorkerPool", () => {
     const pool = await WorkerPool.start(bestImpl(), 2, rec.h);
     try {
       const job1 = source.current.job;
-      const seq1 = pool.publish({ header: job1.hashInput(XN1, XN2, new Uint8Array(NONCE_TAIL_BYTES)), targetLE, extranonce1: XN1 });
-      await until(() => rec.found.filter((f) => f.worker === 1).length >= 50 && rec.found.filter((f) => f.worker === 0).length >= 50, "50 candidates from each worker");
+      const seq1 = pool.publish({
+        header: job1.hashInput(XN1, XN2, new Uint8Array(NONCE_TAIL_BYTES)),
+        targetLE,
+        extranonce1: XN1,
+      });
+      await until(
+        () =>
+          rec.found.filter((f) => f.worker === 1).length >= 50 &&
+          rec.found.filter((f) => f.worker === 0).length >= 50,
+        "50 candidates from each worker",
+      );
       const job2 = source.newBlock(10_000).job;
-      const seq2 = pool.publish({ header: job2.hashInput(XN1, XN2, new Uint8Array(NONCE_TAIL_BYTES)), targetLE, extranonce1: XN1 });
-      await until(() => rec.switched.filter((s) => s.seq === seq2).length === 2, "both workers on the new job");
+      const seq2 = pool.publish({
+        header: job2.hashInput(XN1, XN2, new Uint8Array(NONCE_TAIL_BYTES)),
+        targetLE,
+        extranonce1: XN1,
+      });
+      await until(
+        () => rec.switched.filter((s) => s.seq === seq2).length === 2,
+        "both workers on the new job",
+      );
       const mark = rec.found.length;
       await until(() => rec.found.length >= mark + 20, "candidates for the new job");
       expect(rec.found.slice(mark).every((f) => f.seq === seq2)).toBe(true);
@@ -73,10 +99,15 @@ describe("WorkerPool", () => {
     const pool = await WorkerPool.start(bestImpl(), 1, rec.h, { round: 5, counter: top });
     try {
       const job = source.current.job;
-      pool.publish({ header: job.hashInput(XN1, XN2, new Uint8Array(NONCE_TAIL_BYTES)), targetLE, extranonce1: XN1 });
+      pool.publish({
+        header: job.hashInput(XN1, XN2, new Uint8Array(NONCE_TAIL_BYTES)),
+        targetLE,
+        extranonce1: XN1,
+      });
       const round = (f: Found) => f.tail[5]!;
       await until(() => rec.found.filter((f) => round(f) === 6).length >= 20, "20 candidates in round 6");
-      const counters = (r: number) => rec.found.filter((f) => round(f) === r).map((f) => new DataView(f.tail.buffer).getUint32(11, true));
+      const counters = (r: number) =>
+        rec.found.filter((f) => round(f) === r).map((f) => new DataView(f.tail.buffer).getUint32(11, true));
       expect(counters(5).length).toBeGreaterThan(20);
       expect(counters(5).every((c) => c >= top)).toBe(true);
       expect(Math.min(...counters(6))).toBeLessThan(100_000); // round 6 starts again at 0
@@ -109,7 +140,10 @@ describe("WorkerPool", () => {
   test("a worker that cannot open its hasher fails the start with E_MINER_WORKER", async () => {
     const missing = process.arch === "arm64" ? "aesni" : "armv8";
     const rec = recorder();
-    const err = await WorkerPool.start(missing, 1, rec.h).then(() => null, (e: unknown) => e);
+    const err = await WorkerPool.start(missing, 1, rec.h).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect((err as { code?: string }).code).toBe("E_MINER_WORKER");
     expect((err as Error).message).toContain("worker 0");
   });
