@@ -39,10 +39,12 @@ export class Child<To, From extends { ev: string }> {
       const i = this.#inbox.findIndex((m) => m.ev === ev || m.ev === "error");
       if (i >= 0) {
         const m = this.#inbox.splice(i, 1)[0]!;
-        if (m.ev === "error") throw new Error(`${this.name}: ${(m as unknown as { message: string }).message}`);
+        if (m.ev === "error")
+          throw new Error(`${this.name}: ${(m as unknown as { message: string }).message}`);
         return m as Extract<From, { ev: E }>;
       }
-      if (this.proc.exitCode !== null || this.proc.signalCode !== null) throw new Error(`the ${this.name} exited (${this.proc.exitCode ?? this.proc.signalCode})`);
+      if (this.proc.exitCode !== null || this.proc.signalCode !== null)
+        throw new Error(`the ${this.name} exited (${this.proc.exitCode ?? this.proc.signalCode})`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for the ${this.name}'s "${ev}"`);
       await new Promise<void>((resolve) => {

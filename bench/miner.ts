@@ -43,14 +43,31 @@ const HASHES_PER_DIFFICULTY = 8192;
 /** The child's stdout, its CPU time and how often the kernel preempted it (other load on the machine). */
 async function run(args: string[]): Promise<{ out: string; cpuSeconds: number; preempted: number }> {
   const proc = Bun.spawn([...vbridge, ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   if (code !== 0) throw new Error(`vbridge ${args.join(" ")} exited ${code}:\n${err}`);
   const usage = proc.resourceUsage();
-  return { out, cpuSeconds: Number(usage?.cpuTime.total ?? 0n) / 1e6, preempted: usage?.contextSwitches.involuntary ?? 0 };
+  return {
+    out,
+    cpuSeconds: Number(usage?.cpuTime.total ?? 0n) / 1e6,
+    preempted: usage?.contextSwitches.involuntary ?? 0,
+  };
 }
 
 async function benchMhs(): Promise<number> {
-  const { out } = await run(["bench", "--impl", "auto", "--threads", String(threads), "--seconds", String(benchSeconds), "--json"]);
+  const { out } = await run([
+    "bench",
+    "--impl",
+    "auto",
+    "--threads",
+    String(threads),
+    "--seconds",
+    String(benchSeconds),
+    "--json",
+  ]);
   const line = JSON.parse(out.trim().split("\n").at(-1)!) as { mhs: number };
   return line.mhs;
 }
@@ -63,8 +80,16 @@ let mine: Awaited<ReturnType<typeof run>>;
 const loadBefore = loadavg()[0]!;
 try {
   mine = await run([
-    "mine", "--pool", `stratum+tcp://127.0.0.1:${pool.port}`, "--user", "RBenchMinerxxxxxxxxxxxxxxxxxxxxxxx.bench",
-    "--threads", String(threads), "--duration", String(seconds), "--json",
+    "mine",
+    "--pool",
+    `stratum+tcp://127.0.0.1:${pool.port}`,
+    "--user",
+    "RBenchMinerxxxxxxxxxxxxxxxxxxxxxxx.bench",
+    "--threads",
+    String(threads),
+    "--duration",
+    String(seconds),
+    "--json",
   ]);
   summary = JSON.parse(mine.out) as MinerSummary;
 } finally {
@@ -77,14 +102,20 @@ const benchMean = (before + after) / 2;
 const mineMhs = summary.hashrate / 1e6;
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 const settled = summary.accepted + summary.rejected + summary.stale + summary.lost + summary.dropped;
-console.log(`vbridge bench --threads ${threads}: ${benchMean.toFixed(3)} MH/s (before ${before.toFixed(3)}, after ${after.toFixed(3)}; ${benchSeconds} s each)`);
-console.log(`vbridge mine  --threads ${threads}: ${mineMhs.toFixed(3)} MH/s over ${summary.uptime_s} s [${summary.threads.map((t) => (t / 1e6).toFixed(3)).join(" ")}], pool difficulty ${difficulty}`);
+console.log(
+  `vbridge bench --threads ${threads}: ${benchMean.toFixed(3)} MH/s (before ${before.toFixed(3)}, after ${after.toFixed(3)}; ${benchSeconds} s each)`,
+);
+console.log(
+  `vbridge mine  --threads ${threads}: ${mineMhs.toFixed(3)} MH/s over ${summary.uptime_s} s [${summary.threads.map((t) => (t / 1e6).toFixed(3)).join(" ")}], pool difficulty ${difficulty}`,
+);
 console.log(`hashrate ratio mine/bench: ${pct(mineMhs / benchMean)} (goal ≥ 97 %)`);
 console.log(
   `accepted/submitted: ${summary.accepted}/${summary.submitted} = ${pct(summary.submitted === 0 ? 0 : summary.accepted / summary.submitted)} (goal ≥ 99.5 %); ` +
     `rejected ${summary.rejected}, stale ${summary.stale}, lost ${summary.lost}, dropped ${summary.dropped}, invalid ${summary.invalid}, unsettled ${summary.submitted - settled}`,
 );
-console.log(`pool saw: ${poolStats.accepted} accepted, ${poolStats.rejected} rejected; pool's hashrate estimate ${(poolStats.hashrate / 1e6).toFixed(3)} MH/s`);
+console.log(
+  `pool saw: ${poolStats.accepted} accepted, ${poolStats.rejected} rejected; pool's hashrate estimate ${(poolStats.hashrate / 1e6).toFixed(3)} MH/s`,
+);
 console.log(
   `mine process: ${mine.cpuSeconds.toFixed(1)} CPU-s in ${summary.uptime_s} s (${threads} workers + main thread), ` +
     `${mine.preempted} involuntary context switches; load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after ` +
@@ -95,4 +126,6 @@ console.log(
   `mine hashes per CPU-second: ${perCpu.toFixed(3)} M vs bench ${(benchMean / threads).toFixed(3)} MH/s per thread = ` +
     `${pct(perCpu / (benchMean / threads))} (the miner's side counts CPU time, so other load does not lower it; the bench's is wall clock)`,
 );
-console.log(`slowest job switch (publish → a worker hashing it): ${summary.job_switch_ms_max} ms (goal ≤ 50 ms)`);
+console.log(
+  `slowest job switch (publish → a worker hashing it): ${summary.job_switch_ms_max} ms (goal ≤ 50 ms)`,
+);

@@ -104,6 +104,10 @@ function verdicts(rule: ClearingRule): number {
 }
 
 console.log(`submit decode + validate, one job, ${hasher.impl}, 1 thread:`);
-console.log(`  miner rule (bridge precheck): ${Math.round(verdicts("miner")).toLocaleString("en")} verdicts/s`);
-console.log(`  pool rule (built-in pool):    ${Math.round(verdicts("pool")).toLocaleString("en")} verdicts/s`);
+console.log(
+  `  miner rule (bridge precheck): ${Math.round(verdicts("miner")).toLocaleString("en")} verdicts/s`,
+);
+console.log(
+  `  pool rule (built-in pool):    ${Math.round(verdicts("pool")).toLocaleString("en")} verdicts/s`,
+);
 hasher.close();

@@ -115,12 +115,18 @@ export abstract class RawWsSession {
       const len7 = buf[1]! & 0x7f;
       const head = len7 === 126 ? 4 : len7 === 127 ? 10 : 2;
       if (buf.length < head) break;
-      const len = len7 === 126 ? (buf[2]! << 8) | buf[3]! : len7 === 127 ? Number(new DataView(buf.buffer, buf.byteOffset + 2, 8).getBigUint64(0)) : len7;
+      const len =
+        len7 === 126
+          ? (buf[2]! << 8) | buf[3]!
+          : len7 === 127
+            ? Number(new DataView(buf.buffer, buf.byteOffset + 2, 8).getBigUint64(0))
+            : len7;
       if (buf.length < head + len) break;
       const opcode = buf[0]! & 0x0f;
       const payload = buf.subarray(head, head + len);
       buf = buf.subarray(head + len);
-      if (opcode === 2 || opcode === 1) this.onMessage(t, opcode === 1 ? decoder.decode(payload) : payload.slice());
+      if (opcode === 2 || opcode === 1)
+        this.onMessage(t, opcode === 1 ? decoder.decode(payload) : payload.slice());
       else if (opcode === 8) this.socket?.end(); // close frame: the server is done with us
     }
     if (buf.length > 0) this.#partial = buf.slice();
@@ -129,7 +135,8 @@ export abstract class RawWsSession {
 
 /** Index of the blank line ending an HTTP head (CR LF CR LF), or −1. */
 function headEnd(b: Uint8Array): number {
-  for (let i = 0; i + 3 < b.length; i++) if (b[i] === 13 && b[i + 1] === 10 && b[i + 2] === 13 && b[i + 3] === 10) return i;
+  for (let i = 0; i + 3 < b.length; i++)
+    if (b[i] === 13 && b[i + 1] === 10 && b[i + 2] === 13 && b[i + 3] === 10) return i;
   return -1;
 }
 

@@ -95,7 +95,9 @@ const pct = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}%`;
 
 console.log(`\nscan, MH/s (median of ${rounds}); the same vh_scan loop, ${SCAN_BATCH} nonces per call`);
 // The per-nonce cost depends a little on the job (its key), so the two drivers' jobs matter.
-console.log("job: mainnet block 2549501 (solution version 7, PBaaS-cleared), the same bytes for both drivers");
+console.log(
+  "job: mainnet block 2549501 (solution version 7, PBaaS-cleared), the same bytes for both drivers",
+);
 const SCAN_WIDTHS = [8, 7, 7, 8, 7, 6];
 console.log(row(["impl", "C 1T", "ffi 1T", "ffi vs C", `ffi ${cores}T`, `${cores}T/1T`], SCAN_WIDTHS));
 for (const [impl, s] of samples) {

@@ -39,9 +39,21 @@ interface Variant {
 
 const ALL_VARIANTS: Variant[] = [
   { name: "portable (plain build: table AES, scalar clmul)", file: "verushash.wasm", impl: "portable" },
-  { name: "SIMD: vector-permute AES (swizzle)", file: "bench/verushash-simd-vperm-aes.wasm", impl: "wasm-simd" },
-  { name: "SIMD: table AES on vectors every round", file: "bench/verushash-simd-vector-table-aes.wasm", impl: "wasm-simd" },
-  { name: "SIMD: table AES on columns, scalar clmul", file: "bench/verushash-simd-scalar-clmul.wasm", impl: "wasm-simd" },
+  {
+    name: "SIMD: vector-permute AES (swizzle)",
+    file: "bench/verushash-simd-vperm-aes.wasm",
+    impl: "wasm-simd",
+  },
+  {
+    name: "SIMD: table AES on vectors every round",
+    file: "bench/verushash-simd-vector-table-aes.wasm",
+    impl: "wasm-simd",
+  },
+  {
+    name: "SIMD: table AES on columns, scalar clmul",
+    file: "bench/verushash-simd-scalar-clmul.wasm",
+    impl: "wasm-simd",
+  },
   { name: "SIMD: table AES on columns, SIMD clmul (served)", file: "verushash-simd.wasm", impl: "wasm-simd" },
 ];
 const VARIANTS = ALL_VARIANTS.filter((v) => existsSync(join(ROOT, "build/wasm", v.file)));
@@ -98,7 +110,10 @@ async function rate(file, impl, job, seconds, workers) {
 }
 </script>`;
 
-async function chromiumRates(): Promise<{ rate(v: Variant, workers: number): Promise<number[]>; close(): Promise<void> }> {
+async function chromiumRates(): Promise<{
+  rate(v: Variant, workers: number): Promise<number[]>;
+  close(): Promise<void>;
+}> {
   const entry = join(ROOT, "build/bench-wasm-worker.ts");
   await Bun.write(entry, WORKER_SOURCE);
   const bundle = await Bun.build({ entrypoints: [entry], target: "browser", format: "iife" });
@@ -110,8 +125,12 @@ async function chromiumRates(): Promise<{ rate(v: Variant, workers: number): Pro
     fetch(req) {
       const path = new URL(req.url).pathname;
       if (path === "/") return new Response(PAGE, { headers: { "Content-Type": "text/html" } });
-      if (path === "/worker.js") return new Response(worker, { headers: { "Content-Type": "text/javascript" } });
-      if (path.startsWith("/wasm/")) return new Response(Bun.file(join(ROOT, "build", path)), { headers: { "Content-Type": "application/wasm" } });
+      if (path === "/worker.js")
+        return new Response(worker, { headers: { "Content-Type": "text/javascript" } });
+      if (path.startsWith("/wasm/"))
+        return new Response(Bun.file(join(ROOT, "build", path)), {
+          headers: { "Content-Type": "application/wasm" },
+        });
       return new Response("not found", { status: 404 });
     },
   });
@@ -122,7 +141,14 @@ async function chromiumRates(): Promise<{ rate(v: Variant, workers: number): Pro
   return {
     rate: (v, workers) =>
       page.evaluate(
-        ([file, impl, j, s, w]) => (globalThis as unknown as { rate: (...a: unknown[]) => Promise<number[]> }).rate(file, impl, Uint8Array.from(j as number[]), s, w),
+        ([file, impl, j, s, w]) =>
+          (globalThis as unknown as { rate: (...a: unknown[]) => Promise<number[]> }).rate(
+            file,
+            impl,
+            Uint8Array.from(j as number[]),
+            s,
+            w,
+          ),
         [v.file, v.impl, job, SECONDS, workers] as const,
       ),
     close: async () => {
@@ -136,7 +162,9 @@ const mhs = (x: number) => (x / 1e6).toFixed(3);
 const bun: number[][] = VARIANTS.map(() => []);
 const chrome: number[][] = VARIANTS.map(() => []);
 const chromium = opts["no-chromium"] ? null : await chromiumRates();
-console.log(`VerusHash 2.2 in WebAssembly: MH/s of one thread, median of ${ROUNDS} rounds of ${SECONDS} s (${cpus().length} cores, ${cpus()[0]?.model ?? "?"})`);
+console.log(
+  `VerusHash 2.2 in WebAssembly: MH/s of one thread, median of ${ROUNDS} rounds of ${SECONDS} s (${cpus().length} cores, ${cpus()[0]?.model ?? "?"})`,
+);
 for (let r = 0; r < ROUNDS; r++) {
   for (const [i, v] of VARIANTS.entries()) {
     bun[i]!.push(await bunRate(v));
@@ -145,10 +173,14 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 console.log(`${"technique".padEnd(52)} ${"Bun".padStart(8)} ${"Chromium".padStart(9)}`);
 for (const [i, v] of VARIANTS.entries())
-  console.log(`${v.name.padEnd(52)} ${mhs(median(bun[i]!)).padStart(8)} ${chromium === null ? "-".padStart(9) : mhs(median(chrome[i]!)).padStart(9)}`);
+  console.log(
+    `${v.name.padEnd(52)} ${mhs(median(bun[i]!)).padStart(8)} ${chromium === null ? "-".padStart(9) : mhs(median(chrome[i]!)).padStart(9)}`,
+  );
 if (chromium !== null && opts["all-cores"]) {
   const served = VARIANTS.at(-1)!;
   const rates = await chromium.rate(served, cpus().length);
-  console.log(`Chromium, ${rates.length} workers (served SIMD build): ${rates.map(mhs).join(" + ")} = ${mhs(rates.reduce((a, b) => a + b, 0))} MH/s`);
+  console.log(
+    `Chromium, ${rates.length} workers (served SIMD build): ${rates.map(mhs).join(" + ")} = ${mhs(rates.reduce((a, b) => a + b, 0))} MH/s`,
+  );
 }
 await chromium?.close();

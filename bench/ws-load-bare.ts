@@ -8,8 +8,15 @@
 import type { ServerWebSocket } from "bun";
 import { readFileSync } from "node:fs";
 
-export type ToBare = { cmd: "start"; welcome: Uint8Array; job: Uint8Array } | { cmd: "rss" } | { cmd: "broadcast"; frame: Uint8Array } | { cmd: "exit" };
-export type FromBare = { ev: "listening"; port: number } | { ev: "rss"; bytes: number } | { ev: "broadcast"; t0: number; loopMs: number };
+export type ToBare =
+  | { cmd: "start"; welcome: Uint8Array; job: Uint8Array }
+  | { cmd: "rss" }
+  | { cmd: "broadcast"; frame: Uint8Array }
+  | { cmd: "exit" };
+export type FromBare =
+  | { ev: "listening"; port: number }
+  | { ev: "rss"; bytes: number }
+  | { ev: "broadcast"; t0: number; loopMs: number };
 
 const now = () => performance.timeOrigin + performance.now();
 const send = (m: FromBare) => process.send!(m);
@@ -22,8 +29,11 @@ function start(welcome: Uint8Array, job: Uint8Array): void {
     port: 0,
     fetch: (req, srv) => {
       const protocol = req.headers.get("sec-websocket-protocol");
-      const headers = protocol === null ? undefined : { "Sec-WebSocket-Protocol": protocol.split(",")[0]!.trim() };
-      return srv.upgrade(req, { data: undefined, headers }) ? undefined : new Response("upgrade\n", { status: 426 });
+      const headers =
+        protocol === null ? undefined : { "Sec-WebSocket-Protocol": protocol.split(",")[0]!.trim() };
+      return srv.upgrade(req, { data: undefined, headers })
+        ? undefined
+        : new Response("upgrade\n", { status: 426 });
     },
     websocket: {
       perMessageDeflate: false,

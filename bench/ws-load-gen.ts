@@ -14,7 +14,12 @@
 import { Hasher, TAIL_COUNTER_OFFSET } from "../src/hash/index.ts";
 import { NONCE_TAIL_OFFSET } from "../src/protocol/layout.ts";
 import { decodeJsonServerMessage } from "../src/protocol/ws-json.ts";
-import { decodeServerFrame, encodeClientFrame, MSGPACK_SUBPROTOCOL, type MsgpackJob } from "../src/protocol/ws-msgpack.ts";
+import {
+  decodeServerFrame,
+  encodeClientFrame,
+  MSGPACK_SUBPROTOCOL,
+  type MsgpackJob,
+} from "../src/protocol/ws-msgpack.ts";
 import { buildInput } from "../web/work.ts";
 import { clientFrame, RawWsSession } from "./raw-ws.ts";
 
@@ -44,7 +49,14 @@ export type FromGen =
   | { ev: "connected"; sessions: number; failed: number; ms: number; firstError: string | null }
   | { ev: "disconnected" }
   | { ev: "armed" }
-  | { ev: "jobs"; times: Float64Array; missing: number; wrong: number; jobId: string | null; sizes: Sizes | null }
+  | {
+      ev: "jobs";
+      times: Float64Array;
+      missing: number;
+      wrong: number;
+      jobId: string | null;
+      sizes: Sizes | null;
+    }
   | { ev: "prepared"; shares: number; ms: number }
   | {
       ev: "shares";
@@ -98,7 +110,16 @@ class Session extends RawWsSession {
   }
 
   protected onOpen(): void {
-    if (!this.json) this.write(clientFrame(encodeClientFrame({ type: "hello", worker: `RBenchLoadxxxxxxxxxxxxxxxxxxxxxxxx.s${this.id}`, agent: "ws-load" })));
+    if (!this.json)
+      this.write(
+        clientFrame(
+          encodeClientFrame({
+            type: "hello",
+            worker: `RBenchLoadxxxxxxxxxxxxxxxxxxxxxxxx.s${this.id}`,
+            agent: "ws-load",
+          }),
+        ),
+      );
   }
 
   protected onFail(e: Error): void {
@@ -241,10 +262,18 @@ function frameSizes(frame: Uint8Array, job: MsgpackJob): Sizes | null {
   return {
     msgpackJob: frame.length,
     jsonWork: encoder.encode(work).length,
-    msgpackShare: encodeClientFrame({ type: "share", seq: 1234, jobId: job.jobId, nonce: new Uint8Array(15 - job.prefix.length) }).length,
+    msgpackShare: encodeClientFrame({
+      type: "share",
+      seq: 1234,
+      jobId: job.jobId,
+      nonce: new Uint8Array(15 - job.prefix.length),
+    }).length,
     // The seed's miner echoed the work object as it received it, with the nonce beside it.
-    seedShare: encoder.encode(JSON.stringify({ type: "share", work: (JSON.parse(work) as { work: unknown }).work, nonce })).length,
-    jsonShortShare: encoder.encode(JSON.stringify({ type: "share", work: { job_id: job.jobId }, nonce })).length,
+    seedShare: encoder.encode(
+      JSON.stringify({ type: "share", work: (JSON.parse(work) as { work: unknown }).work, nonce }),
+    ).length,
+    jsonShortShare: encoder.encode(JSON.stringify({ type: "share", work: { job_id: job.jobId }, nonce }))
+      .length,
   };
 }
 
@@ -269,7 +298,16 @@ function prepare(perSession: number): void {
     const found = hasher.scan(tail, 0, 1_000_000, job.target, perSession);
     for (const counter of found) {
       new DataView(tail.buffer).setUint32(TAIL_COUNTER_OFFSET, counter, true);
-      s.shares.push(clientFrame(encodeClientFrame({ type: "share", seq: seq++, jobId: job.jobId, nonce: tail.slice(job.prefix.length) })));
+      s.shares.push(
+        clientFrame(
+          encodeClientFrame({
+            type: "share",
+            seq: seq++,
+            jobId: job.jobId,
+            nonce: tail.slice(job.prefix.length),
+          }),
+        ),
+      );
     }
     total += s.shares.length;
   }
@@ -312,7 +350,18 @@ function onResult(s: Session, rejectCode: number | null): void {
 
 async function shares(seconds: number, inFlight: number): Promise<void> {
   const startedAt = now();
-  run = { startedAt, endsAt: startedAt + seconds * 1000, inFlight, buckets: [], accepted: 0, rejected: {}, sent: 0, exhausted: 0, cpu: process.cpuUsage(), done: false };
+  run = {
+    startedAt,
+    endsAt: startedAt + seconds * 1000,
+    inFlight,
+    buckets: [],
+    accepted: 0,
+    rejected: {},
+    sent: 0,
+    exhausted: 0,
+    cpu: process.cpuUsage(),
+    done: false,
+  };
   for (let k = 0; k < inFlight; k++) for (const s of sessions) sendNext(s);
   // Until the end, then the answers to what is still in flight (bounded).
   while (now() < run.endsAt) await Bun.sleep(50);
@@ -362,5 +411,7 @@ process.on("message", (m: ToGen) => {
         hasher.close();
         process.exit(0);
     }
-  })().catch((e: unknown) => send({ ev: "error", message: e instanceof Error ? (e.stack ?? e.message) : String(e) }));
+  })().catch((e: unknown) =>
+    send({ ev: "error", message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+  );
 });

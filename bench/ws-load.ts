@@ -53,7 +53,13 @@ const { values } = parseArgs({
 const wanted = Number(values.sessions);
 const rounds = Number(values.rounds);
 const shareSeconds = Number(values["share-seconds"]);
-if (!Number.isInteger(wanted) || wanted < 10 || !Number.isInteger(rounds) || rounds < 1 || !(shareSeconds > 0)) {
+if (
+  !Number.isInteger(wanted) ||
+  wanted < 10 ||
+  !Number.isInteger(rounds) ||
+  rounds < 1 ||
+  !(shareSeconds > 0)
+) {
   console.error("usage: bun bench/ws-load.ts [--sessions N ≥ 10] [--rounds R] [--share-seconds S]");
   process.exit(2);
 }
@@ -69,13 +75,21 @@ const CONNECT_BATCH = 250;
 // ------------------------------------------------------------------------------------ the machine
 
 function fdLimits(): { soft: number; hard: number } {
-  const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"))!;
-  const [soft, hard] = line.split(/\s+/).slice(3, 5).map((v) => (v === "unlimited" ? Infinity : Number(v)));
+  const line = readFileSync("/proc/self/limits", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("Max open files"))!;
+  const [soft, hard] = line
+    .split(/\s+/)
+    .slice(3, 5)
+    .map((v) => (v === "unlimited" ? Infinity : Number(v)));
   return { soft: soft!, hard: hard! };
 }
 
 function portRange(): [number, number] {
-  const [lo, hi] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+  const [lo, hi] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8")
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   return [lo!, hi!];
 }
 
@@ -97,16 +111,26 @@ const fd = fdLimits();
 const [portLo, portHi] = portRange();
 const ephemeral = portHi - portLo + 1;
 const sessions = Math.min(wanted, fd.soft - FD_MARGIN, ephemeral - FD_MARGIN);
-console.log(`vbridge WebSocket load: ${sessions} msgpack sessions from a separate generator process (bench/ws-load-gen.ts), 127.0.0.1`);
+console.log(
+  `vbridge WebSocket load: ${sessions} msgpack sessions from a separate generator process (bench/ws-load-gen.ts), 127.0.0.1`,
+);
 console.log(
   `machine: ${availableParallelism()} cores; fd limit ${fd.soft} soft / ${fd.hard} hard (each process needs one per session); ` +
     `ephemeral ports ${portLo}–${portHi} (${ephemeral})`,
 );
-if (sessions < wanted) console.log(`  only ${sessions} of ${wanted} sessions fit: raise the limit (\`ulimit -n ${wanted + 2 * FD_MARGIN}\`, as make bench-bridge does) or the port range`);
+if (sessions < wanted)
+  console.log(
+    `  only ${sessions} of ${wanted} sessions fit: raise the limit (\`ulimit -n ${wanted + 2 * FD_MARGIN}\`, as make bench-bridge does) or the port range`,
+  );
 
 // ------------------------------------------------------------------------------------- the bridge
 
-const quiet: Logger = { debug() {}, info() {}, warn: (m) => console.error(`bridge: ${m}`), error: (m) => console.error(`bridge: ${m}`) };
+const quiet: Logger = {
+  debug() {},
+  info() {},
+  warn: (m) => console.error(`bridge: ${m}`),
+  error: (m) => console.error(`bridge: ${m}`),
+};
 const dir = mkdtempSync(join(tmpdir(), "vbridge-bench-"));
 
 function freePort(): number {
@@ -135,10 +159,18 @@ function startBridge(): { stack: BridgeStack; bridge: Bridge; ds: Downstream } {
       "bridge.handshake_timeout": 600,
       "bridge.idle_timeout": 3600,
     };
-    const config = loadConfig({ file: null, env: {}, flags: Object.entries(flags).map(([key, value]) => ({ key, value, flag: key })) });
+    const config = loadConfig({
+      file: null,
+      env: {},
+      flags: Object.entries(flags).map(([key, value]) => ({ key, value, flag: key })),
+    });
     const stack = startBridgeStack(config, { log: quiet, tuning: { summaryIntervalSeconds: null } });
     try {
-      return { stack, bridge: stack.bridge, ds: startDownstream(stack.bridge, downstreamOptions(config.bridge), quiet) };
+      return {
+        stack,
+        bridge: stack.bridge,
+        ds: startDownstream(stack.bridge, downstreamOptions(config.bridge), quiet),
+      };
     } catch (e) {
       void stack.stop();
       if (attempt >= 5) throw e;
@@ -208,7 +240,10 @@ interface FanOut {
  * Rounds of: arm the generator, trigger a new job (which returns the time just before it acted),
  * collect every session's receive time. Prints each round; returns the medians.
  */
-async function fanOut(n: number, trigger: (round: number) => Promise<number>): Promise<{ median: FanOut; sizes: Sizes | null }> {
+async function fanOut(
+  n: number,
+  trigger: (round: number) => Promise<number>,
+): Promise<{ median: FanOut; sizes: Sizes | null }> {
   const all: FanOut[] = [];
   let sizes: Sizes | null = null;
   for (let r = 1; r <= rounds; r++) {
@@ -218,17 +253,30 @@ async function fanOut(n: number, trigger: (round: number) => Promise<number>): P
     const t0 = await trigger(r);
     const jobs = await gen.next("jobs", 60_000);
     sizes ??= jobs.sizes;
-    const got = jobs.times.filter((t) => t > 0).map((t) => t - t0).sort();
+    const got = jobs.times
+      .filter((t) => t > 0)
+      .map((t) => t - t0)
+      .sort();
     if (got.length === 0) throw new Error("no session got the new job");
     const f = { p50: quantile(got, 0.5), p99: quantile(got, 0.99), last: got[got.length - 1]! };
     all.push(f);
-    const problems = [jobs.missing > 0 ? `${jobs.missing} missing` : "", jobs.wrong > 0 ? `${jobs.wrong} not the clean new job` : ""].filter((x) => x !== "");
+    const problems = [
+      jobs.missing > 0 ? `${jobs.missing} missing` : "",
+      jobs.wrong > 0 ? `${jobs.wrong} not the clean new job` : "",
+    ].filter((x) => x !== "");
     console.log(
       `  round ${r}: p50 ${ms(f.p50)}, p99 ${ms(f.p99)}, last ${ms(f.last)}; first ${ms(got[0]!)}` +
         (problems.length > 0 ? ` (${problems.join(", ")})` : ` (all ${n} got job ${jobs.jobId}, clean)`),
     );
   }
-  return { median: { p50: median(all.map((f) => f.p50)), p99: median(all.map((f) => f.p99)), last: median(all.map((f) => f.last)) }, sizes };
+  return {
+    median: {
+      p50: median(all.map((f) => f.p50)),
+      p99: median(all.map((f) => f.p99)),
+      last: median(all.map((f) => f.last)),
+    },
+    sizes,
+  };
 }
 
 interface Connected {
@@ -241,7 +289,11 @@ interface Connected {
 }
 
 /** Connects the generator's sessions in two steps, reading the server's RSS before, at 10 % and at 100 %. */
-async function connectMeasured(port: number, json: boolean, serverRss: () => Promise<number>): Promise<Connected> {
+async function connectMeasured(
+  port: number,
+  json: boolean,
+  serverRss: () => Promise<number>,
+): Promise<Connected> {
   const rss0 = await serverRss();
   const partial = Math.max(1, Math.floor(sessions / 10));
   gen.tell({ cmd: "connect", port, sessions: partial, batch: CONNECT_BATCH, json });
@@ -251,7 +303,10 @@ async function connectMeasured(port: number, json: boolean, serverRss: () => Pro
   const t0 = now();
   gen.tell({ cmd: "connect", port, sessions, batch: CONNECT_BATCH, json });
   const c2 = await gen.next("connected", 10 * 60_000);
-  if (c2.failed > 0) console.log(`  ${c2.failed} sessions failed to connect (first: ${c2.firstError}); measuring the ${c2.sessions} that did`);
+  if (c2.failed > 0)
+    console.log(
+      `  ${c2.failed} sessions failed to connect (first: ${c2.firstError}); measuring the ${c2.sessions} that did`,
+    );
   const rss2 = await serverRss();
   return { n: c2.sessions, ms: c1.ms + (now() - t0), rss0, rss1, rss2, partial };
 }
@@ -270,7 +325,9 @@ async function main(): Promise<void> {
   // 2. RSS: before, at 10 %, at 100 % of the sessions.
   const c = await connectMeasured(ds.port, true, settledRss);
   const n = c.n;
-  console.log(`connect: ${n} msgpack sessions (+1 JSON) in ${(c.ms / 1000).toFixed(1)} s, ${CONNECT_BATCH} handshakes at a time; the bridge holds ${bridge.stats().sessions["ws-msgpack"]} msgpack sessions`);
+  console.log(
+    `connect: ${n} msgpack sessions (+1 JSON) in ${(c.ms / 1000).toFixed(1)} s, ${CONNECT_BATCH} handshakes at a time; the bridge holds ${bridge.stats().sessions["ws-msgpack"]} msgpack sessions`,
+  );
   console.log(`${rssLine("RSS of the bridge process", c)} (goal ≤ 3 KB)`);
 
   // 1. Fan-out of a new job.
@@ -284,7 +341,9 @@ async function main(): Promise<void> {
     pool.newBlock();
     return t0;
   });
-  console.log(`  median of ${rounds} rounds: p50 ${ms(bridgeFan.median.p50)}, p99 ${ms(bridgeFan.median.p99)}, last ${ms(bridgeFan.median.last)} (goal ≤ 50 ms for the last)`);
+  console.log(
+    `  median of ${rounds} rounds: p50 ${ms(bridgeFan.median.p50)}, p99 ${ms(bridgeFan.median.p99)}, last ${ms(bridgeFan.median.last)} (goal ≤ 50 ms for the last)`,
+  );
 
   // 3. Share verdicts.
   const perSession = Math.max(8, Math.ceil((60_000 * shareSeconds) / n)); // room for ≈ 60k verdicts/s
@@ -298,7 +357,9 @@ async function main(): Promise<void> {
   const wall = now() - wall0;
   const buckets = sh.buckets.slice(10, Math.floor(shareSeconds * 10)); // without the first second and the tail
   const sustained = buckets.length === 0 ? 0 : buckets.reduce((a, b) => a + b, 0) / (buckets.length / 10);
-  const rejected = Object.entries(sh.rejected).map(([code, k]) => `${code}: ${k}`).join(", ");
+  const rejected = Object.entries(sh.rejected)
+    .map(([code, k]) => `${code}: ${k}`)
+    .join(", ");
   console.log(
     `share verdicts through the WS path: ${Math.round(sustained)} /s sustained over ${(buckets.length / 10).toFixed(1)} s ` +
       `(${sh.accepted} accepted, ${rejected === "" ? "0 rejected" : `rejected ${rejected}`}, ${sh.unanswered} unanswered; ` +
@@ -315,7 +376,9 @@ async function main(): Promise<void> {
   else {
     const x = (a: number, b: number) => `${(b / a).toFixed(1)}× smaller`;
     console.log(`frame sizes (WebSocket payload bytes, same job, PBaaS v7 synthetic template):`);
-    console.log(`  job:   msgpack ${sizes.msgpackJob} B vs seed JSON work ${sizes.jsonWork} B (${x(sizes.msgpackJob, sizes.jsonWork)})`);
+    console.log(
+      `  job:   msgpack ${sizes.msgpackJob} B vs seed JSON work ${sizes.jsonWork} B (${x(sizes.msgpackJob, sizes.jsonWork)})`,
+    );
     console.log(
       `  share: msgpack ${sizes.msgpackShare} B vs seed JSON share ${sizes.seedShare} B, which echoes the work (${x(sizes.msgpackShare, sizes.seedShare)}); ` +
         `the JSON protocol's short form {job_id, nonce} ${sizes.jsonShortShare} B`,
@@ -327,25 +390,34 @@ async function main(): Promise<void> {
   await gen.next("disconnected", 60_000);
   await ds.stop();
   const job = pool.currentJob;
-  const template = (id: string) => new MsgpackJobTemplate(id, job.header(new Uint8Array(32)).subarray(0, HEADER_HEAD_BYTES), job.template());
+  const template = (id: string) =>
+    new MsgpackJobTemplate(id, job.header(new Uint8Array(32)).subarray(0, HEADER_HEAD_BYTES), job.template());
   const prefix = Uint8Array.of(0x11, 0x22, 0x33, 0x44, 0x00, 0x01);
   const target = targetToLE(difficultyToTarget(0.001));
   const b = (bare = new Child<ToBare, FromBare>("bare server", "bench/ws-load-bare.ts", ROOT));
-  b.tell({ cmd: "start", welcome: encodeServerFrame({ type: "welcome", session: 1, worker: "bare" }), job: template(job.id).encode(true, prefix, target, 0.001) });
+  b.tell({
+    cmd: "start",
+    welcome: encodeServerFrame({ type: "welcome", session: 1, worker: "bare" }),
+    job: template(job.id).encode(true, prefix, target, 0.001),
+  });
   const { port } = await b.next("listening", 30_000);
   const bareRss = async () => {
     b.tell({ cmd: "rss" });
     return (await b.next("rss", 30_000)).bytes;
   };
   const fc = await connectMeasured(port, false, bareRss);
-  console.log(`floor: the same ${fc.n} sessions on a bare Bun.serve in a fresh process (no bridge; bench/ws-load-bare.ts):`);
+  console.log(
+    `floor: the same ${fc.n} sessions on a bare Bun.serve in a fresh process (no bridge; bench/ws-load-bare.ts):`,
+  );
   console.log(`  ${rssLine("RSS", fc)} — Bun's own cost per WebSocket`);
   const floor = await fanOut(fc.n, async (r) => {
     await bareRss();
     b.tell({ cmd: "broadcast", frame: template(`bare${r}`).encode(true, prefix, target, 0.001) });
     return (await b.next("broadcast", 60_000)).t0;
   });
-  console.log(`  median of ${rounds} rounds: p50 ${ms(floor.median.p50)}, p99 ${ms(floor.median.p99)}, last ${ms(floor.median.last)} — one ws.send of a ready frame per socket, nothing else`);
+  console.log(
+    `  median of ${rounds} rounds: p50 ${ms(floor.median.p50)}, p99 ${ms(floor.median.p99)}, last ${ms(floor.median.last)} — one ws.send of a ready frame per socket, nothing else`,
+  );
 }
 
 try {

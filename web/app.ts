@@ -55,7 +55,12 @@ function wsUrl(): string {
 
 const session = new BridgeSession(wsUrl(), {
   state: (state: SessionState, detail: string) => {
-    const text = { stopped: "stopped", connecting: "connecting…", connected: "connected", waiting: "disconnected" }[state];
+    const text = {
+      stopped: "stopped",
+      connecting: "connecting…",
+      connected: "connected",
+      waiting: "disconnected",
+    }[state];
     setText(ui.status, detail !== "" && state === "waiting" ? `${text}: ${detail}` : text, state);
     if (state === "waiting") log(detail);
   },
@@ -96,10 +101,12 @@ async function start(): Promise<void> {
     if (!running) return; // stopped while compiling
     pool = new MinerPool(m, "miner-worker.js", {
       share: (job: MinerJob, tail: Uint8Array) => {
-        if (!session.sendShare(job.job.jobId, shareNonce(tail, job.job.prefix.length))) log("a share was found while disconnected and is lost");
+        if (!session.sendShare(job.job.jobId, shareNonce(tail, job.job.prefix.length)))
+          log("a share was found while disconnected and is lost");
       },
       error: (message: string) => log(message),
-      ready: (impl: string) => setText(ui.impl, impl === "wasm-simd" ? "WebAssembly SIMD" : "WebAssembly", impl),
+      ready: (impl: string) =>
+        setText(ui.impl, impl === "wasm-simd" ? "WebAssembly SIMD" : "WebAssembly", impl),
     });
     pool.start(threads(), throttle());
     session.start(worker === "" ? "anonymous" : worker);
@@ -139,7 +146,11 @@ function throttle(): number {
 function refresh(): void {
   const rate = pool?.hashrate() ?? 0;
   const n = pool?.threads ?? 0;
-  setText(ui.hashrate, n > 1 ? `${formatRate(rate)} (${n} threads, ${formatRate(rate / n)} each)` : formatRate(rate), String(Math.round(rate)));
+  setText(
+    ui.hashrate,
+    n > 1 ? `${formatRate(rate)} (${n} threads, ${formatRate(rate / n)} each)` : formatRate(rate),
+    String(Math.round(rate)),
+  );
 }
 
 function showCounts(): void {
@@ -153,7 +164,13 @@ async function showPool(): Promise<void> {
     const r = await fetch("health", { cache: "no-store" });
     const h = (await r.json()) as { ok: boolean; upstreams: { state: string; connected: boolean }[] };
     const up = h.upstreams.filter((u) => u.connected).length;
-    setText(ui.pool, h.ok ? `connected (${up} of ${h.upstreams.length} upstream${h.upstreams.length === 1 ? "" : "s"})` : "no pool connection", h.ok ? "ok" : "down");
+    setText(
+      ui.pool,
+      h.ok
+        ? `connected (${up} of ${h.upstreams.length} upstream${h.upstreams.length === 1 ? "" : "s"})`
+        : "no pool connection",
+      h.ok ? "ok" : "down",
+    );
   } catch {
     setText(ui.pool, "unknown (bridge not reachable)", "unknown");
   }

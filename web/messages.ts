@@ -6,7 +6,15 @@
 export type ToWorker =
   | { type: "init"; module: WebAssembly.Module; throttle: number }
   /** A chunk of a job (web/work.ts): scan tail's counter start .. start+count−1 against target. */
-  | { type: "work"; key: number; input: Uint8Array; tail: Uint8Array; start: number; count: number; target: Uint8Array }
+  | {
+      type: "work";
+      key: number;
+      input: Uint8Array;
+      tail: Uint8Array;
+      start: number;
+      count: number;
+      target: Uint8Array;
+    }
   /** Percent of the time to hash (10–100); the worker sleeps in proportion between batches. */
   | { type: "throttle"; throttle: number };
 

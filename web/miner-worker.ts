@@ -40,7 +40,9 @@ scope.onmessage = (e) => {
           post({ type: "ready", impl: h.impl });
           run();
         })
-        .catch((err: unknown) => post({ type: "error", message: err instanceof Error ? err.message : String(err) }));
+        .catch((err: unknown) =>
+          post({ type: "error", message: err instanceof Error ? err.message : String(err) }),
+        );
       break;
     case "work":
       work = { ...m, next: m.start, prepared: false };
@@ -82,7 +84,8 @@ async function run(): Promise<void> {
       const found = hasher.scan(w.tail, w.next, n, w.target);
       const ms = performance.now() - t0;
       w.next += n;
-      for (const counter of found) post({ type: "share", key: w.key, tail: tailWithCounter(w.tail, counter) });
+      for (const counter of found)
+        post({ type: "share", key: w.key, tail: tailWithCounter(w.tail, counter) });
       post({ type: "progress", hashes: n, ms });
       batch = Math.max(MIN_BATCH, Math.min(MAX_BATCH, Math.round((n * BATCH_MS) / Math.max(ms, 1))));
       if (w.next >= end && work === w) {

@@ -158,7 +158,15 @@ export class MinerPool {
     if (job.nextChunk >= chunkCount(job.job.prefix.length)) return;
     const { tail, start, count } = chunkWork(job.input, job.job.prefix.length, job.nextChunk++);
     slot.busy = job.key;
-    this.#send(slot, { type: "work", key: job.key, input: job.input, tail, start, count, target: job.job.target });
+    this.#send(slot, {
+      type: "work",
+      key: job.key,
+      input: job.input,
+      tail,
+      start,
+      count,
+      target: job.job.target,
+    });
   }
 
   #send(slot: Slot, m: ToWorker): void {

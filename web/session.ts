@@ -3,7 +3,13 @@
 // their results, a ping every 30 s, and reconnects with exponential backoff and jitter while the
 // user has mining switched on. It reports what happens through events; it never mines.
 
-import { decodeServerFrame, encodeClientFrame, MSGPACK_SUBPROTOCOL, type MsgpackJob, type WireVerdict } from "../src/protocol/ws-msgpack.ts";
+import {
+  decodeServerFrame,
+  encodeClientFrame,
+  MSGPACK_SUBPROTOCOL,
+  type MsgpackJob,
+  type WireVerdict,
+} from "../src/protocol/ws-msgpack.ts";
 
 export type SessionState = "stopped" | "connecting" | "connected" | "waiting";
 

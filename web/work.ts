@@ -29,9 +29,12 @@ const CHUNKS_PER_COUNTER = 2 ** (32 - CHUNK_BITS);
 
 /** header 0..107 ‖ nNonce = prefix ‖ zeros ‖ fd 40 05 ‖ solution (zero-padded) — tail = prefix ‖ zeros. */
 export function buildInput(job: MsgpackJob): Uint8Array {
-  if (job.head.length !== HEADER_HEAD_BYTES) throw new RangeError(`job header is ${job.head.length} bytes, not ${HEADER_HEAD_BYTES}`);
-  if (job.solution.length > SOLUTION_BYTES) throw new RangeError(`solution template is ${job.solution.length} bytes`);
-  if (job.prefix.length < 1 || job.prefix.length >= NONCE_TAIL_BYTES) throw new RangeError(`prefix is ${job.prefix.length} bytes`);
+  if (job.head.length !== HEADER_HEAD_BYTES)
+    throw new RangeError(`job header is ${job.head.length} bytes, not ${HEADER_HEAD_BYTES}`);
+  if (job.solution.length > SOLUTION_BYTES)
+    throw new RangeError(`solution template is ${job.solution.length} bytes`);
+  if (job.prefix.length < 1 || job.prefix.length >= NONCE_TAIL_BYTES)
+    throw new RangeError(`prefix is ${job.prefix.length} bytes`);
   const input = new Uint8Array(HASH_INPUT_BYTES);
   input.set(job.head, 0);
   input.set(job.prefix, NONCE_OFFSET);
@@ -48,8 +51,13 @@ export function chunkCount(prefixLength: number): number {
 }
 
 /** The tail a worker scans for `chunk` (counter bytes left for vh_scan) and its counter range. */
-export function chunkWork(input: Uint8Array, prefixLength: number, chunk: number): { tail: Uint8Array; start: number; count: number } {
-  if (!Number.isInteger(chunk) || chunk < 0 || chunk >= chunkCount(prefixLength)) throw new RangeError(`no chunk ${chunk}`);
+export function chunkWork(
+  input: Uint8Array,
+  prefixLength: number,
+  chunk: number,
+): { tail: Uint8Array; start: number; count: number } {
+  if (!Number.isInteger(chunk) || chunk < 0 || chunk >= chunkCount(prefixLength))
+    throw new RangeError(`no chunk ${chunk}`);
   const tail = input.slice(NONCE_TAIL_OFFSET, NONCE_TAIL_OFFSET + NONCE_TAIL_BYTES);
   if (prefixLength <= EXTRA_AT) tail[EXTRA_AT] = Math.floor(chunk / CHUNKS_PER_COUNTER);
   return { tail, start: (chunk % CHUNKS_PER_COUNTER) * CHUNK_NONCES, count: CHUNK_NONCES };

@@ -47,19 +47,15 @@ export type MinerShare =
       tail: Uint8Array;
     }
   /** Stratum miners: mining.submit in bytes, parsed where it arrived (protocol parseSubmit). */
-  | SubmitBytes
-  | {
-      /** Stratum miners: mining.submit as sent (hex strings, unchecked); parsed by the core. Being replaced by SubmitBytes. */
-      kind: "submit";
-      jobId: string;
-      nTime: string;
-      extranonce2: string;
-      solution: string;
-    };
+  | SubmitBytes;
 
 /** The verdict on one share, as the miner is told. */
 export type ShareOutcome =
-  | { status: "accepted"; difficulty: number; /** also met the pool's target and was forwarded */ forwarded: boolean }
+  | {
+      status: "accepted";
+      difficulty: number;
+      /** also met the pool's target and was forwarded */ forwarded: boolean;
+    }
   | { status: "rejected"; reject: ShareReject };
 
 export interface ShareResult {
@@ -113,7 +109,13 @@ export interface BridgeStats {
   pool: { submitted: number; accepted: number; rejected: number; stale: number; lost: number };
   /** Estimated from credited difficulty over the last minutes, H/s. */
   hashrate: number;
-  upstreams: { url: string; state: string; extranonce1: string | null; difficulty: number | null; sessions: number }[];
+  upstreams: {
+    url: string;
+    state: string;
+    extranonce1: string | null;
+    difficulty: number | null;
+    sessions: number;
+  }[];
 }
 
 export interface BridgeCore {

@@ -12,7 +12,11 @@ export interface InvalidWindowOptions {
   maxInvalidRatio: number;
 }
 
-export const DEFAULT_INVALID_WINDOW: InvalidWindowOptions = { size: 100, minShares: 20, maxInvalidRatio: 0.5 };
+export const DEFAULT_INVALID_WINDOW: InvalidWindowOptions = {
+  size: 100,
+  minShares: 20,
+  maxInvalidRatio: 0.5,
+};
 
 export class InvalidShareWindow {
   readonly options: InvalidWindowOptions;
@@ -23,9 +27,12 @@ export class InvalidShareWindow {
 
   constructor(options: InvalidWindowOptions = DEFAULT_INVALID_WINDOW) {
     const { size, minShares, maxInvalidRatio } = options;
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`window size must be a positive integer, got ${size}`);
-    if (!Number.isInteger(minShares) || minShares < 1 || minShares > size) throw new RangeError(`minShares must be 1..size, got ${minShares}`);
-    if (!(maxInvalidRatio > 0 && maxInvalidRatio <= 1)) throw new RangeError(`maxInvalidRatio must be in (0, 1], got ${maxInvalidRatio}`);
+    if (!Number.isInteger(size) || size < 1)
+      throw new RangeError(`window size must be a positive integer, got ${size}`);
+    if (!Number.isInteger(minShares) || minShares < 1 || minShares > size)
+      throw new RangeError(`minShares must be 1..size, got ${minShares}`);
+    if (!(maxInvalidRatio > 0 && maxInvalidRatio <= 1))
+      throw new RangeError(`maxInvalidRatio must be in (0, 1], got ${maxInvalidRatio}`);
     this.options = options;
     this.#ring = new Uint8Array(size);
   }

@@ -22,7 +22,8 @@ export class LeaseBook {
   readonly #live = new Set<number>();
 
   constructor(bytes: number, cap = Infinity) {
-    if (!Number.isInteger(bytes) || bytes < 1 || bytes > 6) throw new RangeError(`lease bytes must be 1..6, got ${bytes}`);
+    if (!Number.isInteger(bytes) || bytes < 1 || bytes > 6)
+      throw new RangeError(`lease bytes must be 1..6, got ${bytes}`);
     if (!(cap >= 1)) throw new RangeError(`lease cap must be at least 1, got ${cap}`);
     this.bytes = bytes;
     this.capacity = Math.min(Math.floor(cap), 256 ** bytes);

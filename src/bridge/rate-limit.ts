@@ -19,7 +19,8 @@ export class ShareRateLimiter {
   #at: number;
 
   constructor(ratePerSecond: number, nowMs: number, burstSeconds = BURST_SECONDS) {
-    if (!(ratePerSecond > 0) || !Number.isFinite(ratePerSecond)) throw new RangeError(`rate must be a positive number, got ${ratePerSecond}`);
+    if (!(ratePerSecond > 0) || !Number.isFinite(ratePerSecond))
+      throw new RangeError(`rate must be a positive number, got ${ratePerSecond}`);
     this.rate = ratePerSecond;
     this.burst = Math.max(1, ratePerSecond * burstSeconds);
     this.#tokens = this.burst;

@@ -70,10 +70,14 @@ export interface SessionSettings {
 
 /** Shortest time between two rate-limit slow-downs: shares in flight were found with the old target. */
 const SLOW_DOWN_MS = 1000;
-/** What an accepted share goes up as (only shares that go): a tail with a zero extranonce2, or the submit's bytes. */
+/**
+ * What an accepted share goes up as, made only for shares that go: a tail with a zero extranonce2,
+ * or a submit's own bytes (`submitted`, its parse: set for every share that is not a tail).
+ */
 function upstreamOf(job: Job, lease: Lease, share: MinerShare, submitted: SubmitBytes | null) {
-  if (submitted === null) return upstreamShareOf(job, lease, null, (share as { tail: Uint8Array }).tail);
-  return upstreamShareOf(job, lease, submitted.extranonce2, submitted.solution!.subarray(-NONCE_TAIL_BYTES));
+  if (share.kind === "tail") return upstreamShareOf(job, lease, null, share.tail);
+  const s = submitted!; // accepted: submitReject found extranonce2 and solution well formed
+  return upstreamShareOf(job, lease, s.extranonce2, s.solution!.subarray(-NONCE_TAIL_BYTES));
 }
 
 const USER = /^[\x21-\x7e]{1,128}$/; // printable ASCII, no spaces: it becomes a ledger key and log text
@@ -188,7 +192,7 @@ export class Session implements MinerSession, LeasedSession {
       if (own !== null) return this.#reject(token, own);
       v = validateTail(check, share.tail);
     } else {
-      submitted = share.kind === "solution" ? share : parseSubmit(share);
+      submitted = share;
       const own = submitCheck(job, submitted, lease.extranonce1Hex, this.#previous?.extranonce1Hex ?? null);
       if (own !== null) return this.#reject(token, own);
       v = validateSubmit(check, submitted);

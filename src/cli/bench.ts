@@ -1,6 +1,7 @@
 /**
  * `vbridge bench`: scan MH/s per implementation and thread count (worker threads, one Hasher
- * each), and share verdicts per second through the TypeScript API on one thread.
+ * each), share verdicts per second through the TypeScript API on one thread, and the whole share
+ * path per transport (decode → verdict → ledger commit → reply, src/perf/share-path.ts).
  * Numbers only; `make bench` (bench/run.ts) puts them beside the same loop driven from C.
  */
 import { availableParallelism } from "node:os";
@@ -8,6 +9,7 @@ import { defineCommand } from "citty";
 import { availableImpls, parseImpl, resolveImpl, type ImplName } from "../hash/index.ts";
 import { benchJob } from "../perf/job.ts";
 import { benchScan } from "../perf/scan.ts";
+import { benchSharePath } from "../perf/share-path.ts";
 import { benchVerdicts } from "../perf/verdicts.ts";
 import { row, thousands } from "../util/table.ts";
 import { parseIntFlag, parseSecondsFlag, rejectUnknownOptions } from "./args.ts";
@@ -49,6 +51,25 @@ export const benchCommand = defineCommand({
         const line: BenchLine = { impl, threads, mhs: round3(mhs), verdicts_per_s: verdicts };
         console.log(a.json ? JSON.stringify(line) : formatLine(line));
       }
+    }
+    // The share path on one core, with the best (or the chosen) implementation: about `seconds`
+    // of shares at the rate this machine reaches (≈ 60,000/s), on enough sessions to carry them.
+    const shares = Math.min(800_000, Math.max(2000, Math.round(seconds * 60_000))); // ≤ 1,760 per session
+    const sessions = Math.min(500, Math.max(20, Math.ceil(shares / 400)));
+    for (const transport of ["ws-msgpack", "stratum"] as const) {
+      const impl = a.impl === undefined ? "auto" : impls[0]!;
+      const line = await benchSharePath({
+        transport,
+        impl,
+        sessions,
+        shares,
+        warmup: Math.ceil(shares / 10),
+      });
+      console.log(
+        a.json
+          ? JSON.stringify(line)
+          : `share path ${transport}: ${thousands(line.verdicts_per_s)} verdicts/s (decode → verdict → ledger commit → reply, one core)`,
+      );
     }
     return 0;
   },

@@ -9,8 +9,15 @@
 // - with bridge.token set, the authorize password must be the token (else 24 and a close);
 // - a submit goes to the core with its request id as the token; the verdict comes back as result().
 
-import type { BridgeCore, MinerSession, MinerSink, MinerWork, SessionEnd, ShareResult } from "../bridge/contract.ts";
-import { bytesToHex, type RpcId, type SubmitParams } from "../protocol/index.ts";
+import type {
+  BridgeCore,
+  MinerSession,
+  MinerSink,
+  MinerWork,
+  SessionEnd,
+  ShareResult,
+} from "../bridge/contract.ts";
+import { bytesToHex, parseSubmit, type RpcId, type SubmitParams } from "../protocol/index.ts";
 import type { StratumConnection } from "../stratum/connection.ts";
 import type { AuthorizeAnswer, StratumServerHooks } from "../stratum/server-session.ts";
 import { isCodedError } from "../util/errors.ts";
@@ -60,12 +67,16 @@ export class StratumMiner implements StratumServerHooks, MinerSink {
     }
     if (!this.#open(null)) return { ok: false };
     const r = this.#session!.authorize(user, password ?? "");
-    this.#ctx.log.debug(r.ok ? `stratum ${this.id} authorized ${printable(user)}` : `stratum ${this.id} refused ${printable(user)}: ${r.reason}`);
+    this.#ctx.log.debug(
+      r.ok
+        ? `stratum ${this.id} authorized ${printable(user)}`
+        : `stratum ${this.id} refused ${printable(user)}: ${r.reason}`,
+    );
     return { ok: r.ok };
   }
 
   submit(m: SubmitParams, id: RpcId): "later" {
-    this.#session!.submit({ kind: "submit", jobId: m.jobId, nTime: m.nTime, extranonce2: m.extranonce2, solution: m.solution }, id);
+    this.#session!.submit(parseSubmit(m), id); // into bytes once, here at the boundary
     return "later";
   }
 
@@ -73,7 +84,11 @@ export class StratumMiner implements StratumServerHooks, MinerSink {
   #open(agent: string | null): boolean {
     if (this.#session !== null) return true;
     try {
-      const hello = { transport: "stratum" as const, remote: this.remote, ...(agent === null ? {} : { agent: agent.slice(0, 64) }) };
+      const hello = {
+        transport: "stratum" as const,
+        remote: this.remote,
+        ...(agent === null ? {} : { agent: agent.slice(0, 64) }),
+      };
       this.#session = this.#ctx.core.open(hello, this);
       if (this.#over) this.#session.close(); // ended by the core while it opened
       return !this.#over;
@@ -105,7 +120,12 @@ export class StratumMiner implements StratumServerHooks, MinerSink {
   result(r: ShareResult): void {
     const conn = this.conn!;
     const o = r.outcome;
-    conn.run(() => conn.session.answer(r.token as RpcId, o.status === "accepted" ? { accepted: true } : { accepted: false, reject: o.reject }));
+    conn.run(() =>
+      conn.session.answer(
+        r.token as RpcId,
+        o.status === "accepted" ? { accepted: true } : { accepted: false, reject: o.reject },
+      ),
+    );
   }
 
   message(text: string): void {

@@ -7,7 +7,14 @@
 // an error frame (and a close past BAD_FRAME_LIMIT); anything else is our bug, logged with its
 // stack, and only this connection is closed.
 
-import type { BridgeCore, MinerSession, MinerSink, MinerWork, SessionEnd, ShareResult } from "../bridge/contract.ts";
+import type {
+  BridgeCore,
+  MinerSession,
+  MinerSink,
+  MinerWork,
+  SessionEnd,
+  ShareResult,
+} from "../bridge/contract.ts";
 import { rejectOf, type FixedRejectReason } from "../protocol/index.ts";
 import { WS_CLOSE_CODES, type CloseCode } from "../protocol/close-codes.ts";
 import { WsFrameError, isWsFrameError, type WsErrorCode } from "../protocol/ws-errors.ts";
@@ -18,7 +25,16 @@ import { sessionEndCode, type CloseReason } from "./errors.ts";
 import { InboundGuard, type GuardLimits } from "../net/guard.ts";
 import type { ConnectionKind, DownstreamCounters } from "./metrics.ts";
 import { AnnouncedJobs } from "./work.ts";
-import { JSON_DIALECT, MSGPACK_DIALECT, wireVerdict, type Inbound, type Outbound, type ShareToken, type WsDialect, type WsMode } from "./ws-dialect.ts";
+import {
+  JSON_DIALECT,
+  MSGPACK_DIALECT,
+  wireVerdict,
+  type Inbound,
+  type Outbound,
+  type ShareToken,
+  type WsDialect,
+  type WsMode,
+} from "./ws-dialect.ts";
 
 export type { WsMode } from "./ws-dialect.ts";
 
@@ -103,7 +119,8 @@ export class WsConnection implements MinerSink {
     this.#ctx.counters.move(null, this.kind);
     this.#boundary(() => {
       if (this.#dialect?.mode === "json") this.#startJson();
-      else if (this.#dialect === null) this.#detectTimer = setTimeout(() => this.#boundary(() => this.#choose("json")), this.#ctx.detectMs);
+      else if (this.#dialect === null)
+        this.#detectTimer = setTimeout(() => this.#boundary(() => this.#choose("json")), this.#ctx.detectMs);
     });
   }
 
@@ -111,14 +128,21 @@ export class WsConnection implements MinerSink {
   onMessage(message: string | Uint8Array): void {
     if (this.#closed) return;
     this.#boundary(() => {
-      if (!this.#guard.message(this.#ctx.now())) return this.close("E_RATE_LIMITED", "too many messages per second");
+      if (!this.#guard.message(this.#ctx.now()))
+        return this.close("E_RATE_LIMITED", "too many messages per second");
       const text = typeof message === "string";
       const dialect = this.#dialect ?? this.#choose(text ? "json" : "msgpack");
       if (this.#closed) return;
       const size = text ? Buffer.byteLength(message) : message.length;
       const cap = dialect.mode === "json" ? this.#ctx.jsonFrameBytes : this.#ctx.maxFrameBytes;
       if (size > cap) return this.close("E_FRAME_TOO_LARGE", `a message of ${size} bytes; at most ${cap}`);
-      if (text !== (dialect.mode === "json")) throw new WsFrameError("E_FRAME_KIND", text ? "this connection speaks msgpack: binary frames only" : "this connection speaks JSON: text frames only");
+      if (text !== (dialect.mode === "json"))
+        throw new WsFrameError(
+          "E_FRAME_KIND",
+          text
+            ? "this connection speaks msgpack: binary frames only"
+            : "this connection speaks JSON: text frames only",
+        );
       this.#handle(dialect.decode(message));
     });
   }
@@ -132,7 +156,13 @@ export class WsConnection implements MinerSink {
   tick(now: number): void {
     if (this.#closed) return;
     const t = this.#guard.timeout(now);
-    if (t !== null) this.close(t, t === "E_IDLE_TIMEOUT" ? "no message within the idle timeout" : "no hello within the handshake timeout");
+    if (t !== null)
+      this.close(
+        t,
+        t === "E_IDLE_TIMEOUT"
+          ? "no message within the idle timeout"
+          : "no hello within the handshake timeout",
+      );
   }
 
   /** Close from our side with a coded reason (an error frame first when the peer can still read). */
@@ -209,7 +239,10 @@ export class WsConnection implements MinerSink {
         return;
       case "share": {
         if (this.#session === null) return this.#localReject(m.token, "not-subscribed");
-        const share = typeof m.nonce === "number" ? this.#jobs.nonceShare(m.jobId, m.nonce) : this.#jobs.tailShare(m.jobId, m.nonce);
+        const share =
+          typeof m.nonce === "number"
+            ? this.#jobs.nonceShare(m.jobId, m.nonce)
+            : this.#jobs.tailShare(m.jobId, m.nonce);
         if (share === "no-work") return this.#localReject(m.token, "job-not-found");
         if (share === "nonce-size") return this.#localReject(m.token, "nonce-size");
         return this.#session.submit(share, m.token);
@@ -226,7 +259,10 @@ export class WsConnection implements MinerSink {
     const transport = this.#dialect?.mode === "json" ? "ws-json" : "ws-msgpack";
     let session: MinerSession;
     try {
-      session = this.#ctx.core.open({ transport, remote: this.remote, ...(agent === null ? {} : { agent }) }, this);
+      session = this.#ctx.core.open(
+        { transport, remote: this.remote, ...(agent === null ? {} : { agent }) },
+        this,
+      );
     } catch (e) {
       if (isCodedError(e) && (e.code === "E_BRIDGE_FULL" || e.code === "E_BRIDGE_CLOSED")) {
         this.close(e.code === "E_BRIDGE_FULL" ? "E_BRIDGE_FULL" : "E_BRIDGE_CLOSING", e.message);
@@ -292,7 +328,8 @@ export class WsConnection implements MinerSink {
     const status = this.#peer.send(data);
     if (status > 0) return; // all of it reached the kernel: nothing waits in Bun's buffer
     const buffered = this.#peer.bufferedAmount();
-    if (status === 0 || buffered > this.#ctx.maxBufferedBytes) this.close("E_SLOW_READER", `${buffered} bytes waiting to be read`);
+    if (status === 0 || buffered > this.#ctx.maxBufferedBytes)
+      this.close("E_SLOW_READER", `${buffered} bytes waiting to be read`);
   }
 
   // ------------------------------------------------------------------------------------- helpers
@@ -307,10 +344,13 @@ export class WsConnection implements MinerSink {
         this.#ctx.counters.badFrames++;
         if (e.code === "E_VERSION") return this.close("E_VERSION", e.message);
         this.#sendError(e.code, e.message);
-        if (this.#guard.badFrame()) this.close("E_TOO_MANY_BAD_FRAMES", `${this.#guard.badFrames} bad frames`);
+        if (this.#guard.badFrame())
+          this.close("E_TOO_MANY_BAD_FRAMES", `${this.#guard.badFrames} bad frames`);
         return;
       }
-      this.#ctx.log.error(`ws ${this.id} internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      this.#ctx.log.error(
+        `ws ${this.id} internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+      );
       if (!this.#closed) this.close("E_INTERNAL", "internal error");
     }
   }

@@ -5,8 +5,18 @@
 
 import type { MinerWork, ShareResult } from "../bridge/contract.ts";
 import type { WsErrorCode } from "../protocol/ws-errors.ts";
-import { decodeJsonClientMessage, encodeJsonServerMessage, jsonError, jsonResult } from "../protocol/ws-json.ts";
-import { decodeClientFrame, encodeServerFrame, errorFrame, type WireVerdict } from "../protocol/ws-msgpack.ts";
+import {
+  decodeJsonClientMessage,
+  encodeJsonServerMessage,
+  jsonError,
+  jsonResult,
+} from "../protocol/ws-json.ts";
+import {
+  decodeClientFrame,
+  encodeServerFrame,
+  errorFrame,
+  type WireVerdict,
+} from "../protocol/ws-msgpack.ts";
 import { jsonWorkMessage, msgpackJobFrame } from "./work.ts";
 
 export type WsMode = "msgpack" | "json";
@@ -68,7 +78,12 @@ export const JSON_DIALECT: WsDialect = {
       case "hello":
         return { kind: "hello", worker: m.worker, agent: null };
       case "share":
-        return { kind: "share", jobId: m.jobId, nonce: m.nonce, token: { jobId: m.jobId, nonce: m.nonce, id: m.id } };
+        return {
+          kind: "share",
+          jobId: m.jobId,
+          nonce: m.nonce,
+          token: { jobId: m.jobId, nonce: m.nonce, id: m.id },
+        };
       case "ping":
         return { kind: "ping", seq: null };
     }
@@ -77,7 +92,9 @@ export const JSON_DIALECT: WsDialect = {
   welcome: (session, worker) => encodeJsonServerMessage({ type: "welcome", session, worker }),
   result(token, v) {
     const t = token as Partial<{ jobId: string; nonce: number; id: string | number | null }>;
-    return typeof t.jobId === "string" && typeof t.nonce === "number" ? jsonResult(t.jobId, t.nonce, t.id ?? null, v) : null;
+    return typeof t.jobId === "string" && typeof t.nonce === "number"
+      ? jsonResult(t.jobId, t.nonce, t.id ?? null, v)
+      : null;
   },
   message: (text) => encodeJsonServerMessage({ type: "message", text }),
   pong: () => '{"type":"pong"}',
@@ -87,5 +104,7 @@ export const JSON_DIALECT: WsDialect = {
 /** The core's verdict as both protocols put it on the wire. */
 export function wireVerdict(r: ShareResult): WireVerdict {
   const o = r.outcome;
-  return o.status === "accepted" ? { accepted: true, difficulty: o.difficulty, forwarded: o.forwarded } : { accepted: false, code: o.reject.code, message: o.reject.message };
+  return o.status === "accepted"
+    ? { accepted: true, difficulty: o.difficulty, forwarded: o.forwarded }
+    : { accepted: false, code: o.reject.code, message: o.reject.message };
 }

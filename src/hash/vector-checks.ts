@@ -4,7 +4,14 @@
  * vectors page in Chromium). Pure: no library is loaded here, so it bundles for the browser too.
  * Every expectation is one check; a mismatch names the vector.
  */
-import { FIRST_PREHEADER_HASH_OFFSET, HASH_INPUT_BYTES, JOB_PREFIX_BYTES, NONCE_TAIL_BYTES, SOLUTION_OFFSET, TAIL_COUNTER_OFFSET } from "../protocol/layout.ts";
+import {
+  FIRST_PREHEADER_HASH_OFFSET,
+  HASH_INPUT_BYTES,
+  JOB_PREFIX_BYTES,
+  NONCE_TAIL_BYTES,
+  SOLUTION_OFFSET,
+  TAIL_COUNTER_OFFSET,
+} from "../protocol/layout.ts";
 import type { SelftestVectors } from "./vectors.ts";
 import { meetsTargetLE } from "../protocol/target.ts";
 import { bytesToHex, hexToBytes } from "../util/hex.ts";
@@ -17,7 +24,13 @@ export interface VectorTarget {
   preheaderHash(header: Uint8Array): Uint8Array;
   prepareJob(header: Uint8Array): boolean;
   jobHash(tail: Uint8Array): Uint8Array;
-  scan(tail: Uint8Array, start: number, count: number, target: Uint8Array, maxFound: number): ArrayLike<number>;
+  scan(
+    tail: Uint8Array,
+    start: number,
+    count: number,
+    target: Uint8Array,
+    maxFound: number,
+  ): ArrayLike<number>;
 }
 
 export type SelftestResult = { impl: string; passed: number; failed: number; failures: string[] };
@@ -79,7 +92,11 @@ export function runVectorChecks(hasher: VectorTarget, set: SelftestVectors): Sel
  * Scan against brute force: with the median hash of a nonce range as the target, about half the
  * nonces pass; scan must return exactly those, in order, and stop early at max_found.
  */
-function checkScan(hasher: VectorTarget, job: Uint8Array, check: (name: string, got: string, want: string) => void) {
+function checkScan(
+  hasher: VectorTarget,
+  job: Uint8Array,
+  check: (name: string, got: string, want: string) => void,
+) {
   hasher.prepareJob(job);
   const tail = job.slice(JOB_PREFIX_BYTES, JOB_PREFIX_BYTES + NONCE_TAIL_BYTES);
   const view = new DataView(tail.buffer);

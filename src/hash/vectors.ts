@@ -3,7 +3,13 @@
  * what each one expects (format: shared/vectors/README.md). Pure data shaping, no hashing: the
  * selftest-vector generator and the tests both classify with this one function.
  */
-import { CLEARED_RANGES, HASH_INPUT_BYTES, JOB_PREFIX_BYTES, minerRuleClears, SOLUTION_OFFSET } from "../protocol/layout.ts";
+import {
+  CLEARED_RANGES,
+  HASH_INPUT_BYTES,
+  JOB_PREFIX_BYTES,
+  minerRuleClears,
+  SOLUTION_OFFSET,
+} from "../protocol/layout.ts";
 
 /** One entry of the shared vector file (only the fields used here). */
 export type SharedVector = {

@@ -33,15 +33,48 @@ interface Exports {
   vh_preheader_hash(header: number, out: number): number;
   vh_job_prepare(ctx: number, header: number): number;
   vh_job_hash(ctx: number, tail: number, out: number): number;
-  vh_scan(ctx: number, tail: number, start: number, count: number, target: number, found: number, maxFound: number): number;
+  vh_scan(
+    ctx: number,
+    tail: number,
+    start: number,
+    count: number,
+    target: number,
+    found: number,
+    maxFound: number,
+  ): number;
 }
 
 /** The smallest module that uses a SIMD instruction (i8x16.splat): engines without SIMD refuse it. */
 const SIMD_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
-  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
-  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
-  0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0x0b, // code: i32.const 0; i8x16.splat; end
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00, // magic, version 1
+  0x01,
+  0x05,
+  0x01,
+  0x60,
+  0x00,
+  0x01,
+  0x7b, // type section: () -> v128
+  0x03,
+  0x02,
+  0x01,
+  0x00, // function section: one function of type 0
+  0x0a,
+  0x08,
+  0x01,
+  0x06,
+  0x00,
+  0x41,
+  0x00,
+  0xfd,
+  0x0f,
+  0x0b, // code: i32.const 0; i8x16.splat; end
 ]);
 
 /** Whether this engine runs WebAssembly SIMD (then the SIMD build is the one to load). */
@@ -80,9 +113,11 @@ export class WasmHasher {
     this.#u8 = new Uint8Array(x.memory.buffer);
     this.#reserve(HASH_INPUT_BYTES);
     const id = WASM_IMPLS[impl];
-    if (id === undefined) throw new HashError("E_IMPL_UNKNOWN", `unknown wasm implementation ${JSON.stringify(impl)}`);
+    if (id === undefined)
+      throw new HashError("E_IMPL_UNKNOWN", `unknown wasm implementation ${JSON.stringify(impl)}`);
     const rc = x.vh_ctx_init(this.#ctx, id);
-    if (rc === VH_ERR.IMPL) throw new HashError("E_IMPL_UNAVAILABLE", `implementation ${impl} is not in this wasm build`);
+    if (rc === VH_ERR.IMPL)
+      throw new HashError("E_IMPL_UNAVAILABLE", `implementation ${impl} is not in this wasm build`);
     this.#check(rc, "vh_ctx_init");
     this.impl = this.#cString(x.vh_impl_name(rc));
   }
@@ -95,14 +130,20 @@ export class WasmHasher {
     const instance = await WebAssembly.instantiate(module, {});
     const x = instance.exports as unknown as Exports;
     if (x.vh_abi_version() !== ABI_VERSION)
-      throw new HashError("E_NATIVE_ABI", `verushash wasm has ABI ${x.vh_abi_version()}, this code expects ${ABI_VERSION}`);
+      throw new HashError(
+        "E_NATIVE_ABI",
+        `verushash wasm has ABI ${x.vh_abi_version()}, this code expects ${ABI_VERSION}`,
+      );
     return new WasmHasher(x, impl);
   }
 
   /** Plain VerusHash 2.2 of `input` (≥ 32 bytes): no PBaaS clearing. */
   hash(input: Uint8Array): Uint8Array {
     if (input.length < MIN_INPUT_BYTES)
-      throw new HashError("E_INPUT_SHORT", `input is ${input.length} bytes; VerusHash 2.2 needs at least ${MIN_INPUT_BYTES}`);
+      throw new HashError(
+        "E_INPUT_SHORT",
+        `input is ${input.length} bytes; VerusHash 2.2 needs at least ${MIN_INPUT_BYTES}`,
+      );
     this.#reserve(input.length);
     this.#mem().set(input, this.#input);
     this.#check(this.#x.vh_hash(this.#ctx, this.#input, input.length, this.#out), "vh_hash");
@@ -148,17 +189,36 @@ export class WasmHasher {
    * Scans nonces start .. start+count−1 of the prepared job (tail[11..14] = the nonce, u32 LE) and
    * returns those whose hash is ≤ target (LE256), in order, at most maxFound of them.
    */
-  scan(tail: Uint8Array, start: number, count: number, target: Uint8Array, maxFound = MAX_FOUND): Uint32Array {
+  scan(
+    tail: Uint8Array,
+    start: number,
+    count: number,
+    target: Uint8Array,
+    maxFound = MAX_FOUND,
+  ): Uint32Array {
     this.#needJob();
     checkSize(tail, NONCE_TAIL_BYTES, "E_TAIL_SIZE", "a tail");
     checkSize(target, HASH_BYTES, "E_TARGET_SIZE", "a target");
     const ok = (n: number) => Number.isInteger(n) && n >= 0;
-    if (!ok(start) || !ok(count) || start + count > NONCE_SPACE || !ok(maxFound) || maxFound < 1 || maxFound > MAX_FOUND)
-      throw new HashError("E_RANGE", `scan ${start} + ${count} (max ${maxFound}) is outside the 32-bit counter`);
+    if (
+      !ok(start) ||
+      !ok(count) ||
+      start + count > NONCE_SPACE ||
+      !ok(maxFound) ||
+      maxFound < 1 ||
+      maxFound > MAX_FOUND
+    )
+      throw new HashError(
+        "E_RANGE",
+        `scan ${start} + ${count} (max ${maxFound}) is outside the 32-bit counter`,
+      );
     const mem = this.#mem();
     mem.set(tail, this.#tail);
     mem.set(target, this.#target);
-    const n = this.#check(this.#x.vh_scan(this.#ctx, this.#tail, start, count, this.#target, this.#found, maxFound), "vh_scan");
+    const n = this.#check(
+      this.#x.vh_scan(this.#ctx, this.#tail, start, count, this.#target, this.#found, maxFound),
+      "vh_scan",
+    );
     return new Uint32Array(this.#mem().buffer.slice(this.#found, this.#found + 4 * n));
   }
 
@@ -200,7 +260,12 @@ function align(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN;
 }
 
-function checkSize(b: Uint8Array, size: number, code: "E_HEADER_SIZE" | "E_TAIL_SIZE" | "E_TARGET_SIZE", what: string): void {
+function checkSize(
+  b: Uint8Array,
+  size: number,
+  code: "E_HEADER_SIZE" | "E_TAIL_SIZE" | "E_TARGET_SIZE",
+  what: string,
+): void {
   if (b.length !== size) throw new HashError(code, `${what} must be ${size} bytes, got ${b.length}`);
 }
 

@@ -10,6 +10,7 @@ const BENCH_JOB_ID = "chain-2549501";
 export function benchJob(): Uint8Array {
   const v = EMBEDDED_VECTORS.vectors.find((x) => x.id === BENCH_JOB_ID);
   const header = v === undefined ? undefined : hexToBytes(v.input);
-  if (header?.length !== HASH_INPUT_BYTES) throw new Error(`selftest vectors lack the ${BENCH_JOB_ID} header`);
+  if (header?.length !== HASH_INPUT_BYTES)
+    throw new Error(`selftest vectors lack the ${BENCH_JOB_ID} header`);
   return header;
 }

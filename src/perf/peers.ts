@@ -135,7 +135,8 @@ function stratumPeer(core: BridgeCore, i: number): BenchPeer {
       counterAt = text.indexOf(COUNTER);
     },
     send() {
-      const out = line.slice();
+      // Patched in place: the connection has read the last line whole before the next one comes.
+      const out = line;
       const id = String(Number(ID) + next);
       for (let j = 0; j < ID.length; j++) out[idAt + j] = id.charCodeAt(j);
       // The counter as 8 hex digits: unique per share is all that matters.

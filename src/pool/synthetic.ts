@@ -12,7 +12,12 @@ import { preheaderHash } from "../hash/index.ts";
 import { bytesToHex, hexToBytes } from "../protocol/hex.ts";
 import { Job } from "../protocol/job.ts";
 import { NOTIFY, type Notify } from "../protocol/notify.ts";
-import { BLOCK_HEADER_BYTES, FIRST_PREHEADER_HASH_OFFSET, NONCE_OFFSET, SOLUTION_BYTES } from "../protocol/layout.ts";
+import {
+  BLOCK_HEADER_BYTES,
+  FIRST_PREHEADER_HASH_OFFSET,
+  NONCE_OFFSET,
+  SOLUTION_BYTES,
+} from "../protocol/layout.ts";
 import { assembleInput } from "../protocol/pbaas.ts";
 import { PoolError } from "./errors.ts";
 import { randomU32, type RandomBytes } from "./random.ts";
@@ -85,8 +90,12 @@ export class SyntheticJobSource {
 
   /** Starts at `nowMs` with a first block (clean). */
   constructor(options: SyntheticOptions, nowMs: number) {
-    for (const [name, v] of [["jobIntervalMs", options.jobIntervalMs], ["blockIntervalMs", options.blockIntervalMs]] as const) {
-      if (!Number.isFinite(v) || v <= 0) throw new PoolError("E_POOL_OPTIONS", `${name} must be a positive number of milliseconds, got ${v}`);
+    for (const [name, v] of [
+      ["jobIntervalMs", options.jobIntervalMs],
+      ["blockIntervalMs", options.blockIntervalMs],
+    ] as const) {
+      if (!Number.isFinite(v) || v <= 0)
+        throw new PoolError("E_POOL_OPTIONS", `${name} must be a positive number of milliseconds, got ${v}`);
     }
     this.#random = options.random;
     this.#jobIntervalMs = options.jobIntervalMs;
@@ -148,7 +157,11 @@ export class SyntheticJobSource {
       solution: block.template,
     };
     this.#nextJobAt = nowMs + this.#jobIntervalMs;
-    this.#current = { job: new Job(notify, { daemonNonce: block.daemonNonce }), height: block.height, newBlock: clean };
+    this.#current = {
+      job: new Job(notify, { daemonNonce: block.daemonNonce }),
+      height: block.height,
+      newBlock: clean,
+    };
     return this.#current;
   }
 
@@ -173,7 +186,8 @@ export class SyntheticJobSource {
     // The pre-header covers prev, merkle, sapling, the daemon nonce, nBits and the MMR roots — not
     // nTime — so one hash serves every job of the block.
     const preHash = this.#preHeaderHash(assembleInput(header, solution));
-    if (preHash.length !== 32) throw new RangeError(`pre-header hash must be 32 bytes, got ${preHash.length}`);
+    if (preHash.length !== 32)
+      throw new RangeError(`pre-header hash must be 32 bytes, got ${preHash.length}`);
     solution.set(preHash, FIRST_PREHEADER_HASH_OFFSET);
     return {
       height,
@@ -198,4 +212,3 @@ function u32LEHex(v: number): string {
   new DataView(b.buffer).setUint32(0, v >>> 0, true);
   return bytesToHex(b);
 }
-

@@ -32,7 +32,13 @@ export type CloseReason = "peer" | CloseCode;
  * A connection refused before any session exists: a foreign Origin (HTTP 403, no socket at all),
  * or one of the close codes above, said as soon as the socket opens.
  */
-export type RefusalCode = "E_ORIGIN" | "E_UNAUTHORIZED" | "E_TOO_MANY_CONNECTIONS" | "E_TOO_MANY_FROM_ADDRESS" | "E_BRIDGE_FULL" | "E_BRIDGE_CLOSING";
+export type RefusalCode =
+  | "E_ORIGIN"
+  | "E_UNAUTHORIZED"
+  | "E_TOO_MANY_CONNECTIONS"
+  | "E_TOO_MANY_FROM_ADDRESS"
+  | "E_BRIDGE_FULL"
+  | "E_BRIDGE_CLOSING";
 
 /** The WebSocket close code sent with each reason (4xxx: application range, RFC 6455 §7.4.2). */
 export const WS_CLOSE_CODES: Readonly<Record<CloseCode, number>> = {

@@ -39,7 +39,8 @@ export class LineDecoder {
   constructor(options: LineDecoderOptions = {}) {
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-    if (!Number.isInteger(this.maxLineBytes) || this.maxLineBytes < 1) throw new RangeError("maxLineBytes must be a positive integer");
+    if (!Number.isInteger(this.maxLineBytes) || this.maxLineBytes < 1)
+      throw new RangeError("maxLineBytes must be a positive integer");
     if (!Number.isInteger(this.maxBufferedBytes) || this.maxBufferedBytes < this.maxLineBytes + 2) {
       throw new RangeError("maxBufferedBytes must be at least maxLineBytes + 2");
     }
@@ -64,10 +65,12 @@ export class LineDecoder {
     if (this.#failure) throw this.#failure;
     const bytes = typeof chunk === "string" ? utf8Encoder.encode(chunk) : chunk;
     if (this.bufferedBytes + bytes.length > this.maxBufferedBytes) {
-      throw this.#fail(new ProtocolError("E_BUFFER_OVERFLOW", `more than ${this.maxBufferedBytes} bytes buffered`, {
-        limit: this.maxBufferedBytes,
-        buffered: this.bufferedBytes + bytes.length,
-      }));
+      throw this.#fail(
+        new ProtocolError("E_BUFFER_OVERFLOW", `more than ${this.maxBufferedBytes} bytes buffered`, {
+          limit: this.maxBufferedBytes,
+          buffered: this.bufferedBytes + bytes.length,
+        }),
+      );
     }
     this.#append(bytes);
     return this.#lines();
@@ -95,7 +98,8 @@ export class LineDecoder {
     if (nl < 0) {
       const held = (this.#scanned = this.#end - this.#start);
       // One byte over may still be the "\r" of a "\r\n" whose "\n" has not arrived.
-      const over = held > this.maxLineBytes + 1 || (held === this.maxLineBytes + 1 && this.#buf[this.#end - 1] !== CR);
+      const over =
+        held > this.maxLineBytes + 1 || (held === this.maxLineBytes + 1 && this.#buf[this.#end - 1] !== CR);
       if (over) throw this.#tooLong(held);
       return null;
     }
@@ -131,7 +135,12 @@ export class LineDecoder {
   }
 
   #tooLong(length: number): ProtocolError {
-    return this.#fail(new ProtocolError("E_LINE_TOO_LONG", `line longer than ${this.maxLineBytes} bytes`, { limit: this.maxLineBytes, length }));
+    return this.#fail(
+      new ProtocolError("E_LINE_TOO_LONG", `line longer than ${this.maxLineBytes} bytes`, {
+        limit: this.maxLineBytes,
+        length,
+      }),
+    );
   }
 
   #fail(e: ProtocolError): ProtocolError {

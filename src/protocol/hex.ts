@@ -5,7 +5,16 @@
 import { HexError, hexToBytes as decodeHex } from "../util/hex.ts";
 import { ProtocolError } from "./errors.ts";
 
-export { bytesEqual, bytesToHex, concatBytes, hexToBytesOrNull, isAllZero, isHex, rangeToHex, readU32LE } from "../util/hex.ts";
+export {
+  bytesEqual,
+  bytesToHex,
+  concatBytes,
+  hexToBytesOrNull,
+  isAllZero,
+  isHex,
+  rangeToHex,
+  readU32LE,
+} from "../util/hex.ts";
 
 /** Decode hex (either case). Throws E_BAD_HEX; with `bytes`, the length must match exactly. */
 export function hexToBytes(hex: string, bytes?: number): Uint8Array {

@@ -70,7 +70,8 @@ export function readRpcError(v: unknown): RpcError | null {
   if (v === true) return { code: -1, message: "" };
   if (typeof v === "string") return { code: -1, message: v };
   if (Array.isArray(v)) {
-    if (v.length === 0 || v.length > 3) throw new ProtocolError("E_BAD_ERROR", "error array must have 1 to 3 elements", { length: v.length });
+    if (v.length === 0 || v.length > 3)
+      throw new ProtocolError("E_BAD_ERROR", "error array must have 1 to 3 elements", { length: v.length });
     const e: RpcError = { code: readCode(v[0]), message: readMessage(v[1]) };
     if (v.length === 3) e.data = v[2];
     return e;
@@ -85,20 +86,32 @@ export function readRpcError(v: unknown): RpcError | null {
 
 /** Classify an already-parsed JSON value (e.g. one element of a daemon RPC batch). */
 export function toRpcMessage(v: unknown): RpcMessage {
-  if (!isObject(v)) throw new ProtocolError("E_NOT_OBJECT", "a JSON-RPC message must be a JSON object", { type: Array.isArray(v) ? "array" : v === null ? "null" : typeof v });
+  if (!isObject(v))
+    throw new ProtocolError("E_NOT_OBJECT", "a JSON-RPC message must be a JSON object", {
+      type: Array.isArray(v) ? "array" : v === null ? "null" : typeof v,
+    });
   if (v.method !== undefined && v.method !== null) {
     const method = v.method;
-    if (typeof method !== "string" || method.length === 0) throw new ProtocolError("E_BAD_METHOD", "method must be a non-empty string", { type: typeof method });
+    if (typeof method !== "string" || method.length === 0)
+      throw new ProtocolError("E_BAD_METHOD", "method must be a non-empty string", { type: typeof method });
     const rawParams = v.params;
     let params: unknown[];
     if (rawParams === undefined || rawParams === null) params = [];
     else if (Array.isArray(rawParams)) params = rawParams;
-    else throw new ProtocolError("E_BAD_PARAMS", "params must be an array", { method, type: typeof rawParams });
+    else
+      throw new ProtocolError("E_BAD_PARAMS", "params must be an array", { method, type: typeof rawParams });
     const id = readId(v.id);
-    return id === null ? { kind: "notification", id, method, params } : { kind: "request", id, method, params };
+    return id === null
+      ? { kind: "notification", id, method, params }
+      : { kind: "request", id, method, params };
   }
   if ("result" in v || "error" in v) {
-    return { kind: "response", id: readId(v.id), result: v.result === undefined ? null : v.result, error: readRpcError(v.error) };
+    return {
+      kind: "response",
+      id: readId(v.id),
+      result: v.result === undefined ? null : v.result,
+      error: readRpcError(v.error),
+    };
   }
   throw new ProtocolError("E_NOT_RPC", "neither a request (method) nor a response (result/error)");
 }
@@ -122,7 +135,11 @@ export function rpcErrorToJson(e: RpcError): unknown[] {
 /** One canonical line (without "\n"). */
 export function serializeRpc(m: RpcMessage): string {
   if (m.kind === "response") {
-    return JSON.stringify({ id: m.id, result: m.result, error: m.error === null ? null : rpcErrorToJson(m.error) });
+    return JSON.stringify({
+      id: m.id,
+      result: m.result,
+      error: m.error === null ? null : rpcErrorToJson(m.error),
+    });
   }
   return JSON.stringify({ id: m.id, method: m.method, params: m.params });
 }

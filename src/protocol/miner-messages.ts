@@ -78,7 +78,15 @@ export interface UnknownMinerMethod {
   params: unknown[];
 }
 
-export type MinerMessage = Subscribe | Authorize | ExtranonceSubscribe | Submit | MinerPing | SuggestTarget | OpaqueCall | UnknownMinerMethod;
+export type MinerMessage =
+  | Subscribe
+  | Authorize
+  | ExtranonceSubscribe
+  | Submit
+  | MinerPing
+  | SuggestTarget
+  | OpaqueCall
+  | UnknownMinerMethod;
 
 /** Type the params of a miner → pool request or notification. */
 export function decodeMinerCall(id: RpcId, method: string, params: unknown[]): MinerMessage {
@@ -91,12 +99,20 @@ export function decodeMinerCall(id: RpcId, method: string, params: unknown[]): M
         userAgent: readOptionalString(method, params, 0),
         sessionId: readOptionalString(method, params, 1),
         host: readOptionalString(method, params, 2),
-        port: typeof port === "number" && Number.isInteger(port) ? String(port) : readOptionalString(method, params, 3),
+        port:
+          typeof port === "number" && Number.isInteger(port)
+            ? String(port)
+            : readOptionalString(method, params, 3),
       };
     }
     case "mining.authorize":
       expectCount(method, params, 1);
-      return { method, id, user: readString(method, params, 0), password: readOptionalString(method, params, 1) };
+      return {
+        method,
+        id,
+        user: readString(method, params, 0),
+        password: readOptionalString(method, params, 1),
+      };
     case "mining.extranonce.subscribe":
       return { method, id };
     case "mining.submit":
@@ -107,7 +123,10 @@ export function decodeMinerCall(id: RpcId, method: string, params: unknown[]): M
         id,
         worker: readString(method, params, 0),
         // Any string: an unknown (even empty) job id is the pool's "21 job not found", not a decode error.
-        jobId: typeof params[1] === "number" && Number.isSafeInteger(params[1]) ? String(params[1]) : readString(method, params, 1),
+        jobId:
+          typeof params[1] === "number" && Number.isSafeInteger(params[1])
+            ? String(params[1])
+            : readString(method, params, 1),
         nTime: readString(method, params, 2),
         extranonce2: readString(method, params, 3),
         solution: readString(method, params, 4),
@@ -170,6 +189,7 @@ export function encodeMinerMessage(m: MinerMessage): string {
 /** Split ADDRESS[.WORKER] on the first "." (as the pools do). */
 export function splitUser(user: string): { address: string; worker: string | null } {
   const dot = user.indexOf(".");
-  return dot < 0 ? { address: user, worker: null } : { address: user.slice(0, dot), worker: user.slice(dot + 1) };
+  return dot < 0
+    ? { address: user, worker: null }
+    : { address: user.slice(0, dot), worker: user.slice(dot + 1) };
 }
-

@@ -35,7 +35,11 @@ export function readJobId(method: string, params: unknown[], i: number): string 
   const v = params[i];
   const s = typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? String(v) : v;
   if (typeof s !== "string" || s.length === 0 || s.length > MAX_JOB_ID_LENGTH) {
-    throw badParams(method, i, `job id must be a non-empty string of at most ${MAX_JOB_ID_LENGTH} characters`);
+    throw badParams(
+      method,
+      i,
+      `job id must be a non-empty string of at most ${MAX_JOB_ID_LENGTH} characters`,
+    );
   }
   return s;
 }
@@ -61,5 +65,15 @@ export function decodeNotify(id: RpcId, params: unknown[]): Notify {
 }
 
 export function notifyParams(n: Notify): unknown[] {
-  return [n.jobId, n.version, n.prevHash, n.merkleRoot, n.finalSaplingRoot, n.nTime, n.nBits, n.cleanJobs, n.solution];
+  return [
+    n.jobId,
+    n.version,
+    n.prevHash,
+    n.merkleRoot,
+    n.finalSaplingRoot,
+    n.nTime,
+    n.nBits,
+    n.cleanJobs,
+    n.solution,
+  ];
 }

@@ -8,7 +8,10 @@ import { isHex } from "./hex.ts";
 export const EXTRANONCE1_HEX = { minChars: 2, maxChars: 62 } as const;
 
 export function badParams(method: string, index: number | null, why: string): ProtocolError {
-  return new ProtocolError("E_BAD_PARAMS", `${method}${index === null ? "" : ` param ${index}`}: ${why}`, { method, index });
+  return new ProtocolError("E_BAD_PARAMS", `${method}${index === null ? "" : ` param ${index}`}: ${why}`, {
+    method,
+    index,
+  });
 }
 
 export function expectCount(method: string, params: unknown[], min: number, max = Infinity): void {
@@ -25,7 +28,12 @@ export function readString(method: string, params: unknown[], i: number, maxLeng
   return v;
 }
 
-export function readOptionalString(method: string, params: unknown[], i: number, maxLength = Infinity): string | null {
+export function readOptionalString(
+  method: string,
+  params: unknown[],
+  i: number,
+  maxLength = Infinity,
+): string | null {
   const v = params[i];
   if (v === undefined || v === null) return null;
   return readString(method, params, i, maxLength);
@@ -43,7 +51,8 @@ export function readHex(
 ): string {
   const v = readString(method, params, i);
   if ("hexChars" in len) {
-    if (v.length !== len.hexChars) throw badParams(method, i, `must be ${len.hexChars} hex digits, got ${v.length}`);
+    if (v.length !== len.hexChars)
+      throw badParams(method, i, `must be ${len.hexChars} hex digits, got ${v.length}`);
   } else if (v.length < len.minChars || v.length > len.maxChars) {
     throw badParams(method, i, `must be ${len.minChars} to ${len.maxChars} hex digits, got ${v.length}`);
   }
@@ -56,7 +65,8 @@ export function readPort(method: string, params: unknown[], i: number): number |
   const v = params[i];
   if (v === undefined || v === null || v === "") return null;
   const n = typeof v === "number" ? v : typeof v === "string" && /^\d{1,5}$/.test(v) ? Number(v) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw badParams(method, i, "must be a port number 1..65535");
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw badParams(method, i, "must be a port number 1..65535");
   return n;
 }
 
@@ -71,6 +81,7 @@ export function readNumber(method: string, params: unknown[], i: number): number
 /** An integer in [min, max], also accepted as a decimal string. */
 export function readInteger(method: string, params: unknown[], i: number, min: number, max: number): number {
   const n = readNumber(method, params, i);
-  if (!Number.isInteger(n) || n < min || n > max) throw badParams(method, i, `must be an integer ${min}..${max}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw badParams(method, i, `must be an integer ${min}..${max}`);
   return n;
 }

@@ -7,7 +7,17 @@
 import type { RpcId, RpcResponse } from "./jsonrpc.ts";
 import { parseRpc, rpcCall, serializeRpc } from "./jsonrpc.ts";
 import { decodeNotify, NOTIFY, notifyParams, type Notify } from "./notify.ts";
-import { badParams, EXTRANONCE1_HEX, expectCount, readHex, readInteger, readNumber, readOptionalString, readPort, readString } from "./params.ts";
+import {
+  badParams,
+  EXTRANONCE1_HEX,
+  expectCount,
+  readHex,
+  readInteger,
+  readNumber,
+  readOptionalString,
+  readPort,
+  readString,
+} from "./params.ts";
 import { targetFromHex, targetToHex } from "./target.ts";
 
 export type { Notify } from "./notify.ts";
@@ -68,7 +78,16 @@ export interface UnknownMethod {
   params: unknown[];
 }
 
-export type PoolMessage = SetTarget | SetDifficulty | Notify | SetExtranonce | Reconnect | ShowMessage | Ping | GetVersion | UnknownMethod;
+export type PoolMessage =
+  | SetTarget
+  | SetDifficulty
+  | Notify
+  | SetExtranonce
+  | Reconnect
+  | ShowMessage
+  | Ping
+  | GetVersion
+  | UnknownMethod;
 
 /** Type the params of a pool → miner request or notification. */
 export function decodePoolCall(id: RpcId, method: string, params: unknown[]): PoolMessage {
@@ -90,7 +109,8 @@ export function decodePoolCall(id: RpcId, method: string, params: unknown[]): Po
         method,
         id,
         extranonce1: readHex(method, params, 0, EXTRANONCE1_HEX),
-        extranonce2Size: params[1] === undefined || params[1] === null ? null : readInteger(method, params, 1, 0, 32),
+        extranonce2Size:
+          params[1] === undefined || params[1] === null ? null : readInteger(method, params, 1, 0, 32),
       };
     case "client.reconnect": {
       const host = readOptionalString(method, params, 0, 255);

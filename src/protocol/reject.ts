@@ -56,17 +56,30 @@ export function rejectOf(reason: FixedRejectReason): ShareReject {
 
 /** `Error: Incorrect size of solution (N), expected 2694`; N counts hex characters. */
 export function solutionSizeReject(length: number): ShareReject {
-  return { code: 20, reason: "solution-size", message: `Error: Incorrect size of solution (${length}), expected 2694` };
+  return {
+    code: 20,
+    reason: "solution-size",
+    message: `Error: Incorrect size of solution (${length}), expected 2694`,
+  };
 }
 
 /** `invalid solution version (06000000), expected 07000000`: the hex of solution bytes 0..3. */
 export function solutionVersionReject(got: string, expected: string): ShareReject {
-  return { code: 20, reason: "solution-version", message: `invalid solution version (${got}), expected ${expected}` };
+  return {
+    code: 20,
+    reason: "solution-version",
+    message: `invalid solution version (${got}), expected ${expected}`,
+  };
 }
 
 /** `low difficulty share of X`, X printed as JavaScript prints a number (as the pool does). */
 export function lowDifficultyReject(shareDifficulty: number): ShareReject {
-  return { code: 23, reason: "low-difficulty", message: `low difficulty share of ${shareDifficulty}`, shareDifficulty };
+  return {
+    code: 23,
+    reason: "low-difficulty",
+    message: `low difficulty share of ${shareDifficulty}`,
+    shareDifficulty,
+  };
 }
 
 export function unsupportedVersionReject(versionHex: string): ShareReject {
@@ -78,7 +91,9 @@ export function unsupportedVersionReject(versionHex: string): ShareReject {
  * errors, [code, msg, null] for 24 and 25.
  */
 export function rejectToRpcError(r: ShareReject): RpcError {
-  return r.code === 24 || r.code === 25 ? { code: r.code, message: r.message, data: null } : { code: r.code, message: r.message };
+  return r.code === 24 || r.code === 25
+    ? { code: r.code, message: r.message, data: null }
+    : { code: r.code, message: r.message };
 }
 
 const SOLUTION_SIZE = /^Error: Incorrect size of solution \((\d+)\), expected 2694$/;
@@ -104,7 +119,9 @@ export function classifyReject(e: RpcError): ShareReject {
   const low = e.code === 23 ? LOW_DIFFICULTY.exec(e.message) : null;
   if (low) {
     const d = Number(low[1]);
-    return Number.isNaN(d) ? { ...base, reason: "low-difficulty" } : { ...base, reason: "low-difficulty", shareDifficulty: d };
+    return Number.isNaN(d)
+      ? { ...base, reason: "low-difficulty" }
+      : { ...base, reason: "low-difficulty", shareDifficulty: d };
   }
   return { ...base, reason: BY_CODE[e.code] ?? "other" };
 }

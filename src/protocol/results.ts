@@ -46,16 +46,30 @@ function subscriptionIdOf(v: unknown): string | null {
  * `[[["mining.set_difficulty", id], ["mining.notify", id]], xn1, 8]` (v-nomp), `[connId, xn1, n]`.
  */
 export function decodeSubscribeResult(result: unknown): SubscribeResult {
-  if (!Array.isArray(result) || result.length < 2) throw badResult("subscribe result must be an array of at least 2 elements");
+  if (!Array.isArray(result) || result.length < 2)
+    throw badResult("subscribe result must be an array of at least 2 elements");
   const xn1 = result[1];
-  if (typeof xn1 !== "string" || !isHex(xn1) || xn1.length < EXTRANONCE1_HEX.minChars || xn1.length > EXTRANONCE1_HEX.maxChars) {
+  if (
+    typeof xn1 !== "string" ||
+    !isHex(xn1) ||
+    xn1.length < EXTRANONCE1_HEX.minChars ||
+    xn1.length > EXTRANONCE1_HEX.maxChars
+  ) {
     throw badResult("subscribe result[1] (extranonce1) must be 1 to 31 bytes of hex");
   }
   const size = result[2];
-  if (size !== undefined && size !== null && !(typeof size === "number" && Number.isInteger(size) && size >= 0 && size <= 32)) {
+  if (
+    size !== undefined &&
+    size !== null &&
+    !(typeof size === "number" && Number.isInteger(size) && size >= 0 && size <= 32)
+  ) {
     throw badResult("subscribe result[2] (extranonce2 size) must be an integer 0..32");
   }
-  return { subscriptionId: subscriptionIdOf(result[0]), extranonce1: xn1.toLowerCase(), extranonce2Size: typeof size === "number" ? size : null };
+  return {
+    subscriptionId: subscriptionIdOf(result[0]),
+    extranonce1: xn1.toLowerCase(),
+    extranonce2Size: typeof size === "number" ? size : null,
+  };
 }
 
 /**
@@ -63,7 +77,9 @@ export function decodeSubscribeResult(result: unknown): SubscribeResult {
  * (verus-stratum.md §3.1), or 3 elements when an extranonce2 size is given.
  */
 export function encodeSubscribeResult(r: SubscribeResult): unknown[] {
-  return r.extranonce2Size === null ? [r.subscriptionId, r.extranonce1] : [r.subscriptionId, r.extranonce1, r.extranonce2Size];
+  return r.extranonce2Size === null
+    ? [r.subscriptionId, r.extranonce1]
+    : [r.subscriptionId, r.extranonce1, r.extranonce2Size];
 }
 
 export function subscribeReply(id: RpcId, r: SubscribeResult): RpcResponse {
@@ -72,7 +88,8 @@ export function subscribeReply(id: RpcId, r: SubscribeResult): RpcResponse {
 
 /** authorize / extranonce.subscribe / pbaas.subscribe: ok only for `result: true` without an error. */
 export function decodeBooleanResult(r: RpcResponse): { ok: boolean; error: RpcError | null } {
-  if (r.result !== true && r.result !== false && r.result !== null) throw badResult("expected true, false or null");
+  if (r.result !== true && r.result !== false && r.result !== null)
+    throw badResult("expected true, false or null");
   return { ok: r.result === true && r.error === null, error: r.error };
 }
 
@@ -89,14 +106,19 @@ export type SubmitOutcome = { accepted: true } | { accepted: false; reject: Shar
  * everything (verus-stratum.md §3.7): `accepted` is what the pool said, not the truth.
  */
 export function decodeSubmitResult(r: RpcResponse): SubmitOutcome {
-  if (r.result !== true && r.result !== false && r.result !== null) throw badResult("submit result must be true, false or null");
+  if (r.result !== true && r.result !== false && r.result !== null)
+    throw badResult("submit result must be true, false or null");
   if (r.error !== null) return { accepted: false, reject: classifyReject(r.error) };
   if (r.result === true) return { accepted: true };
   return { accepted: false, reject: { code: -1, reason: "unspecified", message: "" } };
 }
 
 /** A submit reply in node-stratum-pool's shape; verusProxy uses `rejectResult: false`. */
-export function submitReply(id: RpcId, outcome: SubmitOutcome, rejectResult: null | false = null): RpcResponse {
+export function submitReply(
+  id: RpcId,
+  outcome: SubmitOutcome,
+  rejectResult: null | false = null,
+): RpcResponse {
   return outcome.accepted
     ? { kind: "response", id, result: true, error: null }
     : { kind: "response", id, result: rejectResult, error: rejectToRpcError(outcome.reject) };

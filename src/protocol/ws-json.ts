@@ -12,7 +12,14 @@
 // `welcome`, `result` and `message` messages). `error` messages go to anyone who sends a bad one.
 
 import { WsFrameError, type WsErrorCode } from "./ws-errors.ts";
-import { HASH_BYTES, HEADER_HEAD_BYTES, NONCE_BYTES, NONCE_TAIL_BYTES, SOLUTION_BYTES, TAIL_COUNTER_OFFSET } from "./layout.ts";
+import {
+  HASH_BYTES,
+  HEADER_HEAD_BYTES,
+  NONCE_BYTES,
+  NONCE_TAIL_BYTES,
+  SOLUTION_BYTES,
+  TAIL_COUNTER_OFFSET,
+} from "./layout.ts";
 import { MAX_JOB_ID_CHARS, MAX_WORKER_CHARS, type WireVerdict } from "./ws-msgpack.ts";
 
 /** Sec-WebSocket-Protocol value that selects this protocol without waiting for the first frame. */
@@ -45,11 +52,25 @@ export type JsonServerMessage =
   | { type: "work"; work: JsonWork }
   | { type: "pong" }
   | { type: "welcome"; session: number; worker: string }
-  | { type: "result"; job_id: string; nonce: number; id?: string | number; accepted: boolean; difficulty?: number; forwarded?: boolean; code?: number; error?: string }
+  | {
+      type: "result";
+      job_id: string;
+      nonce: number;
+      id?: string | number;
+      accepted: boolean;
+      difficulty?: number;
+      forwarded?: boolean;
+      code?: number;
+      error?: string;
+    }
   | { type: "error"; code: string; message: string }
   | { type: "message"; text: string };
 
-function bad(code: "E_BAD_FRAME" | "E_BAD_FIELD" | "E_UNKNOWN_TYPE", message: string, detail: Record<string, unknown> = {}): WsFrameError {
+function bad(
+  code: "E_BAD_FRAME" | "E_BAD_FIELD" | "E_UNKNOWN_TYPE",
+  message: string,
+  detail: Record<string, unknown> = {},
+): WsFrameError {
   return new WsFrameError(code, message, detail);
 }
 
@@ -63,7 +84,10 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function readJobId(v: unknown): string {
   if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return String(v);
-  if (typeof v !== "string" || v === "" || v.length > MAX_JOB_ID_CHARS) throw bad("E_BAD_FIELD", `work.job_id must be a string of 1..${MAX_JOB_ID_CHARS} characters`, { field: "job_id" });
+  if (typeof v !== "string" || v === "" || v.length > MAX_JOB_ID_CHARS)
+    throw bad("E_BAD_FIELD", `work.job_id must be a string of 1..${MAX_JOB_ID_CHARS} characters`, {
+      field: "job_id",
+    });
   return v;
 }
 
@@ -88,8 +112,15 @@ export function decodeJsonClientMessage(text: string): JsonClientMessage {
         throw bad("E_BAD_FIELD", "nonce must be an integer 0..4294967295", { field: "nonce" });
       }
       const id = own(v, "id");
-      if (id !== undefined && id !== null && !(typeof id === "number" && Number.isFinite(id)) && !(typeof id === "string" && id.length <= MAX_ID_CHARS)) {
-        throw bad("E_BAD_FIELD", `id must be a number or a string of up to ${MAX_ID_CHARS} characters`, { field: "id" });
+      if (
+        id !== undefined &&
+        id !== null &&
+        !(typeof id === "number" && Number.isFinite(id)) &&
+        !(typeof id === "string" && id.length <= MAX_ID_CHARS)
+      ) {
+        throw bad("E_BAD_FIELD", `id must be a number or a string of up to ${MAX_ID_CHARS} characters`, {
+          field: "id",
+        });
       }
       return { type, jobId, nonce, id: id === undefined ? null : (id as string | number | null) };
     }
@@ -97,8 +128,14 @@ export function decodeJsonClientMessage(text: string): JsonClientMessage {
       return { type };
     case "hello": {
       const worker = own(v, "worker");
-      if (worker !== undefined && worker !== null && (typeof worker !== "string" || worker.length > MAX_WORKER_CHARS)) {
-        throw bad("E_BAD_FIELD", `worker must be a string of up to ${MAX_WORKER_CHARS} characters`, { field: "worker" });
+      if (
+        worker !== undefined &&
+        worker !== null &&
+        (typeof worker !== "string" || worker.length > MAX_WORKER_CHARS)
+      ) {
+        throw bad("E_BAD_FIELD", `worker must be a string of up to ${MAX_WORKER_CHARS} characters`, {
+          field: "worker",
+        });
       }
       return { type, worker: typeof worker === "string" ? worker : null };
     }
@@ -110,7 +147,11 @@ export function decodeJsonClientMessage(text: string): JsonClientMessage {
 export function encodeJsonClientMessage(m: JsonClientMessage): string {
   switch (m.type) {
     case "share":
-      return JSON.stringify(m.id === null ? { type: "share", work: { job_id: m.jobId }, nonce: m.nonce } : { type: "share", work: { job_id: m.jobId }, nonce: m.nonce, id: m.id });
+      return JSON.stringify(
+        m.id === null
+          ? { type: "share", work: { job_id: m.jobId }, nonce: m.nonce }
+          : { type: "share", work: { job_id: m.jobId }, nonce: m.nonce, id: m.id },
+      );
     case "ping":
       return '{"type":"ping"}';
     case "hello":
@@ -120,7 +161,8 @@ export function encodeJsonClientMessage(m: JsonClientMessage): string {
 
 /** The 15-byte tail of a share: the session's prefix, zeros, the nonce as u32 LE at 11..14. */
 export function tailWithNonce(prefix: Uint8Array, nonce: number): Uint8Array {
-  if (prefix.length < 1 || prefix.length > NONCE_AT) throw new RangeError(`prefix must be 1..${NONCE_AT} bytes`);
+  if (prefix.length < 1 || prefix.length > NONCE_AT)
+    throw new RangeError(`prefix must be 1..${NONCE_AT} bytes`);
   if (!Number.isInteger(nonce) || nonce < 0 || nonce > MAX_NONCE) throw new RangeError("nonce must be a u32");
   const tail = new Uint8Array(NONCE_TAIL_BYTES);
   tail.set(prefix, 0);
@@ -157,8 +199,10 @@ export class JsonWorkTemplate {
   readonly #dataPad: string;
 
   constructor(jobId: string, head: Uint8Array, solution: Uint8Array) {
-    if (head.length !== HEADER_HEAD_BYTES) throw new RangeError(`head must be ${HEADER_HEAD_BYTES} bytes, got ${head.length}`);
-    if (solution.length > SOLUTION_BYTES) throw new RangeError(`solution template longer than ${SOLUTION_BYTES} bytes`);
+    if (head.length !== HEADER_HEAD_BYTES)
+      throw new RangeError(`head must be ${HEADER_HEAD_BYTES} bytes, got ${head.length}`);
+    if (solution.length > SOLUTION_BYTES)
+      throw new RangeError(`solution template longer than ${SOLUTION_BYTES} bytes`);
     this.jobId = jobId;
     this.#dataHead = bytesToWords(head).join(",");
     const padded = new Uint8Array(SOLUTION_BYTES);
@@ -168,8 +212,15 @@ export class JsonWorkTemplate {
   }
 
   /** The work message for a session: header nonce = prefix ‖ zeros, tail = prefix ‖ zeros. */
-  encode(prefix: Uint8Array, target: Uint8Array, difficulty: number, startNonce = 0, maxNonce = MAX_NONCE): string {
-    if (prefix.length < 1 || prefix.length > NONCE_AT) throw new RangeError(`prefix must be 1..${NONCE_AT} bytes`);
+  encode(
+    prefix: Uint8Array,
+    target: Uint8Array,
+    difficulty: number,
+    startNonce = 0,
+    maxNonce = MAX_NONCE,
+  ): string {
+    if (prefix.length < 1 || prefix.length > NONCE_AT)
+      throw new RangeError(`prefix must be 1..${NONCE_AT} bytes`);
     if (target.length !== HASH_BYTES) throw new RangeError(`target must be ${HASH_BYTES} bytes`);
     const nonce = new Uint8Array(NONCE_BYTES);
     nonce.set(prefix);
@@ -190,9 +241,14 @@ export function encodeJsonServerMessage(m: JsonServerMessage): string {
 
 /** A result message for a share (only to clients that sent hello). */
 export function jsonResult(jobId: string, nonce: number, id: string | number | null, v: WireVerdict): string {
-  const base = id === null ? { type: "result" as const, job_id: jobId, nonce } : { type: "result" as const, job_id: jobId, nonce, id };
+  const base =
+    id === null
+      ? { type: "result" as const, job_id: jobId, nonce }
+      : { type: "result" as const, job_id: jobId, nonce, id };
   return encodeJsonServerMessage(
-    v.accepted ? { ...base, accepted: true, difficulty: v.difficulty, forwarded: v.forwarded } : { ...base, accepted: false, code: v.code, error: v.message },
+    v.accepted
+      ? { ...base, accepted: true, difficulty: v.difficulty, forwarded: v.forwarded }
+      : { ...base, accepted: false, code: v.code, error: v.message },
   );
 }
 
@@ -201,7 +257,11 @@ export function jsonError(code: WsErrorCode, message: string): string {
 }
 
 function words(v: unknown, n: number, field: string): number[] {
-  if (!Array.isArray(v) || v.length !== n || !v.every((w) => typeof w === "number" && Number.isInteger(w) && w >= 0 && w <= 0xffff_ffff)) {
+  if (
+    !Array.isArray(v) ||
+    v.length !== n ||
+    !v.every((w) => typeof w === "number" && Number.isInteger(w) && w >= 0 && w <= 0xffff_ffff)
+  ) {
     throw bad("E_BAD_FIELD", `${field} must be ${n} u32 numbers`, { field });
   }
   return v as number[];
@@ -215,18 +275,24 @@ export function decodeJsonServerMessage(text: string): JsonServerMessage {
   } catch {
     throw bad("E_BAD_FRAME", "not valid JSON", { length: text.length });
   }
-  if (!isObject(v) || typeof own(v, "type") !== "string") throw bad("E_BAD_FRAME", "a message must be an object with a type");
+  if (!isObject(v) || typeof own(v, "type") !== "string")
+    throw bad("E_BAD_FRAME", "a message must be an object with a type");
   if (v.type !== "work") return v as JsonServerMessage; // the small ones are read as sent
   const w = own(v, "work");
   if (!isObject(w)) throw bad("E_BAD_FIELD", "work must be an object", { field: "work" });
   const solution = own(w, "solution");
-  if (!Array.isArray(solution) || solution.length !== SOLUTION_BYTES || !solution.every((b) => typeof b === "number" && Number.isInteger(b) && b >= 0 && b <= 255)) {
+  if (
+    !Array.isArray(solution) ||
+    solution.length !== SOLUTION_BYTES ||
+    !solution.every((b) => typeof b === "number" && Number.isInteger(b) && b >= 0 && b <= 255)
+  ) {
     throw bad("E_BAD_FIELD", `solution must be ${SOLUTION_BYTES} byte values`, { field: "solution" });
   }
   const start = own(w, "start_nonce");
   const max = own(w, "max_nonce");
   const diff = own(w, "targetdiff");
-  if (typeof start !== "number" || typeof max !== "number" || typeof diff !== "number") throw bad("E_BAD_FIELD", "start_nonce, max_nonce and targetdiff must be numbers");
+  if (typeof start !== "number" || typeof max !== "number" || typeof diff !== "number")
+    throw bad("E_BAD_FIELD", "start_nonce, max_nonce and targetdiff must be numbers");
   return {
     type: "work",
     work: {

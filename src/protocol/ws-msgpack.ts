@@ -12,6 +12,7 @@
 // (MsgpackJobTemplate) and only the session's own fields are encoded per miner.
 
 import { Decoder, Encoder } from "@msgpack/msgpack";
+import { bytesEqual } from "./hex.ts";
 import { HASH_BYTES, HEADER_HEAD_BYTES, NONCE_TAIL_BYTES, SOLUTION_BYTES } from "./layout.ts";
 import { WsFrameError, type WsErrorCode } from "./ws-errors.ts";
 
@@ -298,7 +299,7 @@ export class MsgpackJobTemplate {
       last.clean === clean &&
       last.prefixLength === prefix.length &&
       last.difficulty === difficulty &&
-      sameBytes(last.target, target)
+      bytesEqual(last.target, target)
     ) {
       const out = last.frame.slice();
       out.set(prefix, last.prefixAt);
@@ -322,12 +323,6 @@ export class MsgpackJobTemplate {
     };
     return out;
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 export function encodeServerFrame(frame: MsgpackServerFrame): Uint8Array {

@@ -6,6 +6,7 @@
 // through `staleness` at the last moment before sending, since a job can die while its share
 // waits. Sans-IO like the session: lines go out through `send`, outcomes through `report`.
 
+import { SUBMITTED_SOLUTION_HEX_CHARS } from "../protocol/layout.ts";
 import { decodeSubmitResult, type RpcResponse, type SubmitOutcome } from "../protocol/index.ts";
 import type { CallTable } from "./calls.ts";
 import type { UpstreamErrorCode } from "./errors.ts";
@@ -24,9 +25,6 @@ export interface PipelineHost<T> {
   send(text: string): void;
   report(s: Submission<T>, outcome: SubmitFate): void;
 }
-
-/** 2694 = "fd4005" + 1344 solution bytes; anything longer is a caller bug that could trip the flood guard. */
-const MAX_SOLUTION_HEX = 2694;
 
 export class SharePipeline<T> {
   readonly #h: PipelineHost<T>;
@@ -63,7 +61,7 @@ export class SharePipeline<T> {
   offer(s: Submission<T>, now: number): void {
     const { solution, extranonce2, nTime, jobId } = s.share;
     if (
-      solution.length > MAX_SOLUTION_HEX ||
+      solution.length > SUBMITTED_SOLUTION_HEX_CHARS || // longer: a caller bug that could trip the flood guard
       extranonce2.length > 64 ||
       nTime.length > 16 ||
       jobId.length > 128

@@ -5,7 +5,16 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { ShareResult } from "../../src/bridge/index.ts";
 import type { BridgeStack } from "../../src/cli/compose.ts";
 import { bytesToHex, difficultyToTarget, targetToDifficulty } from "../../src/protocol/index.ts";
-import { ADDRESS, connect, FakeSink, findTail, startBridge, stratumShare, until, verdict } from "./harness.ts";
+import {
+  ADDRESS,
+  connect,
+  FakeSink,
+  findTail,
+  startBridge,
+  stratumShare,
+  until,
+  verdict,
+} from "./harness.ts";
 
 const stacks: BridgeStack[] = [];
 afterEach(async () => {
@@ -59,7 +68,8 @@ describe("verdicts", () => {
     const poolTarget = difficultyToTarget(0.01);
     // A share meeting the miner's target but not the pool's: credited, not forwarded.
     let found = findTail(w, w.target);
-    while (findTail(w, poolTarget, found.counter, true).counter !== found.counter) found = findTail(w, w.target, found.counter + 1);
+    while (findTail(w, poolTarget, found.counter, true).counter !== found.counter)
+      found = findTail(w, w.target, found.counter + 1);
     let rowAtAck: unknown = undefined;
     m.sink.onResult = () => (rowAtAck = b.worker(`${ADDRESS}.rig1`));
     const r = await verdict(m, { kind: "tail", jobId: w.jobId, tail: found.tail });
@@ -89,7 +99,9 @@ describe("verdicts", () => {
     const low = findTail(w, w.target, 0, true);
     expect(rejectCode(await verdict(m, { kind: "tail", jobId: w.jobId, tail: low.tail }))).toBe(23);
     const good = findTail(w, w.target, low.counter + 1);
-    expect((await verdict(m, { kind: "tail", jobId: w.jobId, tail: good.tail })).outcome.status).toBe("accepted");
+    expect((await verdict(m, { kind: "tail", jobId: w.jobId, tail: good.tail })).outcome.status).toBe(
+      "accepted",
+    );
     expect(rejectCode(await verdict(m, { kind: "tail", jobId: w.jobId, tail: good.tail }))).toBe(22);
     expect(rejectCode(await verdict(m, { kind: "tail", jobId: "nope", tail: good.tail }))).toBe(21);
     expect(b.stats().shares.rejectedByCode).toEqual({ "21": 1, "22": 1, "23": 1 });
@@ -116,10 +128,14 @@ describe("verdicts", () => {
     expect((await verdict(m, honest)).outcome.status).toBe("accepted");
     const other = findTail(w, w.target, f.counter + 1);
     const s = stratumShare(w, other.tail);
-    const i = 6 + 2 * 600; // a byte in the middle of the template
-    const forged = { ...s, solution: s.solution.slice(0, i) + (s.solution[i] === "0" ? "1" : "0") + s.solution.slice(i + 1) };
+    const solution = Uint8Array.from(s.solution!);
+    solution[3 + 600]! ^= 0x10; // a byte in the middle of the template, after "fd4005"
+    const forged = { ...s, solution };
     const r = await verdict(m, forged);
-    expect(r.outcome).toMatchObject({ status: "rejected", reject: { code: 20, message: "solution does not match the job's template" } });
+    expect(r.outcome).toMatchObject({
+      status: "rejected",
+      reject: { code: 20, message: "solution does not match the job's template" },
+    });
     const xn2 = new Uint8Array(w.extranonce2Size).fill(7);
     expect(rejectCode(await verdict(m, stratumShare(w, f.tail, xn2)))).toBe(22);
   });
@@ -132,13 +148,18 @@ describe("verdicts", () => {
     // m1 hashes a tail carrying m2's extranonce1 and submits it as its own.
     const f = findTail(w1, w1.target, 0, false, m2.sink.last.extranonce1);
     const r = await verdict(m1, { kind: "tail", jobId: w1.jobId, tail: f.tail });
-    expect(r.outcome).toMatchObject({ status: "rejected", reject: { code: 20, reason: "pool-nonce-missing" } });
+    expect(r.outcome).toMatchObject({
+      status: "rejected",
+      reject: { code: 20, reason: "pool-nonce-missing" },
+    });
   });
 
   test("unauthorised shares → 24; a wrong-size tail → 20", async () => {
     const b = bridge().bridge;
     const m = await connect(b);
-    expect(rejectCode(await verdict(m, { kind: "tail", jobId: m.sink.last.jobId, tail: new Uint8Array(14) }))).toBe(20);
+    expect(
+      rejectCode(await verdict(m, { kind: "tail", jobId: m.sink.last.jobId, tail: new Uint8Array(14) })),
+    ).toBe(20);
     const sink = new FakeSink();
     const s = b.open({ transport: "ws-json", remote: "127.0.0.1" }, sink);
     s.submit({ kind: "tail", jobId: "x", tail: new Uint8Array(15) }, 1);
@@ -158,7 +179,9 @@ describe("guards", () => {
       start = low.counter + 1;
       m.session.submit({ kind: "tail", jobId: w.jobId, tail: low.tail }, i);
     }
-    expect(m.sink.ends).toEqual([{ reason: "too-many-invalid", detail: "20 of the last 20 shares were invalid" }]);
+    expect(m.sink.ends).toEqual([
+      { reason: "too-many-invalid", detail: "20 of the last 20 shares were invalid" },
+    ]);
     expect(b.stats().sessions["ws-msgpack"]).toBe(0);
   });
 
@@ -167,7 +190,11 @@ describe("guards", () => {
     const b = bridge({ "bridge.max_shares_per_second": 1 }, { clock: () => now }).bridge;
     const m = await connect(b);
     const flood = (n: number) => {
-      for (let i = 0; i < n; i++) m.session.submit({ kind: "tail", jobId: "gone", tail: new Uint8Array(15) }, m.sink.results.length + i);
+      for (let i = 0; i < n; i++)
+        m.session.submit(
+          { kind: "tail", jobId: "gone", tail: new Uint8Array(15) },
+          m.sink.results.length + i,
+        );
     };
     // Burst of 2 checked (21: unknown job), then refused unchecked (20); the first refusal resends
     // the current job 4× harder and forgives the debt.
@@ -198,7 +225,9 @@ describe("shutdown", () => {
     const m = await connect(b);
     await st.stop();
     expect(m.sink.ends).toEqual([{ reason: "bridge-closing" }]);
-    expect(() => b.open({ transport: "stratum", remote: "x" }, m.sink)).toThrow(expect.objectContaining({ code: "E_BRIDGE_CLOSED" }));
+    expect(() => b.open({ transport: "stratum", remote: "x" }, m.sink)).toThrow(
+      expect.objectContaining({ code: "E_BRIDGE_CLOSED" }),
+    );
   });
 });
 

@@ -7,7 +7,8 @@ import { hexToBytes } from "../../src/protocol/hex.ts";
 
 const TAIL_A = "aa".repeat(15);
 const TAIL_B = "bb".repeat(15);
-const key = (xn2: string, tail: string) => hexToBytes("0102030405" + xn2 + "fd4005" + "00".repeat(100) + tail);
+const key = (xn2: string, tail: string) =>
+  hexToBytes("0102030405" + xn2 + "fd4005" + "00".repeat(100) + tail);
 
 describe("ShareMemory", () => {
   test("PBaaS jobs: the tail is the identity, whatever extranonce2 came with it", () => {

@@ -20,21 +20,49 @@ function tempFile(): string {
 }
 
 function credit(l: Ledger, worker: string, d: number, at = 1000): Promise<void> {
-  return new Promise((resolve, reject) => l.credit(worker, d, at, (e) => (e === null ? resolve() : reject(e))));
+  return new Promise((resolve, reject) =>
+    l.credit(worker, d, at, (e) => (e === null ? resolve() : reject(e))),
+  );
 }
 
 describe("Ledger", () => {
   test("totals per worker: credits, rejects and pool results", async () => {
     const l = Ledger.open("");
-    await Promise.all([credit(l, "RA.w1", 0.5, 1000), credit(l, "RA.w1", 0.25, 2000), credit(l, "RB", 8, 1500)]);
+    await Promise.all([
+      credit(l, "RA.w1", 0.5, 1000),
+      credit(l, "RA.w1", 0.25, 2000),
+      credit(l, "RB", 8, 1500),
+    ]);
     l.reject("RA.w1", 2500);
     l.poolResult("RA.w1", "accepted", 3000);
     l.poolResult("RA.w1", "stale", 3000);
     l.poolResult("RB", "lost", 3000);
     l.flush();
     expect(l.totals()).toEqual([
-      { worker: "RA.w1", accepted: 2, acceptedDifficulty: 0.75, rejected: 1, poolAccepted: 1, poolRejected: 0, poolStale: 1, poolLost: 0, firstSeen: 1000, lastShare: 2000 },
-      { worker: "RB", accepted: 1, acceptedDifficulty: 8, rejected: 0, poolAccepted: 0, poolRejected: 0, poolStale: 0, poolLost: 1, firstSeen: 1500, lastShare: 1500 },
+      {
+        worker: "RA.w1",
+        accepted: 2,
+        acceptedDifficulty: 0.75,
+        rejected: 1,
+        poolAccepted: 1,
+        poolRejected: 0,
+        poolStale: 1,
+        poolLost: 0,
+        firstSeen: 1000,
+        lastShare: 2000,
+      },
+      {
+        worker: "RB",
+        accepted: 1,
+        acceptedDifficulty: 8,
+        rejected: 0,
+        poolAccepted: 0,
+        poolRejected: 0,
+        poolStale: 0,
+        poolLost: 1,
+        firstSeen: 1500,
+        lastShare: 1500,
+      },
     ]);
     expect(l.worker("nobody")).toBeNull();
     l.close();
@@ -48,7 +76,9 @@ describe("Ledger", () => {
     const acked = new Promise<void>((resolve) =>
       l.credit("RA.w", 2, 1000, (e) => {
         expect(e).toBeNull();
-        seenAtAck = reader.query("SELECT accepted, accepted_difficulty AS d FROM workers WHERE worker = 'RA.w'").get();
+        seenAtAck = reader
+          .query("SELECT accepted, accepted_difficulty AS d FROM workers WHERE worker = 'RA.w'")
+          .get();
         resolve();
       }),
     );
@@ -103,14 +133,18 @@ describe("Ledger", () => {
 
   test("every acknowledged share survives kill -9 of the process writing it", async () => {
     const path = tempFile();
-    const child = Bun.spawn([process.execPath, join(import.meta.dir, "fixtures/ledger-child.ts"), path], { stdout: "pipe", stderr: "pipe" });
+    const child = Bun.spawn([process.execPath, join(import.meta.dir, "fixtures/ledger-child.ts"), path], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     let lastAcked = 0;
     const reader = child.stdout.getReader();
     const decoder = new TextDecoder();
     let buffered = "";
     const deadline = performance.now() + 10_000;
     while (lastAcked < 500) {
-      if (performance.now() > deadline) throw new Error(`child acknowledged only ${lastAcked} shares in 10 s`);
+      if (performance.now() > deadline)
+        throw new Error(`child acknowledged only ${lastAcked} shares in 10 s`);
       const { value, done } = await reader.read();
       if (done) throw new Error(`child exited early: ${await new Response(child.stderr).text()}`);
       buffered += decoder.decode(value, { stream: true });

@@ -70,9 +70,11 @@ export class FakeSession implements MinerSession {
   verdict(share: MinerShare): ShareOutcome {
     if (this.worker === null) return { status: "rejected", reject: rejectOf("unauthorized") };
     if (!this.#core.jobs.has(share.jobId)) return { status: "rejected", reject: rejectOf("job-not-found") };
-    const tail = share.kind === "tail" ? share.tail : share.kind === "solution" ? (share.solution ?? new Uint8Array(15)).subarray(-15) : hexToBytes(share.solution.slice(-30));
+    const tail = share.kind === "tail" ? share.tail : (share.solution ?? new Uint8Array(15)).subarray(-15);
     const ok = this.extranonce1.every((b, i) => tail[i] === b);
-    return ok ? { status: "accepted", difficulty: this.difficulty, forwarded: false } : { status: "rejected", reject: rejectOf("pool-nonce-missing") };
+    return ok
+      ? { status: "accepted", difficulty: this.difficulty, forwarded: false }
+      : { status: "rejected", reject: rejectOf("pool-nonce-missing") };
   }
 
   work(job: Job, clean: boolean): MinerWork {
@@ -134,7 +136,15 @@ export class FakeCore implements BridgeCore {
       shares: { accepted: 3, rejected: 1, rejectedByCode: { "23": 1 }, creditedDifficulty: 24 },
       pool: { submitted: 1, accepted: 1, rejected: 0, stale: 0, lost: 0 },
       hashrate: 1234.5,
-      upstreams: [{ url: "stratum+tcp://127.0.0.1:1", state: "subscribed", extranonce1: "1ffffff9", difficulty: 1000, sessions: this.live().length }],
+      upstreams: [
+        {
+          url: "stratum+tcp://127.0.0.1:1",
+          state: "subscribed",
+          extranonce1: "1ffffff9",
+          difficulty: 1000,
+          sessions: this.live().length,
+        },
+      ],
     };
   }
 }

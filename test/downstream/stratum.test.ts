@@ -3,6 +3,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { bytesToHex } from "../../src/protocol/hex.ts";
+import { parseSubmit } from "../../src/protocol/submit.ts";
 import { difficultyToTarget, targetToHex } from "../../src/protocol/target.ts";
 import { v7Job } from "./fake-core.ts";
 import { harness, until } from "./harness.ts";
@@ -20,52 +21,104 @@ describe("Stratum: the handshake as ccminer 3.8.3 sees it", () => {
     expect(sub.error).toBeNull();
     const setTarget = await c.notification("mining.set_target");
     const notify = await c.notification("mining.notify");
-    expect(c.received.map((m) => m.method ?? "reply")).toEqual(["reply", "mining.set_target", "mining.notify"]);
-    expect(setTarget).toEqual({ id: null, method: "mining.set_target", params: [targetToHex(difficultyToTarget(8))] });
+    expect(c.received.map((m) => m.method ?? "reply")).toEqual([
+      "reply",
+      "mining.set_target",
+      "mining.notify",
+    ]);
+    expect(setTarget).toEqual({
+      id: null,
+      method: "mining.set_target",
+      params: [targetToHex(difficultyToTarget(8))],
+    });
     expect(notify.id).toBeNull();
     expect(notify.params![0]).toBe("ced4");
     expect(notify.params![7]).toBe(true);
-    expect(session.hello).toMatchObject({ transport: "stratum", remote: "127.0.0.1", agent: "ccminer_CPU/3.8.3" });
+    expect(session.hello).toMatchObject({
+      transport: "stratum",
+      remote: "127.0.0.1",
+      agent: "ccminer_CPU/3.8.3",
+    });
     const auth = await c.request("mining.authorize", [WORKER, "x"]);
     expect(auth).toMatchObject({ result: true, error: null });
     expect(session.authorizations).toEqual([{ user: WORKER, password: "x" }]);
   });
 
-  test("the small requests: extranonce.subscribe → true, mining.ping → \"pong\", unknown → [20, \"unknown method\"]", async () => {
+  test('the small requests: extranonce.subscribe → true, mining.ping → "pong", unknown → [20, "unknown method"]', async () => {
     const s = h.start();
     const c = await s.stratum();
     expect((await c.request("mining.extranonce.subscribe", [])).result).toBe(true);
     expect((await c.request("mining.ping", [])).result).toBe("pong");
     expect(await c.request("mining.fly", [])).toMatchObject({ result: null, error: [20, "unknown method"] });
-    expect(await c.request("mining.suggest_target", ["00".repeat(32)])).toMatchObject({ result: false, error: [20, "Not supported.", null] });
+    expect(await c.request("mining.suggest_target", ["00".repeat(32)])).toMatchObject({
+      result: false,
+      error: [20, "Not supported.", null],
+    });
     expect((await c.request("mining.get_transactions", [])).result).toEqual([]);
   });
 
   test("submit before authorize → 24, authorized before subscribe → 25 (3-element errors, §5 order); then verdicts from the core", async () => {
     const s = h.start();
     const c = await s.stratum();
-    const params = (job: string, tailHex: string) => [WORKER, job, "de2d016b", "00".repeat(26), "fd4005" + "00".repeat(1329) + tailHex];
-    expect(await c.request("mining.submit", params("ced4", "00".repeat(15)))).toMatchObject({ result: null, error: [24, "unauthorized worker", null] });
+    const params = (job: string, tailHex: string) => [
+      WORKER,
+      job,
+      "de2d016b",
+      "00".repeat(26),
+      "fd4005" + "00".repeat(1329) + tailHex,
+    ];
+    expect(await c.request("mining.submit", params("ced4", "00".repeat(15)))).toMatchObject({
+      result: null,
+      error: [24, "unauthorized worker", null],
+    });
     const sub = await c.request("mining.subscribe", ["ccminer_CPU/3.8.3"]);
     const xn1 = (sub.result as string[])[1]!;
-    expect(await c.request("mining.submit", params("ced4", "00".repeat(15)))).toMatchObject({ result: null, error: [24, "unauthorized worker", null] });
+    expect(await c.request("mining.submit", params("ced4", "00".repeat(15)))).toMatchObject({
+      result: null,
+      error: [24, "unauthorized worker", null],
+    });
     await c.request("mining.authorize", [WORKER, "x"]);
     const tail = xn1 + "00".repeat(15 - xn1.length / 2);
-    expect(await c.request("mining.submit", params("ced4", tail))).toMatchObject({ result: true, error: null });
-    expect(await c.request("mining.submit", params("gone", tail))).toMatchObject({ result: null, error: [21, "job not found"] });
-    expect(await c.request("mining.submit", params("ced4", "00".repeat(15)))).toMatchObject({ result: null, error: [20, "invalid solution, pool nonce missing"] });
+    expect(await c.request("mining.submit", params("ced4", tail))).toMatchObject({
+      result: true,
+      error: null,
+    });
+    expect(await c.request("mining.submit", params("gone", tail))).toMatchObject({
+      result: null,
+      error: [21, "job not found"],
+    });
+    expect(await c.request("mining.submit", params("ced4", "00".repeat(15)))).toMatchObject({
+      result: null,
+      error: [20, "invalid solution, pool nonce missing"],
+    });
     const recorded = s.core.sessions[0]!.shares[0]!;
-    expect(recorded.share).toEqual({ kind: "submit", jobId: "ced4", nTime: "de2d016b", extranonce2: "00".repeat(26), solution: params("ced4", tail)[4]! });
+    expect(recorded.share).toEqual(
+      parseSubmit({
+        jobId: "ced4",
+        nTime: "de2d016b",
+        extranonce2: "00".repeat(26),
+        solution: params("ced4", tail)[4]!,
+      }),
+    );
     expect(typeof recorded.token).toBe("number");
     const early = await s.stratum();
-    expect(await early.request("mining.authorize", [WORKER, "x"])).toMatchObject({ result: true, error: null });
-    expect(await early.request("mining.submit", params("ced4", "00".repeat(15)))).toMatchObject({ result: null, error: [25, "not subscribed", null] });
+    expect(await early.request("mining.authorize", [WORKER, "x"])).toMatchObject({
+      result: true,
+      error: null,
+    });
+    expect(await early.request("mining.submit", params("ced4", "00".repeat(15)))).toMatchObject({
+      result: null,
+      error: [25, "not subscribed", null],
+    });
   });
 
   test("lines split into 1-byte writes and several lines in one write are both read", async () => {
     const s = h.start();
     const c = await s.stratum();
-    const lines = '{"id":1,"method":"mining.subscribe","params":["x"]}\n{"params":["' + WORKER + '","x"],"id":2,"method":"mining.authorize"}\r\n';
+    const lines =
+      '{"id":1,"method":"mining.subscribe","params":["x"]}\n{"params":["' +
+      WORKER +
+      '","x"],"id":2,"method":"mining.authorize"}\r\n';
     for (const ch of lines) {
       c.write(ch);
       await Bun.sleep(0);
@@ -117,7 +170,8 @@ describe("Stratum: work that follows", () => {
     const b = await s.stratum();
     await b.request("mining.subscribe", []);
     await b.notification("mining.notify");
-    for (const session of s.core.sessions) session.extranonce1 = Uint8Array.of(0xaa, 0xbb, 0xcc, 0xdd, 0, session.id);
+    for (const session of s.core.sessions)
+      session.extranonce1 = Uint8Array.of(0xaa, 0xbb, 0xcc, 0xdd, 0, session.id);
     s.core.publish(v7Job("cee0"), false);
     const set = await a.notification("mining.set_extranonce");
     expect(set.params).toEqual([bytesToHex(s.core.sessions[0]!.extranonce1), 26]);
@@ -152,11 +206,19 @@ describe("Stratum: caps and access", () => {
     const c = await s.stratum();
     for (let i = 0; i < 4; i++) {
       c.write("not json\n");
-      expect(await c.next()).toMatchObject({ id: null, result: null, error: [20, "E_BAD_JSON: line is not valid JSON"] });
+      expect(await c.next()).toMatchObject({
+        id: null,
+        result: null,
+        error: [20, "E_BAD_JSON: line is not valid JSON"],
+      });
     }
     c.write('{"id":9,"method":"mining.submit","params":[1]}\n');
     const reply = await c.next();
-    expect([reply.id, (reply.error as unknown[])[0], String((reply.error as unknown[])[1]).startsWith("E_BAD_PARAMS")]).toEqual([9, 20, true]);
+    expect([
+      reply.id,
+      (reply.error as unknown[])[0],
+      String((reply.error as unknown[])[1]).startsWith("E_BAD_PARAMS"),
+    ]).toEqual([9, 20, true]);
     await c.waitClosed();
     expect(s.ds.stats().closed.E_TOO_MANY_BAD_FRAMES).toBe(1);
   });
@@ -164,7 +226,10 @@ describe("Stratum: caps and access", () => {
   test("with bridge.token, the authorize password must be it: else 24 and a close; never logged", async () => {
     const s = h.start({ token: "tok3n" });
     const bad = await s.stratum();
-    expect(await bad.request("mining.authorize", [WORKER, "x"])).toMatchObject({ result: false, error: [24, "unauthorized worker", null] });
+    expect(await bad.request("mining.authorize", [WORKER, "x"])).toMatchObject({
+      result: false,
+      error: [24, "unauthorized worker", null],
+    });
     await bad.waitClosed();
     const good = await s.stratum();
     expect((await good.request("mining.authorize", [WORKER, "tok3n"])).result).toBe(true);

@@ -9,14 +9,21 @@
 
 import { TAIL_COUNTER_OFFSET, type Hasher } from "../../src/hash/index.ts";
 import { bytesToHex, difficultyToTarget, targetToLE } from "../../src/protocol/index.ts";
-import { decodeJsonServerMessage, encodeJsonClientMessage, wordsToBytes } from "../../src/protocol/ws-json.ts";
-import { decodeServerFrame, encodeClientFrame, MSGPACK_SUBPROTOCOL, type MsgpackJob } from "../../src/protocol/ws-msgpack.ts";
+import { HASH_INPUT_BYTES, NONCE_TAIL_OFFSET, SOLUTION_OFFSET } from "../../src/protocol/layout.ts";
+import {
+  decodeJsonServerMessage,
+  encodeJsonClientMessage,
+  wordsToBytes,
+} from "../../src/protocol/ws-json.ts";
+import {
+  decodeServerFrame,
+  encodeClientFrame,
+  MSGPACK_SUBPROTOCOL,
+  type MsgpackJob,
+} from "../../src/protocol/ws-msgpack.ts";
 
 export type WsKind = "msgpack" | "json";
 
-const INPUT_BYTES = 1487;
-const TAIL_AT = 1472;
-const SOLUTION_AT = 143;
 /** Hashes one scan may try (a share at difficulty d takes ≈ 8192·d on average). */
 const SCAN_LIMIT = 50_000_000;
 
@@ -72,7 +79,8 @@ export class WsMiner {
     this.#ws = ws;
     this.#hasher = hasher;
     ws.binaryType = "arraybuffer";
-    ws.onmessage = (e) => this.#onMessage(typeof e.data === "string" ? e.data : new Uint8Array(e.data as ArrayBuffer));
+    ws.onmessage = (e) =>
+      this.#onMessage(typeof e.data === "string" ? e.data : new Uint8Array(e.data as ArrayBuffer));
     this.closed = new Promise((resolve) => {
       ws.onclose = (e) => {
         this.#isClosed = true;
@@ -83,8 +91,17 @@ export class WsMiner {
   }
 
   /** Connects and waits for the first job (msgpack: after hello; JSON: the seed's first work, then hello). */
-  static async open(kind: WsKind, port: number, worker: string, hasher: Hasher, timeoutMs = 20_000): Promise<WsMiner> {
-    const ws = kind === "msgpack" ? new WebSocket(`ws://127.0.0.1:${port}/ws`, [MSGPACK_SUBPROTOCOL]) : new WebSocket(`ws://127.0.0.1:${port}/`);
+  static async open(
+    kind: WsKind,
+    port: number,
+    worker: string,
+    hasher: Hasher,
+    timeoutMs = 20_000,
+  ): Promise<WsMiner> {
+    const ws =
+      kind === "msgpack"
+        ? new WebSocket(`ws://127.0.0.1:${port}/ws`, [MSGPACK_SUBPROTOCOL])
+        : new WebSocket(`ws://127.0.0.1:${port}/`);
     const m = new WsMiner(kind, worker, ws, hasher);
     await new Promise<void>((resolve, reject) => {
       ws.onopen = () => resolve();
@@ -123,7 +140,7 @@ export class WsMiner {
     if (job === null) throw new Error("no job yet");
     const target = difficulty === undefined ? job.target : targetToLE(difficultyToTarget(difficulty));
     this.#hasher.prepareJob(job.input);
-    const tail = job.input.slice(TAIL_AT);
+    const tail = job.input.slice(NONCE_TAIL_OFFSET);
     const [counter] = this.#hasher.scan(tail, this.#counter, SCAN_LIMIT, target, 1);
     if (counter === undefined) throw new Error(`no share in ${SCAN_LIMIT} hashes`);
     this.#counter = counter + 1;
@@ -136,9 +153,18 @@ export class WsMiner {
     const seq = this.#seq++;
     const done = new Promise<Verdict>((resolve) => this.#pending.set(seq, resolve));
     if (this.kind === "msgpack") {
-      this.#ws.send(encodeClientFrame({ type: "share", seq, jobId: f.job.jobId, nonce: f.tail.subarray(f.job.prefix.length) }));
+      this.#ws.send(
+        encodeClientFrame({
+          type: "share",
+          seq,
+          jobId: f.job.jobId,
+          nonce: f.tail.subarray(f.job.prefix.length),
+        }),
+      );
     } else {
-      this.#ws.send(encodeJsonClientMessage({ type: "share", jobId: f.job.jobId, nonce: f.counter, id: seq }));
+      this.#ws.send(
+        encodeJsonClientMessage({ type: "share", jobId: f.job.jobId, nonce: f.counter, id: seq }),
+      );
     }
     return done;
   }
@@ -177,27 +203,46 @@ export class WsMiner {
       if (typeof m === "string") throw new Error(`text frame on a msgpack connection: ${m.slice(0, 80)}`);
       const f = decodeServerFrame(m);
       if (f.type === "job") this.#job(f.jobId, f.clean, f.prefix, f.target, f.difficulty, msgpackInput(f));
-      else if (f.type === "result") this.#verdict(f.seq, f.verdict.accepted ? { accepted: true, forwarded: f.verdict.forwarded } : { accepted: false, code: f.verdict.code });
+      else if (f.type === "result")
+        this.#verdict(
+          f.seq,
+          f.verdict.accepted
+            ? { accepted: true, forwarded: f.verdict.forwarded }
+            : { accepted: false, code: f.verdict.code },
+        );
       return;
     }
     if (typeof m !== "string") throw new Error("binary frame on a JSON connection");
     const j = decodeJsonServerMessage(m);
     if (j.type === "work") {
       const data = wordsToBytes(j.work.data);
-      const input = new Uint8Array(INPUT_BYTES);
+      const input = new Uint8Array(HASH_INPUT_BYTES);
       input.set(data.subarray(0, 140), 0);
       input.set([0xfd, 0x40, 0x05], 140);
-      input.set(j.work.solution, SOLUTION_AT);
+      input.set(j.work.solution, SOLUTION_OFFSET);
       // The prefix is the header nonce's start; JSON gives the whole nonce (prefix ‖ zeros), and
       // the tail carries the prefix too: its length is where the tail's zeros begin.
       const prefix = jsonPrefix(input);
       // The seed's work has no clean flag: every work replaces the previous one.
       this.#job(j.work.job_id, true, prefix, wordsToBytes(j.work.target), j.work.targetdiff, input);
     } else if (j.type === "welcome") this.#welcomed = true;
-    else if (j.type === "result") this.#verdict(Number(j.id), j.accepted ? { accepted: true, forwarded: j.forwarded === true } : { accepted: false, code: j.code ?? -1 });
+    else if (j.type === "result")
+      this.#verdict(
+        Number(j.id),
+        j.accepted
+          ? { accepted: true, forwarded: j.forwarded === true }
+          : { accepted: false, code: j.code ?? -1 },
+      );
   }
 
-  #job(jobId: string, clean: boolean, prefix: Uint8Array, target: Uint8Array, difficulty: number, input: Uint8Array): void {
+  #job(
+    jobId: string,
+    clean: boolean,
+    prefix: Uint8Array,
+    target: Uint8Array,
+    difficulty: number,
+    input: Uint8Array,
+  ): void {
     this.#current = { jobId, clean, prefix, target, difficulty, input };
     this.jobs.push({ jobId, clean, prefix: bytesToHex(prefix) });
   }
@@ -217,12 +262,12 @@ export class WsMiner {
 
 /** The hash input a browser builds from a msgpack job frame (docs/protocol.md §2). */
 function msgpackInput(j: MsgpackJob): Uint8Array {
-  const input = new Uint8Array(INPUT_BYTES);
+  const input = new Uint8Array(HASH_INPUT_BYTES);
   input.set(j.head, 0);
   input.set(j.prefix, 108); // nNonce = prefix ‖ zeros
   input.set([0xfd, 0x40, 0x05], 140);
-  input.set(j.solution, SOLUTION_AT);
-  input.set(j.prefix, TAIL_AT);
+  input.set(j.solution, SOLUTION_OFFSET);
+  input.set(j.prefix, NONCE_TAIL_OFFSET);
   return input;
 }
 
@@ -233,9 +278,10 @@ function msgpackInput(j: MsgpackJob): Uint8Array {
  * same prefix followed by zeros too, and take the known lease layout: 4 + lease bytes.
  */
 function jsonPrefix(input: Uint8Array): Uint8Array {
-  const tail = input.subarray(TAIL_AT, TAIL_AT + 11);
+  const tail = input.subarray(NONCE_TAIL_OFFSET, NONCE_TAIL_OFFSET + 11);
   const nonce = input.subarray(108, 108 + 11);
-  if (bytesToHex(tail) !== bytesToHex(nonce)) throw new Error("JSON work: the tail and the header nonce disagree");
+  if (bytesToHex(tail) !== bytesToHex(nonce))
+    throw new Error("JSON work: the tail and the header nonce disagree");
   return tail.slice(0, PREFIX_BYTES);
 }
 

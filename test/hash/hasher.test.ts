@@ -4,7 +4,12 @@
  * one-by-one hashing; and the coded errors of the API.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { HASH_INPUT_BYTES, JOB_PREFIX_BYTES, NONCE_TAIL_BYTES, TAIL_COUNTER_OFFSET } from "../../src/protocol/layout.ts";
+import {
+  HASH_INPUT_BYTES,
+  JOB_PREFIX_BYTES,
+  NONCE_TAIL_BYTES,
+  TAIL_COUNTER_OFFSET,
+} from "../../src/protocol/layout.ts";
 import { Hasher, preheaderHash } from "../../src/hash/hasher.ts";
 import { availableImpls } from "../../src/hash/impl.ts";
 import { meetsTargetLE } from "../../src/protocol/target.ts";
@@ -189,7 +194,9 @@ describe("errors", () => {
   test("jobHash and scan before prepareJob: E_NO_JOB", () => {
     const fresh = Hasher.open("portable");
     expect(code(() => fresh.jobHash(new Uint8Array(NONCE_TAIL_BYTES)))).toBe("E_NO_JOB");
-    expect(code(() => fresh.scan(new Uint8Array(NONCE_TAIL_BYTES), 0, 1, new Uint8Array(32)))).toBe("E_NO_JOB");
+    expect(code(() => fresh.scan(new Uint8Array(NONCE_TAIL_BYTES), 0, 1, new Uint8Array(32)))).toBe(
+      "E_NO_JOB",
+    );
     fresh.close();
   });
 

@@ -9,13 +9,20 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { Hasher } from "../../src/hash/hasher.ts";
 import { runVectorChecks } from "../../src/hash/vector-checks.ts";
-import { WASM_FILE, WASM_SIMD_FILE, WasmHasher, wasmSimdSupported, type WasmImplChoice } from "../../src/hash/wasm.ts";
+import {
+  WASM_FILE,
+  WASM_SIMD_FILE,
+  WasmHasher,
+  wasmSimdSupported,
+  type WasmImplChoice,
+} from "../../src/hash/wasm.ts";
 import { meetsTargetLE } from "../../src/protocol/target.ts";
 import { codeOf } from "../support/errors.ts";
 import { shared } from "./shared-vectors.ts";
 
 const WASM_DIR = join(import.meta.dir, "../../build/wasm");
-const compile = async (file: string) => WebAssembly.compile(await Bun.file(join(WASM_DIR, file)).arrayBuffer());
+const compile = async (file: string) =>
+  WebAssembly.compile(await Bun.file(join(WASM_DIR, file)).arrayBuffer());
 const plain = await compile(WASM_FILE);
 const simd = await compile(WASM_SIMD_FILE);
 

@@ -8,11 +8,10 @@ import { decodeNotify } from "../../src/protocol/notify.ts";
 import { hexToBytes } from "../../src/protocol/hex.ts";
 import { Job } from "../../src/protocol/job.ts";
 import { submitParamsOf } from "../../src/protocol/miner-messages.ts";
+import { NONCE_TAIL_BYTES, TAIL_COUNTER_OFFSET } from "../../src/protocol/layout.ts";
 import { leBytesToBigInt, targetToLE } from "../../src/protocol/target.ts";
 
 export const WORKER = "RLn1WTymL5G9LHpiEZW29S3otu6bTHKob6.test";
-const TAIL_BYTES = 15;
-const COUNTER_OFFSET = 11;
 /** Hashes tried at most when looking for a miss (a bounded loop; misses are common in the tests). */
 const MAX_TRIES = 100_000;
 
@@ -41,7 +40,7 @@ export function findShare(hasher: Hasher, s: ShareSearch): FoundShare {
   const job = new Job(decodeNotify(null, s.notify));
   const xn1 = hexToBytes(s.extranonce1);
   const xn2 = new Uint8Array(32 - xn1.length);
-  const tail = new Uint8Array(TAIL_BYTES);
+  const tail = new Uint8Array(NONCE_TAIL_BYTES);
   tail.set(s.tailPrefix ?? xn1, 0);
   hasher.prepareJob(job.hashInput(xn1, xn2, tail));
   const start = s.start ?? 0;
@@ -64,5 +63,5 @@ export function findShare(hasher: Hasher, s: ShareSearch): FoundShare {
 }
 
 function setCounter(tail: Uint8Array, n: number): void {
-  new DataView(tail.buffer, tail.byteOffset).setUint32(COUNTER_OFFSET, n >>> 0, true);
+  new DataView(tail.buffer, tail.byteOffset).setUint32(TAIL_COUNTER_OFFSET, n >>> 0, true);
 }

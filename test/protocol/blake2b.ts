@@ -5,8 +5,14 @@
 
 const MASK = (1n << 64n) - 1n;
 const IV = [
-  0x6a09e667f3bcc908n, 0xbb67ae8584caa73bn, 0x3c6ef372fe94f82bn, 0xa54ff53a5f1d36f1n,
-  0x510e527fade682d1n, 0x9b05688c2b3e6c1fn, 0x1f83d9abfb41bd6bn, 0x5be0cd19137e2179n,
+  0x6a09e667f3bcc908n,
+  0xbb67ae8584caa73bn,
+  0x3c6ef372fe94f82bn,
+  0xa54ff53a5f1d36f1n,
+  0x510e527fade682d1n,
+  0x9b05688c2b3e6c1fn,
+  0x1f83d9abfb41bd6bn,
+  0x5be0cd19137e2179n,
 ];
 const SIGMA = [
   [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
@@ -78,6 +84,7 @@ export function blake2b256(data: Uint8Array, personal: Uint8Array): Uint8Array {
   t += BigInt(data.length - off);
   compress(h, last, t, true);
   const out = new Uint8Array(32);
-  for (let i = 0; i < 4; i++) for (let j = 0; j < 8; j++) out[8 * i + j] = Number((h[i]! >> BigInt(8 * j)) & 0xffn);
+  for (let i = 0; i < 4; i++)
+    for (let j = 0; j < 8; j++) out[8 * i + j] = Number((h[i]! >> BigInt(8 * j)) & 0xffn);
   return out;
 }

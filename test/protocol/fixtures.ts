@@ -18,7 +18,9 @@ export interface TranscriptLine {
 }
 
 export function transcriptFiles(): string[] {
-  return readdirSync(TRANSCRIPTS).filter((f) => f.endsWith(".jsonl")).sort();
+  return readdirSync(TRANSCRIPTS)
+    .filter((f) => f.endsWith(".jsonl"))
+    .sort();
 }
 
 export function readTranscript(file: string): TranscriptLine[] {
@@ -81,7 +83,8 @@ export interface ShareVector {
 }
 
 export function shareVectors(): ShareVector[] {
-  return (JSON.parse(readFileSync(join(SHARED, "vectors/shares.json"), "utf8")) as { vectors: ShareVector[] }).vectors;
+  return (JSON.parse(readFileSync(join(SHARED, "vectors/shares.json"), "utf8")) as { vectors: ShareVector[] })
+    .vectors;
 }
 
 /**
@@ -90,9 +93,11 @@ export function shareVectors(): ShareVector[] {
  */
 export function rawclientTemplate(): { nonce: string; target: string; previousblockhash: string } {
   for (const l of readTranscript("rpc-vnomp-startup.head.jsonl")) {
-    const res = l.value.res as { result?: { nonce?: string; target?: string; previousblockhash?: string } } | undefined;
+    const res = l.value.res as
+      { result?: { nonce?: string; target?: string; previousblockhash?: string } } | undefined;
     const r = res?.result;
-    if (r?.nonce && r.target && r.previousblockhash) return { nonce: r.nonce, target: r.target, previousblockhash: r.previousblockhash };
+    if (r?.nonce && r.target && r.previousblockhash)
+      return { nonce: r.nonce, target: r.target, previousblockhash: r.previousblockhash };
   }
   throw new Error("no getblocktemplate with a nonce in rpc-vnomp-startup");
 }

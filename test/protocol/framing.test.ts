@@ -25,7 +25,9 @@ describe("reassembly", () => {
   });
 
   test("split at every position (a handshake, a v7 notify and a submit)", () => {
-    const head = wireLines("vnomp-rawclient.jsonl").slice(0, 12).map((w) => w.text);
+    const head = wireLines("vnomp-rawclient.jsonl")
+      .slice(0, 12)
+      .map((w) => w.text);
     const bytes = enc.encode(head.map(toLine).join(""));
     for (let i = 0; i <= bytes.length; i++) {
       expect(decodeChunks([bytes.subarray(0, i), bytes.subarray(i)])).toEqual(head);
@@ -36,7 +38,7 @@ describe("reassembly", () => {
     const rnd = prng(3);
     for (let round = 0; round < 20; round++) {
       const chunks: Uint8Array[] = [];
-      for (let i = 0; i < stream.length; ) {
+      for (let i = 0; i < stream.length;) {
         const n = 1 + Math.floor(rnd() ** 3 * 20000);
         chunks.push(stream.subarray(i, i + n));
         i += n;
@@ -47,11 +49,14 @@ describe("reassembly", () => {
 
   test("strings and bytes decode alike", () => {
     const d = new LineDecoder();
-    expect([...d.feed('{"a":'), ...d.feed(enc.encode('1}\n{"b"')), ...d.feed(":2}\n")]).toEqual(['{"a":1}', '{"b":2}']);
+    expect([...d.feed('{"a":'), ...d.feed(enc.encode('1}\n{"b"')), ...d.feed(":2}\n")]).toEqual([
+      '{"a":1}',
+      '{"b":2}',
+    ]);
   });
 
   test("UTF-8 sequences split at every byte", () => {
-    const text = 'x é € 😀 y';
+    const text = "x é € 😀 y";
     const bytes = enc.encode(text + "\n");
     for (let i = 0; i <= bytes.length; i++) {
       for (let j = i; j <= bytes.length; j++) {
@@ -102,9 +107,11 @@ describe("caps", () => {
   test("one byte over is E_LINE_TOO_LONG, after the lines before it", () => {
     const d = new LineDecoder({ maxLineBytes: 10 });
     const got: string[] = [];
-    expect(codeOf(() => {
-      for (const l of d.feed("ok\n01234567890\nnever\n")) got.push(l);
-    })).toBe("E_LINE_TOO_LONG");
+    expect(
+      codeOf(() => {
+        for (const l of d.feed("ok\n01234567890\nnever\n")) got.push(l);
+      }),
+    ).toBe("E_LINE_TOO_LONG");
     expect(got).toEqual(["ok"]);
     expect(d.failure?.code).toBe("E_LINE_TOO_LONG");
     expect(d.failure?.detail).toEqual({ limit: 10, length: 11 });

@@ -10,7 +10,11 @@ import { Job } from "../../src/protocol/job.ts";
 import { parseRpc, serializeRpc, type RpcResponse } from "../../src/protocol/jsonrpc.ts";
 import { decodeFromMiner, encodeMinerMessage, type MinerMessage } from "../../src/protocol/miner-messages.ts";
 import { decodeFromPool, encodePoolMessage, type PoolMessage } from "../../src/protocol/pool-messages.ts";
-import { decodeBooleanResult, decodeSubmitResult, decodeSubscribeResult } from "../../src/protocol/results.ts";
+import {
+  decodeBooleanResult,
+  decodeSubmitResult,
+  decodeSubscribeResult,
+} from "../../src/protocol/results.ts";
 import { difficultyToTarget, targetFromHex, targetToDifficulty } from "../../src/protocol/target.ts";
 import { validateShare, type ShareHashers } from "../../src/protocol/validate.ts";
 import { decodeNotify } from "../../src/protocol/notify.ts";
@@ -29,16 +33,67 @@ function coded(what: string, input: unknown, f: () => void, tally: { ok: number;
       tally.coded++;
       return;
     }
-    throw new Error(`${what} threw a non-protocol error for ${JSON.stringify(input).slice(0, 300)}: ${String(e)}`);
+    throw new Error(
+      `${what} threw a non-protocol error for ${JSON.stringify(input).slice(0, 300)}: ${String(e)}`,
+    );
   }
 }
 
 function mutators(rnd: () => number) {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const int = (n: number) => Math.floor(rnd() * n);
-  const TOKENS = ['"', "{", "}", "[", "]", ",", ":", "null", "true", "1e999", "-0", '"\\u0000"', '"\\ud800"', "é", "\n", "0x10", "[]", "{}"];
-  const VALUES = [null, true, false, 0, -1, 1.5, 2 ** 53, "", "00", "zz", "0".repeat(64), "f".repeat(2694), [], {}, [[]], ["mining.notify", "x"]];
-  const METHODS = ["mining.subscribe", "mining.authorize", "mining.submit", "mining.notify", "mining.set_target", "mining.set_difficulty", "mining.set_extranonce", "client.reconnect", "client.show_message", "mining.ping", "mining.suggest_target", "mining.extranonce.subscribe"];
+  const TOKENS = [
+    '"',
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "null",
+    "true",
+    "1e999",
+    "-0",
+    '"\\u0000"',
+    '"\\ud800"',
+    "é",
+    "\n",
+    "0x10",
+    "[]",
+    "{}",
+  ];
+  const VALUES = [
+    null,
+    true,
+    false,
+    0,
+    -1,
+    1.5,
+    2 ** 53,
+    "",
+    "00",
+    "zz",
+    "0".repeat(64),
+    "f".repeat(2694),
+    [],
+    {},
+    [[]],
+    ["mining.notify", "x"],
+  ];
+  const METHODS = [
+    "mining.subscribe",
+    "mining.authorize",
+    "mining.submit",
+    "mining.notify",
+    "mining.set_target",
+    "mining.set_difficulty",
+    "mining.set_extranonce",
+    "client.reconnect",
+    "client.show_message",
+    "mining.ping",
+    "mining.suggest_target",
+    "mining.extranonce.subscribe",
+  ];
   const bytes = (s: string): string => {
     const chars = [...s];
     switch (int(5)) {
@@ -75,7 +130,11 @@ function mutators(rnd: () => number) {
         if (params) {
           const i = int(params.length);
           const p = params[i];
-          if (typeof p === "string" && p.length > 0) params[i] = rnd() < 0.5 ? p.toUpperCase() : ((k) => p.slice(0, k) + pick(["0", "g", "F", " "]) + p.slice(k + 1))(int(p.length));
+          if (typeof p === "string" && p.length > 0)
+            params[i] =
+              rnd() < 0.5
+                ? p.toUpperCase()
+                : ((k) => p.slice(0, k) + pick(["0", "g", "F", " "]) + p.slice(k + 1))(int(p.length));
         }
         break;
       default:
@@ -93,7 +152,11 @@ function decodeEverything(line: string): void {
   const p = decodeFromPool(line);
   if ("kind" in p) {
     const r = p as RpcResponse;
-    for (const f of [() => decodeSubscribeResult(r.result), () => decodeBooleanResult(r), () => decodeSubmitResult(r)]) {
+    for (const f of [
+      () => decodeSubscribeResult(r.result),
+      () => decodeBooleanResult(r),
+      () => decodeSubmitResult(r),
+    ]) {
       try {
         f();
       } catch (e) {
@@ -116,10 +179,17 @@ describe(`fuzz (seed ${SEED})`, () => {
     const text = new TextDecoder();
     for (let i = 0; i < 3000; i++) {
       const d = new LineDecoder({ maxLineBytes: 64 + Math.floor(rnd() * 256), maxBufferedBytes: 4096 });
-      const junk = Uint8Array.from({ length: Math.floor(rnd() * 600) }, () => (rnd() < 0.1 ? 0x0a : Math.floor(rnd() * 256)));
-      coded("LineDecoder", i, () => {
-        for (const line of d.feed(junk)) coded("decoders", line, () => decodeEverything(line), tally);
-      }, tally);
+      const junk = Uint8Array.from({ length: Math.floor(rnd() * 600) }, () =>
+        rnd() < 0.1 ? 0x0a : Math.floor(rnd() * 256),
+      );
+      coded(
+        "LineDecoder",
+        i,
+        () => {
+          for (const line of d.feed(junk)) coded("decoders", line, () => decodeEverything(line), tally);
+        },
+        tally,
+      );
       coded("decoders", i, () => decodeEverything(text.decode(junk)), tally);
     }
     expect(tally.coded).toBeGreaterThan(1000);
@@ -161,16 +231,24 @@ describe(`fuzz (seed ${SEED})`, () => {
     const verdicts = new Map<string, number>();
     for (let i = 0; i < 4000; i++) {
       const s = pick(shares);
-      const job = new Job(decodeNotify(null, s.notifyParams), { daemonNonce: new Uint8Array(32).fill(int(256)) });
+      const job = new Job(decodeNotify(null, s.notifyParams), {
+        daemonNonce: new Uint8Array(32).fill(int(256)),
+      });
       const sub = [...s.submitParams] as string[];
       const k = 1 + int(4);
-      sub[k] = rnd() < 0.7 ? bytes(sub[k]!) : pick(["", "zz", sub[k]!.toUpperCase(), sub[k]!.slice(2), sub[k]! + "00"]);
+      sub[k] =
+        rnd() < 0.7
+          ? bytes(sub[k]!)
+          : pick(["", "zz", sub[k]!.toUpperCase(), sub[k]!.slice(2), sub[k]! + "00"]);
       const v = validateShare({
         jobs: { get: (id) => (id === job.id ? job : undefined) },
         session: {
           authorized: rnd() < 0.95,
           // Our own state, always valid hex: another connection's, or a proxy-extended one.
-          extranonce1: rnd() < 0.95 ? pick([s.extranonce1, s.extranonce1, "1ffffff8", s.extranonce1 + "0001", "00"]) : null,
+          extranonce1:
+            rnd() < 0.95
+              ? pick([s.extranonce1, s.extranonce1, "1ffffff8", s.extranonce1 + "0001", "00"])
+              : null,
           duplicates: { add: () => rnd() < 0.9 },
         },
         submit: { worker: "w", jobId: sub[1]!, nTime: sub[2]!, extranonce2: sub[3]!, solution: sub[4]! },

@@ -1,5 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { bytesEqual, bytesToHex, concatBytes, hexToBytes, isAllZero, isHex, readU32LE } from "../../src/protocol/hex.ts";
+import {
+  bytesEqual,
+  bytesToHex,
+  concatBytes,
+  hexToBytes,
+  isAllZero,
+  isHex,
+  readU32LE,
+} from "../../src/protocol/hex.ts";
 import { codeOf } from "../support/errors.ts";
 
 describe("hex", () => {

@@ -23,7 +23,7 @@ describe("Job from a notify (verus-stratum.md §4)", () => {
     expect(shares.map((_, i) => jobOf(i).pbaasCleared)).toEqual(shares.map((s) => s.pbaasCleared));
   });
 
-  test("trimmed templates (\"04\", \"06\") are zero-padded to 1344 bytes", () => {
+  test('trimmed templates ("04", "06") are zero-padded to 1344 bytes', () => {
     const j = jobOf(3);
     expect(j.solutionVersionHex).toBe("04000000");
     const t = j.template();
@@ -50,7 +50,9 @@ describe("Job from a notify (verus-stratum.md §4)", () => {
       const xn1 = hexToBytes(s.extranonce1);
       const xn2 = hexToBytes(s.submitParams[3]!);
       const tail = hexToBytes(s.submitParams[4]!.slice(-30));
-      expect(bytesToHex(job.hashInput(xn1, xn2, tail))).toBe(s.header140Hex_asMinerBuiltIt + s.submitParams[4]);
+      expect(bytesToHex(job.hashInput(xn1, xn2, tail))).toBe(
+        s.header140Hex_asMinerBuiltIt + s.submitParams[4],
+      );
       expect(job.submitParams(s.submitParams[0]!, xn2, tail)).toEqual({
         worker: s.submitParams[0]!,
         jobId: s.submitParams[1]!,
@@ -62,16 +64,23 @@ describe("Job from a notify (verus-stratum.md §4)", () => {
   });
 
   test("a ccminer 3.8.3 tail starts with extranonce1 (verus-stratum.md §4.1)", () => {
-    expect(shares[2]!.submitParams[4]!.slice(-30)).toBe("1ffffff9000000" + shares[2]!.submitParams[4]!.slice(-16));
+    expect(shares[2]!.submitParams[4]!.slice(-30)).toBe(
+      "1ffffff9000000" + shares[2]!.submitParams[4]!.slice(-16),
+    );
   });
 
   test("options: the daemon nonce (copied) and a block target", () => {
     const nonce = new Uint8Array(32).fill(7);
-    const j = new Job(decodeNotify(null, shares[0]!.notifyParams), { daemonNonce: nonce, blockTarget: targetFromHex("f".repeat(64)) });
+    const j = new Job(decodeNotify(null, shares[0]!.notifyParams), {
+      daemonNonce: nonce,
+      blockTarget: targetFromHex("f".repeat(64)),
+    });
     nonce[0] = 0;
     expect(j.daemonNonce![0]).toBe(7);
     expect(j.blockTarget).toBe((1n << 256n) - 1n);
-    expect(() => new Job(decodeNotify(null, shares[0]!.notifyParams), { daemonNonce: new Uint8Array(31) })).toThrow(RangeError);
+    expect(
+      () => new Job(decodeNotify(null, shares[0]!.notifyParams), { daemonNonce: new Uint8Array(31) }),
+    ).toThrow(RangeError);
   });
 
   test("wrong byte sizes are programmer errors", () => {

@@ -1,5 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { parseRpc, readRpcError, serializeRpc, toRpcMessage, type RpcMessage } from "../../src/protocol/jsonrpc.ts";
+import {
+  parseRpc,
+  readRpcError,
+  serializeRpc,
+  toRpcMessage,
+  type RpcMessage,
+} from "../../src/protocol/jsonrpc.ts";
 import { codeOf } from "../support/errors.ts";
 
 const roundTrip = (m: RpcMessage) => expect(parseRpc(serializeRpc(m))).toEqual(m);
@@ -12,11 +18,26 @@ describe("requests and notifications", () => {
   });
 
   test.each([
-    ['{"id":"abc","method":"mining.ping","params":[]}', { kind: "request", id: "abc", method: "mining.ping", params: [] }],
-    ['{"id":0,"method":"mining.subscribe","params":["VP/0.1.4",null]}', { kind: "request", id: 0, method: "mining.subscribe", params: ["VP/0.1.4", null] }],
-    ['{"id":null,"method":"mining.notify","params":[1]}', { kind: "notification", id: null, method: "mining.notify", params: [1] }],
-    ['{"method":"mining.notify","params":[]}', { kind: "notification", id: null, method: "mining.notify", params: [] }],
-    ['{"id":3,"method":"mining.extranonce.subscribe"}', { kind: "request", id: 3, method: "mining.extranonce.subscribe", params: [] }],
+    [
+      '{"id":"abc","method":"mining.ping","params":[]}',
+      { kind: "request", id: "abc", method: "mining.ping", params: [] },
+    ],
+    [
+      '{"id":0,"method":"mining.subscribe","params":["VP/0.1.4",null]}',
+      { kind: "request", id: 0, method: "mining.subscribe", params: ["VP/0.1.4", null] },
+    ],
+    [
+      '{"id":null,"method":"mining.notify","params":[1]}',
+      { kind: "notification", id: null, method: "mining.notify", params: [1] },
+    ],
+    [
+      '{"method":"mining.notify","params":[]}',
+      { kind: "notification", id: null, method: "mining.notify", params: [] },
+    ],
+    [
+      '{"id":3,"method":"mining.extranonce.subscribe"}',
+      { kind: "request", id: 3, method: "mining.extranonce.subscribe", params: [] },
+    ],
     ['{"id":3,"method":"x","params":null}', { kind: "request", id: 3, method: "x", params: [] }],
     ['  {"id":1,"method":"x","params":[]}  ', { kind: "request", id: 1, method: "x", params: [] }],
   ])("%s", (line, want) => {
@@ -25,8 +46,10 @@ describe("requests and notifications", () => {
     roundTrip(m);
   });
 
-  test("notifications serialise with an explicit \"id\": null (nheqminer needs it)", () => {
-    expect(serializeRpc(parseRpc('{"method":"mining.set_target","params":["00"]}'))).toBe('{"id":null,"method":"mining.set_target","params":["00"]}');
+  test('notifications serialise with an explicit "id": null (nheqminer needs it)', () => {
+    expect(serializeRpc(parseRpc('{"method":"mining.set_target","params":["00"]}'))).toBe(
+      '{"id":null,"method":"mining.set_target","params":["00"]}',
+    );
   });
 });
 
@@ -34,10 +57,22 @@ describe("responses", () => {
   test.each([
     ['{"id":10,"result":true,"error":null}', { code: null }],
     ['{"id":10,"result":null,"error":[21,"job not found"]}', { code: 21, message: "job not found" }],
-    ['{"id":5,"result":null,"error":[25,"not subscribed",null]}', { code: 25, message: "not subscribed", data: null }],
-    ['{"id":3,"result":false,"error":[20,"Not supported.",null]}', { code: 20, message: "Not supported.", data: null }],
-    ['{"id":1,"result":null,"error":{"code":24,"message":"Authorization failed"}}', { code: 24, message: "Authorization failed" }],
-    ['{"id":1,"result":null,"error":{"code":-1,"message":"x","data":{"a":1}}}', { code: -1, message: "x", data: { a: 1 } }],
+    [
+      '{"id":5,"result":null,"error":[25,"not subscribed",null]}',
+      { code: 25, message: "not subscribed", data: null },
+    ],
+    [
+      '{"id":3,"result":false,"error":[20,"Not supported.",null]}',
+      { code: 20, message: "Not supported.", data: null },
+    ],
+    [
+      '{"id":1,"result":null,"error":{"code":24,"message":"Authorization failed"}}',
+      { code: 24, message: "Authorization failed" },
+    ],
+    [
+      '{"id":1,"result":null,"error":{"code":-1,"message":"x","data":{"a":1}}}',
+      { code: -1, message: "x", data: { a: 1 } },
+    ],
     ['{"id":null,"result":[],"error":true}', { code: -1, message: "" }],
     ['{"id":1,"result":null,"error":"boom"}', { code: -1, message: "boom" }],
     ['{"id":1,"result":null,"error":["23","low"]}', { code: 23, message: "low" }],
@@ -54,13 +89,24 @@ describe("responses", () => {
   });
 
   test("error arrays keep their length: [code, msg] stays 2 elements, [code, msg, null] stays 3", () => {
-    expect(serializeRpc(parseRpc('{"id":1,"result":null,"error":[22,"duplicate share"]}'))).toBe('{"id":1,"result":null,"error":[22,"duplicate share"]}');
-    expect(serializeRpc(parseRpc('{"error":[24,"unauthorized worker",null],"id":1,"result":null}'))).toBe('{"id":1,"result":null,"error":[24,"unauthorized worker",null]}');
-    expect(serializeRpc(parseRpc('{"id":1,"result":null,"error":{"code":24,"message":"m"}}'))).toBe('{"id":1,"result":null,"error":[24,"m"]}');
+    expect(serializeRpc(parseRpc('{"id":1,"result":null,"error":[22,"duplicate share"]}'))).toBe(
+      '{"id":1,"result":null,"error":[22,"duplicate share"]}',
+    );
+    expect(serializeRpc(parseRpc('{"error":[24,"unauthorized worker",null],"id":1,"result":null}'))).toBe(
+      '{"id":1,"result":null,"error":[24,"unauthorized worker",null]}',
+    );
+    expect(serializeRpc(parseRpc('{"id":1,"result":null,"error":{"code":24,"message":"m"}}'))).toBe(
+      '{"id":1,"result":null,"error":[24,"m"]}',
+    );
   });
 
   test("a daemon RPC batch element goes through toRpcMessage", () => {
-    expect(toRpcMessage({ result: 1000000000000, error: null, id: 1795239576232 })).toEqual({ kind: "response", id: 1795239576232, result: 1000000000000, error: null });
+    expect(toRpcMessage({ result: 1000000000000, error: null, id: 1795239576232 })).toEqual({
+      kind: "response",
+      id: 1795239576232,
+      result: 1000000000000,
+      error: null,
+    });
   });
 });
 

@@ -21,7 +21,7 @@ describe("mining.notify", () => {
     expect(notifyParams(n)).toEqual(v7);
   });
 
-  test("one-byte templates (\"04\", \"06\") and the full 1344 bytes are all templates", () => {
+  test('one-byte templates ("04", "06") and the full 1344 bytes are all templates', () => {
     expect(decodeNotify(null, v4).solution).toBe("04");
     const full = [...v7];
     full[8] = "07" + "00".repeat(1343);

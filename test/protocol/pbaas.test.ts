@@ -8,24 +8,41 @@ import {
   poolRuleOutcome,
   preHeaderOf,
 } from "../../src/protocol/pbaas.ts";
-import { HASH_INPUT_BYTES, minerRuleClears, pbaasHeaderCountOf, solutionVersionOf } from "../../src/protocol/layout.ts";
+import {
+  HASH_INPUT_BYTES,
+  minerRuleClears,
+  pbaasHeaderCountOf,
+  solutionVersionOf,
+} from "../../src/protocol/layout.ts";
 import { blake2b256 } from "./blake2b.ts";
 import { pbaasVectors, rawclientTemplate, shareVectors, testPreHeaderHash } from "./fixtures.ts";
 
 const shares = shareVectors();
-const minerBuilt = (i: number) => hexToBytes(shares[i]!.header140Hex_asMinerBuiltIt + shares[i]!.submitParams[4]);
+const minerBuilt = (i: number) =>
+  hexToBytes(shares[i]!.header140Hex_asMinerBuiltIt + shares[i]!.submitParams[4]);
 
 describe("the test BLAKE2b (personalised) itself", () => {
   test("matches Python's hashlib.blake2b(digest_size=32, person=b'VerusDefaultHash')", () => {
     const person = new TextEncoder().encode("VerusDefaultHash");
-    expect(bytesToHex(blake2b256(new TextEncoder().encode("abc"), person))).toBe("1afb51fc986ddb007ed78fd2ebd0977dd65714c41174981739a88c16f30fd4eb");
-    expect(bytesToHex(blake2b256(Uint8Array.from({ length: 196 }, (_, i) => i), person))).toBe("3d1f530ff2849a1ef8e87cf8a714eeb484261c7bf87248bb0512b0e2568e8ff0");
+    expect(bytesToHex(blake2b256(new TextEncoder().encode("abc"), person))).toBe(
+      "1afb51fc986ddb007ed78fd2ebd0977dd65714c41174981739a88c16f30fd4eb",
+    );
+    expect(
+      bytesToHex(
+        blake2b256(
+          Uint8Array.from({ length: 196 }, (_, i) => i),
+          person,
+        ),
+      ),
+    ).toBe("3d1f530ff2849a1ef8e87cf8a714eeb484261c7bf87248bb0512b0e2568e8ff0");
   });
 });
 
 describe("rules and layout (verushash.md §1, §3)", () => {
   test("solution version and header count of the recorded shares", () => {
-    expect(shares.map((_, i) => [solutionVersionOf(minerBuilt(i)), pbaasHeaderCountOf(minerBuilt(i))])).toEqual([
+    expect(
+      shares.map((_, i) => [solutionVersionOf(minerBuilt(i)), pbaasHeaderCountOf(minerBuilt(i))]),
+    ).toEqual([
       [7, 1],
       [7, 1],
       [7, 1],
@@ -65,13 +82,25 @@ describe("rules and layout (verushash.md §1, §3)", () => {
       // The miner's own nonce (xn1 ‖ xn2) is a mismatch: why a bridge uses the miner rule.
       expect(poolRuleOutcome(minerBuilt(i), testPreHeaderHash)).toBe("mismatch");
       // Already cleared bytes have an all-zero pre-header and are hashed as they are.
-      expect(poolRuleOutcome(clearedCopy(input), () => { throw new Error("not called"); })).toBe("already-cleared");
+      expect(
+        poolRuleOutcome(clearedCopy(input), () => {
+          throw new Error("not called");
+        }),
+      ).toBe("already-cleared");
     }
   });
 
   test("vectors/verushash.json: real v7/v8 blocks and the synthetic PBaaS cases", () => {
     const vs = pbaasVectors();
-    expect(vs.map((v) => v.id).sort()).toEqual(["chain-2549501", "chain-4141500", "pbaas-mismatch", "pbaas-precleared", "pbaas-valid-0", "pbaas-valid-1", "pbaas-valid-2"]);
+    expect(vs.map((v) => v.id).sort()).toEqual([
+      "chain-2549501",
+      "chain-4141500",
+      "pbaas-mismatch",
+      "pbaas-precleared",
+      "pbaas-valid-0",
+      "pbaas-valid-1",
+      "pbaas-valid-2",
+    ]);
     for (const v of vs) {
       const input = hexToBytes(v.input_hex);
       expect(minerRuleClears(input)).toBe(true);

@@ -11,10 +11,26 @@ import type { RpcResponse } from "../../src/protocol/jsonrpc.ts";
 import { decodeFromMiner, type Submit } from "../../src/protocol/miner-messages.ts";
 import { clearedCopy } from "../../src/protocol/pbaas.ts";
 import { decodeFromPool } from "../../src/protocol/pool-messages.ts";
-import { decodeBooleanResult, decodeSubmitResult, decodeSubscribeResult } from "../../src/protocol/results.ts";
+import {
+  decodeBooleanResult,
+  decodeSubmitResult,
+  decodeSubscribeResult,
+} from "../../src/protocol/results.ts";
 import { difficultyToTarget, targetToDifficulty } from "../../src/protocol/target.ts";
-import { validateShare, type DuplicateSet, type ShareHashers, type Verdict } from "../../src/protocol/validate.ts";
-import { fromMiner, rawclientTemplate, shareVectors, testPreHeaderHash, transcriptFiles, wireLines } from "./fixtures.ts";
+import {
+  validateShare,
+  type DuplicateSet,
+  type ShareHashers,
+  type Verdict,
+} from "../../src/protocol/validate.ts";
+import {
+  fromMiner,
+  rawclientTemplate,
+  shareVectors,
+  testPreHeaderHash,
+  transcriptFiles,
+  wireLines,
+} from "./fixtures.ts";
 
 const hasher = Hasher.open("auto");
 afterAll(() => hasher.close());
@@ -60,7 +76,13 @@ function replay(file: string): Replayed[] {
     if (seenLines.has(key) && fromMiner(w.dir)) continue;
     seenLines.add(key);
     // v-nomp's initial difficulty is 1 (no set_target at all on a difficulty-1 port).
-    const c = conns.get(w.conn) ?? { extranonce1: null, authorized: false, difficulty: 1, previous: null, pending: new Map() };
+    const c = conns.get(w.conn) ?? {
+      extranonce1: null,
+      authorized: false,
+      difficulty: 1,
+      previous: null,
+      pending: new Map(),
+    };
     conns.set(w.conn, c);
     if (fromMiner(w.dir)) {
       const m = decodeFromMiner(w.text);
@@ -133,8 +155,18 @@ describe("the native hash on the recorded shares", () => {
 
   test("miner rule: validateShare reproduces verusHash22_rawLE for all 5 shares", () => {
     for (const s of shares) {
-      const job = new Job(decodeFromPool(JSON.stringify({ id: null, method: "mining.notify", params: s.notifyParams })) as never);
-      const [worker, jobId, nTime, extranonce2, solution] = s.submitParams as [string, string, string, string, string];
+      const job = new Job(
+        decodeFromPool(
+          JSON.stringify({ id: null, method: "mining.notify", params: s.notifyParams }),
+        ) as never,
+      );
+      const [worker, jobId, nTime, extranonce2, solution] = s.submitParams as [
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
       const v = validateShare({
         jobs: { get: (id) => (id === job.id ? job : undefined) },
         session: { authorized: true, extranonce1: s.extranonce1, duplicates: new JobDups() },
@@ -150,8 +182,19 @@ describe("the native hash on the recorded shares", () => {
   test("pool rule with the daemon nonce and the native BLAKE2b pre-header hash", () => {
     const nonce = hexToBytes(rawclientTemplate().nonce).reverse();
     for (const s of shares.slice(0, 2)) {
-      const job = new Job(decodeFromPool(JSON.stringify({ id: null, method: "mining.notify", params: s.notifyParams })) as never, { daemonNonce: nonce });
-      const [worker, jobId, nTime, extranonce2, solution] = s.submitParams as [string, string, string, string, string];
+      const job = new Job(
+        decodeFromPool(
+          JSON.stringify({ id: null, method: "mining.notify", params: s.notifyParams }),
+        ) as never,
+        { daemonNonce: nonce },
+      );
+      const [worker, jobId, nTime, extranonce2, solution] = s.submitParams as [
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
       const v = validateShare({
         jobs: { get: () => job },
         session: { authorized: true, extranonce1: s.extranonce1, duplicates: new JobDups() },

@@ -120,8 +120,16 @@ describe("share difficulty of a hash", () => {
   test("v-nomp's share difficulty keeps 12 hex digits of the hash: the two recorded low-difficulty texts", () => {
     // Hashes (memory order) of the two low-difficulty rejects in the transcripts, from the native hash.
     const low = [
-      ["4e8afa0561581e7cddd57267d51376e7aac9f2ded6db40698a0d9941ba8d6c6e", 0.00028299997610799595, 0.00028299997610799584],
-      ["81fe68b5716aa37cae2aed49f46fa1cfa1866ecc0b1af9c660fe1a424fd60587", 0.00023144239111018048, 0.0002314423911101789],
+      [
+        "4e8afa0561581e7cddd57267d51376e7aac9f2ded6db40698a0d9941ba8d6c6e",
+        0.00028299997610799595,
+        0.00028299997610799584,
+      ],
+      [
+        "81fe68b5716aa37cae2aed49f46fa1cfa1866ecc0b1af9c660fe1a424fd60587",
+        0.00023144239111018048,
+        0.0002314423911101789,
+      ],
     ] as const;
     for (const [hex, pool, exact] of low) {
       expect(poolShareDifficulty(hexToBytes(hex))).toBe(pool);

@@ -13,7 +13,14 @@ import {
   subscribeReply,
   submitReply,
 } from "../../src/protocol/results.ts";
-import { fromMiner, fromPool, readTranscript, transcriptFiles, wireLines, type WireLine } from "./fixtures.ts";
+import {
+  fromMiner,
+  fromPool,
+  readTranscript,
+  transcriptFiles,
+  wireLines,
+  type WireLine,
+} from "./fixtures.ts";
 
 const stratumFiles = transcriptFiles().filter((f) => !f.startsWith("rpc-"));
 const rpcFiles = transcriptFiles().filter((f) => f.startsWith("rpc-"));
@@ -33,14 +40,21 @@ class Pending {
 }
 
 /** Decode a response by the request it answers; return what its canonical form re-decodes to. */
-function checkResponse(method: string | undefined, r: RpcResponse, w: WireLine, errors: { method: string; code: number; reason: string }[]) {
+function checkResponse(
+  method: string | undefined,
+  r: RpcResponse,
+  w: WireLine,
+  errors: { method: string; code: number; reason: string }[],
+) {
   const again = parseRpc(serializeRpc(r)) as RpcResponse;
   expect(again).toEqual(r);
   switch (method) {
     case "mining.subscribe": {
       const s = decodeSubscribeResult(r.result);
       expect(s.extranonce1).toMatch(/^[0-9a-f]{8,12}$/);
-      expect(decodeSubscribeResult((parseRpc(serializeRpc(subscribeReply(r.id, s))) as RpcResponse).result)).toEqual(s);
+      expect(
+        decodeSubscribeResult((parseRpc(serializeRpc(subscribeReply(r.id, s))) as RpcResponse).result),
+      ).toEqual(s);
       break;
     }
     case "mining.authorize":
@@ -70,7 +84,8 @@ describe.each(stratumFiles)("%s", (file) => {
       lines++;
       if (fromMiner(w.dir)) {
         const m = decodeFromMiner(w.text);
-        if ("kind" in m) throw new Error(`${file}:${w.index + 1}: miners sent no responses in these sessions`);
+        if ("kind" in m)
+          throw new Error(`${file}:${w.index + 1}: miners sent no responses in these sessions`);
         expect(m.method).not.toBe("unknown");
         if (m.id !== null) pending.push(w.conn, m.id, m.method);
         expect(decodeFromMiner(encodeMinerMessage(m))).toEqual(m);
@@ -80,7 +95,8 @@ describe.each(stratumFiles)("%s", (file) => {
         expect(serializeRpc(parseRpc(w.text))).toBe(w.text);
         if ("kind" in m) {
           // Requests trimmed out of an excerpt were ccminer submits (ids from 10 up).
-          const method = pending.take(w.conn, m.id, w.dir === "pool->shim") ?? (w.afterGap ? "mining.submit" : undefined);
+          const method =
+            pending.take(w.conn, m.id, w.dir === "pool->shim") ?? (w.afterGap ? "mining.submit" : undefined);
           checkResponse(method, m, w, errors);
         } else {
           expect(m.method).not.toBe("unknown");
@@ -109,12 +125,18 @@ describe.each(stratumFiles)("%s", (file) => {
 });
 
 describe("error replies in the recordings map to typed rejects", () => {
-  const all = stratumFiles.flatMap((f) => wireLines(f)).filter((w) => fromPool(w.dir) && (w.msg as { error?: unknown }).error);
+  const all = stratumFiles
+    .flatMap((f) => wireLines(f))
+    .filter((w) => fromPool(w.dir) && (w.msg as { error?: unknown }).error);
   const seen = new Map<string, string>();
   for (const w of all) {
     const r = parseRpc(w.text) as RpcResponse;
     const out = decodeSubmitResult(r);
-    if (!out.accepted) seen.set(out.reject.code === 23 ? "low difficulty share of N" : out.reject.message, `${out.reject.code} ${out.reject.reason}`);
+    if (!out.accepted)
+      seen.set(
+        out.reject.code === 23 ? "low difficulty share of N" : out.reject.message,
+        `${out.reject.code} ${out.reject.reason}`,
+      );
   }
   test("the table", () => {
     expect(Object.fromEntries(seen)).toEqual({
@@ -132,7 +154,9 @@ describe("error replies in the recordings map to typed rejects", () => {
   });
 
   test("low difficulty carries the pool's number, printed back identically", () => {
-    const lows = all.map((w) => decodeSubmitResult(parseRpc(w.text) as RpcResponse)).flatMap((o) => (!o.accepted && o.reject.code === 23 ? [o.reject] : []));
+    const lows = all
+      .map((w) => decodeSubmitResult(parseRpc(w.text) as RpcResponse))
+      .flatMap((o) => (!o.accepted && o.reject.code === 23 ? [o.reject] : []));
     expect(lows.map((r) => r.shareDifficulty)).toEqual([0.00023144239111018048, 0.00028299997610799595]);
     for (const r of lows) expect(r.message).toBe(`low difficulty share of ${r.shareDifficulty}`);
   });

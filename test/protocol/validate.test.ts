@@ -4,7 +4,13 @@ import { Job } from "../../src/protocol/job.ts";
 import type { SubmitParams } from "../../src/protocol/miner-messages.ts";
 import { decodeNotify } from "../../src/protocol/notify.ts";
 import { MAX_TARGET, targetFromHex, targetToDifficulty } from "../../src/protocol/target.ts";
-import { validateShare, type ClearingRule, type DuplicateSet, type ShareHashers, type Verdict } from "../../src/protocol/validate.ts";
+import {
+  validateShare,
+  type ClearingRule,
+  type DuplicateSet,
+  type ShareHashers,
+  type Verdict,
+} from "../../src/protocol/validate.ts";
 import { rawclientTemplate, shareVectors, testPreHeaderHash, type ShareVector } from "./fixtures.ts";
 
 const shares = shareVectors();
@@ -47,7 +53,13 @@ interface Case {
 }
 
 function submitOf(s: ShareVector): SubmitParams {
-  const [worker, jobId, nTime, extranonce2, solution] = s.submitParams as [string, string, string, string, string];
+  const [worker, jobId, nTime, extranonce2, solution] = s.submitParams as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   return { worker, jobId, nTime, extranonce2, solution };
 }
 
@@ -56,9 +68,16 @@ function run(c: Case = {}): Verdict {
   const job = c.job ?? new Job(decodeNotify(null, s.notifyParams));
   return validateShare({
     jobs: { get: (id) => (id === job.id ? job : undefined) },
-    session: { authorized: c.authorized ?? true, extranonce1: c.extranonce1 === undefined ? s.extranonce1 : c.extranonce1, duplicates: c.dups ?? new Dups() },
+    session: {
+      authorized: c.authorized ?? true,
+      extranonce1: c.extranonce1 === undefined ? s.extranonce1 : c.extranonce1,
+      duplicates: c.dups ?? new Dups(),
+    },
     submit: { ...submitOf(s), ...c.submit },
-    target: { difficulty: c.difficulty ?? targetToDifficulty(targetFromHex(s.setTarget)), previousDifficulty: c.previousDifficulty ?? null },
+    target: {
+      difficulty: c.difficulty ?? targetToDifficulty(targetFromHex(s.setTarget)),
+      previousDifficulty: c.previousDifficulty ?? null,
+    },
     hashers: c.hashers ?? recordedHashers(),
     rule: c.rule ?? "miner",
   });
@@ -89,7 +108,8 @@ describe("the 5 real accepted shares are accepted (miner rule, as the bridge che
 
 describe("the pool rule (built-in pool: daemon nonce, pre-header checked)", () => {
   const nonce = hexToBytes(rawclientTemplate().nonce).reverse();
-  const poolJob = (s: ShareVector, daemonNonce = nonce) => new Job(decodeNotify(null, s.notifyParams), { daemonNonce });
+  const poolJob = (s: ShareVector, daemonNonce = nonce) =>
+    new Job(decodeNotify(null, s.notifyParams), { daemonNonce });
 
   test("shares 0 and 1 with the recorded daemon nonce: pre-header matches, same cleared bytes, accepted", () => {
     for (const s of shares.slice(0, 2)) {
@@ -107,7 +127,12 @@ describe("the pool rule (built-in pool: daemon nonce, pre-header checked)", () =
   test("a wrong daemon nonce is a pre-header mismatch: ff…ff, low difficulty ≈ 2^-13", () => {
     const v = run({ rule: "pool", job: poolJob(shares[0]!, new Uint8Array(32)) });
     // 2^243 / (0xffffffffffff · 2^208): v-nomp keeps 12 hex digits of the hash.
-    expect(rejectOf(v)).toEqual({ code: 23, reason: "low-difficulty", message: "low difficulty share of 0.00012207031250000043", shareDifficulty: 0.00012207031250000043 });
+    expect(rejectOf(v)).toEqual({
+      code: 23,
+      reason: "low-difficulty",
+      message: "low difficulty share of 0.00012207031250000043",
+      shareDifficulty: 0.00012207031250000043,
+    });
     expect(v.ok === false && v.hash && bytesToHex(v.hash)).toBe(FF);
   });
 
@@ -140,7 +165,9 @@ describe("a one-byte change to each share is rejected with the pool's code", () 
     expect(code({ submit: { extranonce2: sub.extranonce2.slice(2) } })).toBe("20 nonce-size");
     expect(code({ submit: { solution: sub.solution.slice(2) } })).toBe("20 solution-size");
     if (s.pbaasCleared) {
-      expect(code({ submit: { solution: flipHex(sub.solution, sub.solution.length - 30) } })).toBe("20 pool-nonce-missing");
+      expect(code({ submit: { solution: flipHex(sub.solution, sub.solution.length - 30) } })).toBe(
+        "20 pool-nonce-missing",
+      );
       expect(code({ extranonce1: "1ffffff8" })).toBe("20 pool-nonce-missing"); // stale work after a reconnect
     } else {
       expect(code({ extranonce1: "1ffffff8" })).toBe("23 low-difficulty"); // the header nonce is hashed
@@ -164,11 +191,23 @@ describe("reject texts are the pool's (verus-stratum.md §3.7)", () => {
     [{ submit: { nTime: "c82b016g" } }, 20, "invalid ntime"],
     [{ submit: { nTime: "c92b016b" } }, 20, "ntime out of range"],
     [{ submit: { extranonce2: sub.extranonce2 + "00" } }, 20, "incorrect size of nonce"],
-    [{ submit: { solution: sub.solution.slice(6) } }, 20, "Error: Incorrect size of solution (2688), expected 2694"],
-    [{ submit: { solution: splice(sub.solution, 6, "06") } }, 20, "invalid solution version (06000000), expected 07000000"],
+    [
+      { submit: { solution: sub.solution.slice(6) } },
+      20,
+      "Error: Incorrect size of solution (2688), expected 2694",
+    ],
+    [
+      { submit: { solution: splice(sub.solution, 6, "06") } },
+      20,
+      "invalid solution version (06000000), expected 07000000",
+    ],
     [{ submit: { extranonce2: splice(sub.extranonce2, 0, "zz") } }, 20, "invalid hex in extraNonce2"],
     [{ submit: { solution: splice(sub.solution, 500, "xy") } }, 20, "invalid hex in solution"],
-    [{ submit: { solution: splice(sub.solution, sub.solution.length - 30, "00000000") } }, 20, "invalid solution, pool nonce missing"],
+    [
+      { submit: { solution: splice(sub.solution, sub.solution.length - 30, "00000000") } },
+      20,
+      "invalid solution, pool nonce missing",
+    ],
   ] as [Case, number, string][])("%j → %d %s", (c, code, message) => {
     const r = rejectOf(run(c));
     expect([r.code, r.message]).toEqual([code, message]);
@@ -177,7 +216,11 @@ describe("reject texts are the pool's (verus-stratum.md §3.7)", () => {
   test("uppercase hex: the same share (duplicate key lowercased), but the pool's extranonce1 test is case-sensitive", () => {
     const upper = (x: ShareVector) => {
       const s = submitOf(x);
-      return { nTime: s.nTime.toUpperCase(), extranonce2: s.extranonce2.toUpperCase(), solution: s.solution.toUpperCase() };
+      return {
+        nTime: s.nTime.toUpperCase(),
+        extranonce2: s.extranonce2.toUpperCase(),
+        solution: s.solution.toUpperCase(),
+      };
     };
     const dups = new Dups();
     expect(run({ share: shares[3]!, dups, submit: upper(shares[3]!) }).ok).toBe(true); // v4: no extranonce1 test
@@ -198,11 +241,26 @@ describe("order of the checks (verus-stratum.md §5)", () => {
     expect(first(all)).toBe("unauthorized");
     expect(first({ ...all, authorized: true })).toBe("not-subscribed");
     expect(first({ ...all, authorized: true, extranonce1: "1ffffffe" })).toBe("job-not-found");
-    const known = { ...all, authorized: true, extranonce1: "1ffffffe", submit: { ...all.submit, jobId: sub.jobId } };
+    const known = {
+      ...all,
+      authorized: true,
+      extranonce1: "1ffffffe",
+      submit: { ...all.submit, jobId: sub.jobId },
+    };
     expect(first(known)).toBe("ntime-size");
     expect(first({ ...known, submit: { ...known.submit, nTime: sub.nTime } })).toBe("nonce-size");
-    expect(first({ ...known, submit: { ...known.submit, nTime: sub.nTime, extranonce2: "zz".repeat(28) } })).toBe("solution-size");
-    const sized = { ...known, submit: { ...known.submit, nTime: sub.nTime, extranonce2: "zz".repeat(28), solution: splice(sub.solution, 6, "06") } };
+    expect(
+      first({ ...known, submit: { ...known.submit, nTime: sub.nTime, extranonce2: "zz".repeat(28) } }),
+    ).toBe("solution-size");
+    const sized = {
+      ...known,
+      submit: {
+        ...known.submit,
+        nTime: sub.nTime,
+        extranonce2: "zz".repeat(28),
+        solution: splice(sub.solution, 6, "06"),
+      },
+    };
     expect(first(sized)).toBe("solution-version");
     expect(first({ ...sized, submit: { ...sized.submit, solution: sub.solution } })).toBe("extranonce2-hex");
   });
@@ -254,8 +312,13 @@ describe("hash dispatch", () => {
   test("solution version 3 goes to VerusHash 2.1 on the raw bytes", () => {
     let seen = "";
     const hashers: ShareHashers = {
-      hash22: () => { throw new Error("2.2 must not be used"); },
-      hash21: (input) => { seen = bytesToHex(input); return new Uint8Array(32); },
+      hash22: () => {
+        throw new Error("2.2 must not be used");
+      },
+      hash21: (input) => {
+        seen = bytesToHex(input);
+        return new Uint8Array(32);
+      },
       preHeaderHash: testPreHeaderHash,
     };
     expect(run({ share: s, job, submit: { solution }, hashers }).ok).toBe(true);
@@ -263,15 +326,21 @@ describe("hash dispatch", () => {
   });
 
   test("without a 2.1 hasher such shares are rejected, coded", () => {
-    expect(rejectOf(run({ share: s, job, submit: { solution } }))).toMatchObject({ code: 20, reason: "unsupported-version" });
+    expect(rejectOf(run({ share: s, job, submit: { solution } }))).toMatchObject({
+      code: 20,
+      reason: "unsupported-version",
+    });
   });
 
   test("a session extranonce1 that is not lowercase hex is a programmer error", () => {
-    for (const extranonce1 of ["", "1FFFFFFE", "1ffffff", "zz", "00".repeat(32)]) expect(() => run({ extranonce1 })).toThrow(TypeError);
+    for (const extranonce1 of ["", "1FFFFFFE", "1ffffff", "zz", "00".repeat(32)])
+      expect(() => run({ extranonce1 })).toThrow(TypeError);
   });
 
   test("a hasher returning the wrong size is a programmer error", () => {
-    expect(() => run({ hashers: { hash22: () => new Uint8Array(31), preHeaderHash: testPreHeaderHash } })).toThrow(RangeError);
+    expect(() =>
+      run({ hashers: { hash22: () => new Uint8Array(31), preHeaderHash: testPreHeaderHash } }),
+    ).toThrow(RangeError);
   });
 
   test("deterministic: the same inputs give the same verdict", () => {

@@ -3,7 +3,13 @@
 import { describe, expect, test } from "bun:test";
 import { Vardiff, vardiffOptionsProblem, type VardiffOptions } from "../../src/protocol/vardiff.ts";
 
-const O: VardiffOptions = { targetShareSeconds: 10, retargetSeconds: 60, variancePercent: 30, minDifficulty: 0.01, maxDifficulty: 100 };
+const O: VardiffOptions = {
+  targetShareSeconds: 10,
+  retargetSeconds: 60,
+  variancePercent: 30,
+  minDifficulty: 0.01,
+  maxDifficulty: 100,
+};
 const s = (n: number) => n * 1000;
 
 describe("Vardiff", () => {

@@ -25,7 +25,11 @@ const vector = shareVectors()[2]!; // ccminer 3.8.3, v7 + 1 PBaaS header
 const job = new Job(decodeNotify(null, vector.notifyParams));
 const prefix = hexToBytes(vector.extranonce1 + "0001");
 const target = difficultyToTarget(8);
-const template = new JsonWorkTemplate(job.id, job.header(new Uint8Array(32)).subarray(0, HEADER_HEAD_BYTES), job.template());
+const template = new JsonWorkTemplate(
+  job.id,
+  job.header(new Uint8Array(32)).subarray(0, HEADER_HEAD_BYTES),
+  job.template(),
+);
 
 function work() {
   const m = decodeJsonServerMessage(template.encode(prefix, targetToLE(target), 8));
@@ -81,7 +85,15 @@ describe("the seed's work message", () => {
 describe("what seed miners send", () => {
   test("a share as the seed sends it (the whole work echoed): only job_id and nonce are read", () => {
     const w = work();
-    expect(decodeJsonClientMessage(JSON.stringify({ type: "share", work: { ...w, target: [0, 0, 0, 0, 0, 0, 0, 0xffffffff] }, nonce: 7 }))).toEqual({ type: "share", jobId: job.id, nonce: 7, id: null });
+    expect(
+      decodeJsonClientMessage(
+        JSON.stringify({
+          type: "share",
+          work: { ...w, target: [0, 0, 0, 0, 0, 0, 0, 0xffffffff] },
+          nonce: 7,
+        }),
+      ),
+    ).toEqual({ type: "share", jobId: job.id, nonce: 7, id: null });
     // A job with a full-length template echoes ≈ 6 KB: why JSON messages get a larger cap than msgpack ones.
     const full = { ...w, data: w.data.map(() => 0xffffffff), solution: w.solution.map(() => 255) };
     const text = JSON.stringify({ type: "share", work: full, nonce: 123456 });
@@ -102,7 +114,12 @@ describe("what seed miners send", () => {
   });
 
   test("a top-level job_id and a numeric one are read too", () => {
-    expect(decodeJsonClientMessage('{"type":"share","job_id":52429,"nonce":1}')).toEqual({ type: "share", jobId: "52429", nonce: 1, id: null });
+    expect(decodeJsonClientMessage('{"type":"share","job_id":52429,"nonce":1}')).toEqual({
+      type: "share",
+      jobId: "52429",
+      nonce: 1,
+      id: null,
+    });
   });
 
   const bad: [string, string, string][] = [
@@ -127,11 +144,32 @@ describe("what seed miners send", () => {
 
 describe("what the bridge adds (only for clients that sent hello, except errors)", () => {
   test("results echo job_id, nonce and the client's id", () => {
-    expect(JSON.parse(jsonResult("cccd", 9, 4, { accepted: true, difficulty: 8, forwarded: true }))).toEqual({ type: "result", job_id: "cccd", nonce: 9, id: 4, accepted: true, difficulty: 8, forwarded: true });
-    expect(JSON.parse(jsonResult("cccd", 9, null, { accepted: false, code: 22, message: "duplicate share" }))).toEqual({ type: "result", job_id: "cccd", nonce: 9, accepted: false, code: 22, error: "duplicate share" });
+    expect(JSON.parse(jsonResult("cccd", 9, 4, { accepted: true, difficulty: 8, forwarded: true }))).toEqual({
+      type: "result",
+      job_id: "cccd",
+      nonce: 9,
+      id: 4,
+      accepted: true,
+      difficulty: 8,
+      forwarded: true,
+    });
+    expect(
+      JSON.parse(jsonResult("cccd", 9, null, { accepted: false, code: 22, message: "duplicate share" })),
+    ).toEqual({
+      type: "result",
+      job_id: "cccd",
+      nonce: 9,
+      accepted: false,
+      code: 22,
+      error: "duplicate share",
+    });
   });
 
   test("errors carry the stable code", () => {
-    expect(decodeJsonServerMessage(jsonError("E_BAD_FIELD", "nonce must be a u32"))).toEqual({ type: "error", code: "E_BAD_FIELD", message: "nonce must be a u32" });
+    expect(decodeJsonServerMessage(jsonError("E_BAD_FIELD", "nonce must be a u32"))).toEqual({
+      type: "error",
+      code: "E_BAD_FIELD",
+      message: "nonce must be a u32",
+    });
   });
 });

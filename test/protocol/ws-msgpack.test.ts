@@ -43,16 +43,27 @@ describe("msgpack frame sizes (issue #5 budgets)", () => {
     for (const d of [8, 0.001234, 1e9]) {
       const bytes = encodeServerFrame(jobFrame(d));
       expect(bytes.length).toBeLessThanOrEqual(400);
-      if (d === 0.001234) console.log(`v7 job frame: ${bytes.length} bytes (template ${trimTemplate(job.template()).length} bytes)`);
+      if (d === 0.001234)
+        console.log(
+          `v7 job frame: ${bytes.length} bytes (template ${trimTemplate(job.template()).length} bytes)`,
+        );
     }
   });
 
   test("a share frame is at most 64 bytes (job id and the 9 tail bytes the miner varies)", () => {
-    const share = encodeClientFrame({ type: "share", seq: 0xffff_ffff, jobId: "ffff", nonce: new Uint8Array(15 - prefix.length).fill(0xff) });
+    const share = encodeClientFrame({
+      type: "share",
+      seq: 0xffff_ffff,
+      jobId: "ffff",
+      nonce: new Uint8Array(15 - prefix.length).fill(0xff),
+    });
     expect(share.length).toBeLessThanOrEqual(64);
     console.log(`share frame: ${share.length} bytes`);
     // Even a session with a 1-byte prefix (14 varied bytes) and an 8-character job id fits.
-    expect(encodeClientFrame({ type: "share", seq: 0xffff_ffff, jobId: "deadbeef", nonce: new Uint8Array(14) }).length).toBeLessThanOrEqual(64);
+    expect(
+      encodeClientFrame({ type: "share", seq: 0xffff_ffff, jobId: "deadbeef", nonce: new Uint8Array(14) })
+        .length,
+    ).toBeLessThanOrEqual(64);
   });
 });
 
@@ -73,7 +84,11 @@ describe("msgpack round trips", () => {
     jobFrame(8),
     jobFrame(0.5),
     { type: "result", seq: 7, verdict: { accepted: true, difficulty: 8.5, forwarded: false } },
-    { type: "result", seq: 8, verdict: { accepted: false, code: 23, message: "low difficulty share of 0.1" } },
+    {
+      type: "result",
+      seq: 8,
+      verdict: { accepted: false, code: 23, message: "low difficulty share of 0.1" },
+    },
     { type: "pong", seq: 3 },
     { type: "pong", seq: null },
     { type: "error", code: "E_BAD_FIELD", message: "n must be bytes", seq: null },
@@ -88,7 +103,13 @@ describe("msgpack round trips", () => {
     const f = jobFrame(8) as Extract<MsgpackServerFrame, { type: "job" }>;
     expect(t.encode(true, f.prefix, f.target, 8)).toEqual(encodeServerFrame(f));
     const other = t.encode(false, Uint8Array.of(9, 9, 9), f.target, 0.25);
-    expect(decodeServerFrame(other)).toMatchObject({ type: "job", clean: false, prefix: Uint8Array.of(9, 9, 9), difficulty: 0.25, jobId: job.id });
+    expect(decodeServerFrame(other)).toMatchObject({
+      type: "job",
+      clean: false,
+      prefix: Uint8Array.of(9, 9, 9),
+      difficulty: 0.25,
+      jobId: job.id,
+    });
   });
 
   test("sessions with the same settings get the kept frame with their own prefix: the same bytes as a one-off encode", () => {
@@ -103,12 +124,18 @@ describe("msgpack round trips", () => {
     expect(t.encode(true, f.prefix, f.target, 8)).toEqual(a);
     // Any setting that differs builds a new frame: clean, difficulty, target (even in the same array), prefix length.
     expect(t.encode(false, other, f.target, 8)).toEqual(oneOff({ prefix: other, clean: false }));
-    expect(t.encode(false, other, f.target, 16)).toEqual(oneOff({ prefix: other, clean: false, difficulty: 16 }));
+    expect(t.encode(false, other, f.target, 16)).toEqual(
+      oneOff({ prefix: other, clean: false, difficulty: 16 }),
+    );
     const target = f.target.slice();
     t.encode(false, other, target, 16);
     target[31] = 0x00;
-    expect(t.encode(false, other, target, 16)).toEqual(oneOff({ prefix: other, clean: false, difficulty: 16, target }));
-    expect(t.encode(false, Uint8Array.of(7, 7, 7), target, 16)).toEqual(oneOff({ prefix: Uint8Array.of(7, 7, 7), clean: false, difficulty: 16, target }));
+    expect(t.encode(false, other, target, 16)).toEqual(
+      oneOff({ prefix: other, clean: false, difficulty: 16, target }),
+    );
+    expect(t.encode(false, Uint8Array.of(7, 7, 7), target, 16)).toEqual(
+      oneOff({ prefix: Uint8Array.of(7, 7, 7), clean: false, difficulty: 16, target }),
+    );
   });
 
   test("binary fields are msgpack bin (0xc4), never arrays of numbers", () => {
@@ -119,7 +146,12 @@ describe("msgpack round trips", () => {
   });
 
   test("error frames carry the stable code", () => {
-    expect(decodeServerFrame(errorFrame("E_TOO_MANY_BAD_FRAMES", "5 bad frames", 4))).toEqual({ type: "error", code: "E_TOO_MANY_BAD_FRAMES", message: "5 bad frames", seq: 4 });
+    expect(decodeServerFrame(errorFrame("E_TOO_MANY_BAD_FRAMES", "5 bad frames", 4))).toEqual({
+      type: "error",
+      code: "E_TOO_MANY_BAD_FRAMES",
+      message: "5 bad frames",
+      seq: 4,
+    });
   });
 
   test("trimTemplate drops trailing zero bytes only", () => {
@@ -131,7 +163,9 @@ describe("msgpack round trips", () => {
 describe("msgpack decoding is liberal in what it ignores and strict in what it reads", () => {
   const frame = (o: unknown) => encode(o);
   test("unknown keys are ignored; a numeric job id is read as text", () => {
-    expect(decodeClientFrame(frame({ v: 1, t: "share", i: 1, j: 52429, n: Uint8Array.of(1), extra: [1, 2] }))).toEqual({ type: "share", seq: 1, jobId: "52429", nonce: Uint8Array.of(1) });
+    expect(
+      decodeClientFrame(frame({ v: 1, t: "share", i: 1, j: 52429, n: Uint8Array.of(1), extra: [1, 2] })),
+    ).toEqual({ type: "share", seq: 1, jobId: "52429", nonce: Uint8Array.of(1) });
   });
 
   const cases: [string, unknown, string][] = [
@@ -158,7 +192,11 @@ describe("msgpack decoding is liberal in what it ignores and strict in what it r
   });
 
   test("oversized strings and bins in a client frame are refused while decoding", () => {
-    expect(codeOf(() => decodeClientFrame(frame({ v: 1, t: "ping", junk: new Uint8Array(65) })))).toBe("E_BAD_FRAME");
-    expect(codeOf(() => decodeClientFrame(frame({ v: 1, t: "ping", junk: "x".repeat(257) })))).toBe("E_BAD_FRAME");
+    expect(codeOf(() => decodeClientFrame(frame({ v: 1, t: "ping", junk: new Uint8Array(65) })))).toBe(
+      "E_BAD_FRAME",
+    );
+    expect(codeOf(() => decodeClientFrame(frame({ v: 1, t: "ping", junk: "x".repeat(257) })))).toBe(
+      "E_BAD_FRAME",
+    );
   });
 });

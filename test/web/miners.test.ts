@@ -11,7 +11,9 @@ import { MinerPool, type MinerJob } from "../../web/miners.ts";
 import { HASH_INPUT_BYTES, NONCE_TAIL_OFFSET } from "../../src/protocol/layout.ts";
 
 const ROOT = join(import.meta.dir, "../..");
-const module = await WebAssembly.compile(await Bun.file(join(ROOT, "build/wasm/verushash-simd.wasm")).arrayBuffer());
+const module = await WebAssembly.compile(
+  await Bun.file(join(ROOT, "build/wasm/verushash-simd.wasm")).arrayBuffer(),
+);
 const WORKER = join(ROOT, "web/miner-worker.ts");
 
 /** About one nonce in 64 meets it (top byte ≤ 3): shares within the first batch. */
@@ -26,7 +28,15 @@ function job(id: string, clean = true): MsgpackJob {
   const solution = Uint8Array.from({ length: 124 }, (_, i) => (i * 5 + 1) & 0xff);
   solution[0] = 7; // solution version 7 with a PBaaS header: the miner rule clears
   solution[5] = 1;
-  return { jobId: id, clean, head, solution, prefix: Uint8Array.of(1, 2, 3, 4, 5, 6), target: easyTarget(), difficulty: 0.001 };
+  return {
+    jobId: id,
+    clean,
+    head,
+    solution,
+    prefix: Uint8Array.of(1, 2, 3, 4, 5, 6),
+    target: easyTarget(),
+    difficulty: 0.001,
+  };
 }
 
 let pool: MinerPool | null = null;
@@ -35,7 +45,8 @@ afterEach(() => pool?.stop());
 function until(cond: () => boolean, ms = 10_000): Promise<void> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const tick = () => (cond() ? resolve() : Date.now() - t0 > ms ? reject(new Error("timed out")) : setTimeout(tick, 10));
+    const tick = () =>
+      cond() ? resolve() : Date.now() - t0 > ms ? reject(new Error("timed out")) : setTimeout(tick, 10);
     tick();
   });
 }
@@ -44,7 +55,11 @@ describe("MinerPool", () => {
   test("two workers: every share meets the target, no nonce twice, each worker on its own chunk", async () => {
     const shares: { job: MinerJob; tail: Uint8Array }[] = [];
     const impls: string[] = [];
-    pool = new MinerPool(module, WORKER, { share: (job, tail) => shares.push({ job, tail }), error: (m) => expect(m).toBe(""), ready: (i) => impls.push(i) });
+    pool = new MinerPool(module, WORKER, {
+      share: (job, tail) => shares.push({ job, tail }),
+      error: (m) => expect(m).toBe(""),
+      ready: (i) => impls.push(i),
+    });
     pool.start(2, 100);
     pool.setJob(job("a1"));
     await until(() => shares.length >= 40);
@@ -69,7 +84,11 @@ describe("MinerPool", () => {
 
   test("a new job moves every worker to it; after stop() no more shares and the hashrate is 0", async () => {
     const shares: string[] = [];
-    pool = new MinerPool(module, WORKER, { share: (j) => shares.push(j.job.jobId), error: () => {}, ready: () => {} });
+    pool = new MinerPool(module, WORKER, {
+      share: (j) => shares.push(j.job.jobId),
+      error: () => {},
+      ready: () => {},
+    });
     pool.start(1, 100);
     pool.setJob(job("b1"));
     await until(() => shares.includes("b1"));

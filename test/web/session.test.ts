@@ -4,10 +4,24 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import type { ServerWebSocket } from "bun";
-import { decodeClientFrame, encodeServerFrame, MSGPACK_SUBPROTOCOL, type MsgpackClientFrame, type MsgpackJob } from "../../src/protocol/ws-msgpack.ts";
+import {
+  decodeClientFrame,
+  encodeServerFrame,
+  MSGPACK_SUBPROTOCOL,
+  type MsgpackClientFrame,
+  type MsgpackJob,
+} from "../../src/protocol/ws-msgpack.ts";
 import { BridgeSession, type SessionState } from "../../web/session.ts";
 
-const JOB: MsgpackJob = { jobId: "ced4", clean: true, head: new Uint8Array(108), solution: Uint8Array.of(7), prefix: Uint8Array.of(1, 2, 3, 4, 5, 6), target: new Uint8Array(32).fill(0xff), difficulty: 8 };
+const JOB: MsgpackJob = {
+  jobId: "ced4",
+  clean: true,
+  head: new Uint8Array(108),
+  solution: Uint8Array.of(7),
+  prefix: Uint8Array.of(1, 2, 3, 4, 5, 6),
+  target: new Uint8Array(32).fill(0xff),
+  difficulty: 8,
+};
 
 function bridge() {
   const received: MsgpackClientFrame[] = [];
@@ -19,7 +33,9 @@ function bridge() {
     hostname: "127.0.0.1",
     fetch(req, srv) {
       protocols.push(req.headers.get("sec-websocket-protocol"));
-      return srv.upgrade(req, { headers: { "Sec-WebSocket-Protocol": MSGPACK_SUBPROTOCOL } }) ? undefined : new Response("no", { status: 400 });
+      return srv.upgrade(req, { headers: { "Sec-WebSocket-Protocol": MSGPACK_SUBPROTOCOL } })
+        ? undefined
+        : new Response("no", { status: 400 });
     },
     websocket: {
       open: (ws) => void sockets.push(ws),
@@ -27,10 +43,18 @@ function bridge() {
         const f = decodeClientFrame(new Uint8Array(data as Buffer));
         received.push(f);
         if (f.type === "hello") {
-          ws.send(encodeServerFrame({ type: "welcome", session: ++sessions, worker: f.worker ?? "anonymous" }));
+          ws.send(
+            encodeServerFrame({ type: "welcome", session: ++sessions, worker: f.worker ?? "anonymous" }),
+          );
           ws.send(encodeServerFrame({ type: "job", ...JOB }));
         } else if (f.type === "share") {
-          ws.send(encodeServerFrame({ type: "result", seq: f.seq, verdict: { accepted: true, difficulty: 8, forwarded: false } }));
+          ws.send(
+            encodeServerFrame({
+              type: "result",
+              seq: f.seq,
+              verdict: { accepted: true, difficulty: 8, forwarded: false },
+            }),
+          );
         }
       },
     },
@@ -46,13 +70,20 @@ afterEach(() => {
 function until(cond: () => boolean, ms = 5_000): Promise<void> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const tick = () => (cond() ? resolve() : Date.now() - t0 > ms ? reject(new Error("timed out")) : setTimeout(tick, 10));
+    const tick = () =>
+      cond() ? resolve() : Date.now() - t0 > ms ? reject(new Error("timed out")) : setTimeout(tick, 10);
     tick();
   });
 }
 
 function session(url: string) {
-  const log = { states: [] as [SessionState, string][], jobs: [] as MsgpackJob[], welcomes: [] as number[], results: 0, messages: [] as string[] };
+  const log = {
+    states: [] as [SessionState, string][],
+    jobs: [] as MsgpackJob[],
+    welcomes: [] as number[],
+    results: 0,
+    messages: [] as string[],
+  };
   const s = new BridgeSession(url, {
     state: (st, d) => log.states.push([st, d]),
     welcome: (id) => log.welcomes.push(id),
@@ -91,7 +122,9 @@ describe("BridgeSession", () => {
     await until(() => log.welcomes.length === 1);
     b.sockets[0]!.close(4503, "E_BRIDGE_FULL");
     await until(() => log.states.some(([st]) => st === "waiting"));
-    expect(log.states.find(([st]) => st === "waiting")![1]).toMatch(/^E_BRIDGE_FULL; reconnecting in [12] s$/);
+    expect(log.states.find(([st]) => st === "waiting")![1]).toMatch(
+      /^E_BRIDGE_FULL; reconnecting in [12] s$/,
+    );
     expect(s.sendShare("ced4", new Uint8Array(9))).toBe(false); // nothing to send it on
     await until(() => log.welcomes.length === 2, 3_000);
     expect(b.received.filter((f) => f.type === "hello")).toHaveLength(2);

@@ -6,12 +6,27 @@ import { describe, expect, test } from "bun:test";
 import { assembleInput } from "../../src/protocol/pbaas.ts";
 import type { MsgpackJob } from "../../src/protocol/ws-msgpack.ts";
 import { HASH_INPUT_BYTES, NONCE_TAIL_OFFSET } from "../../src/protocol/layout.ts";
-import { buildInput, CHUNK_NONCES, chunkCount, chunkWork, shareNonce, tailWithCounter } from "../../web/work.ts";
+import {
+  buildInput,
+  CHUNK_NONCES,
+  chunkCount,
+  chunkWork,
+  shareNonce,
+  tailWithCounter,
+} from "../../web/work.ts";
 
 const bytes = (n: number, from: number) => Uint8Array.from({ length: n }, (_, i) => (from + i * 7) & 0xff);
 
 function job(prefixLength = 6, solutionLength = 124): MsgpackJob {
-  return { jobId: "ced4", clean: true, head: bytes(108, 1), solution: bytes(solutionLength, 50), prefix: bytes(prefixLength, 200), target: new Uint8Array(32).fill(0xff), difficulty: 1 };
+  return {
+    jobId: "ced4",
+    clean: true,
+    head: bytes(108, 1),
+    solution: bytes(solutionLength, 50),
+    prefix: bytes(prefixLength, 200),
+    target: new Uint8Array(32).fill(0xff),
+    difficulty: 1,
+  };
 }
 
 describe("buildInput", () => {
