@@ -14,7 +14,16 @@ import type { MinerSummary } from "../../src/miner/index.ts";
 export const ROOT = join(import.meta.dir, "../..");
 
 /** Settings the seed's environment would override: a child must see only its config file. */
-const SEED_ENV = ["POOL_URL", "POOL_USER", "POOL_PASS", "WS_PORT", "DEBUG", "VBRIDGE_TOKEN", "VBRIDGE_IMPL", "VBRIDGE_THREADS"];
+const SEED_ENV = [
+  "POOL_URL",
+  "POOL_USER",
+  "POOL_PASS",
+  "WS_PORT",
+  "DEBUG",
+  "VBRIDGE_TOKEN",
+  "VBRIDGE_IMPL",
+  "VBRIDGE_THREADS",
+];
 
 function childEnv(): Record<string, string> {
   const env: Record<string, string> = {};
@@ -24,7 +33,11 @@ function childEnv(): Record<string, string> {
 }
 
 /** Polls `f` until true; the timeout is a bound, never what a test measures. */
-export async function until(f: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+export async function until(
+  f: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await f())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -79,7 +92,12 @@ export class BridgeProcess {
   readonly #out: Output;
   readonly #err: Output;
 
-  private constructor(proc: Subprocess<"ignore", "pipe", "pipe">, port: number, stratumPort: number, ledger: string) {
+  private constructor(
+    proc: Subprocess<"ignore", "pipe", "pipe">,
+    port: number,
+    stratumPort: number,
+    ledger: string,
+  ) {
     this.proc = proc;
     this.port = port;
     this.stratumPort = stratumPort;
@@ -112,13 +130,24 @@ export class BridgeProcess {
           "",
         ].join("\n"),
       );
-      const proc = Bun.spawn([process.execPath, "src/main.ts", "bridge", "--config", file], { cwd: ROOT, env: childEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+      const proc = Bun.spawn([process.execPath, "src/main.ts", "bridge", "--config", file], {
+        cwd: ROOT,
+        env: childEnv(),
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
+      });
       const b = new BridgeProcess(proc, port, stratumPort, ledger);
       try {
-        await until(async () => {
-          if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`vbridge bridge exited (${proc.exitCode ?? proc.signalCode})`);
-          return (await b.health()) === 200;
-        }, "the bridge's /health", 30_000);
+        await until(
+          async () => {
+            if (proc.exitCode !== null || proc.signalCode !== null)
+              throw new Error(`vbridge bridge exited (${proc.exitCode ?? proc.signalCode})`);
+            return (await b.health()) === 200;
+          },
+          "the bridge's /health",
+          30_000,
+        );
         return b;
       } catch (e) {
         b.kill9();
@@ -139,7 +168,8 @@ export class BridgeProcess {
 
   async health(): Promise<number> {
     try {
-      return (await fetch(`http://127.0.0.1:${this.port}/health`, { signal: AbortSignal.timeout(5000) })).status;
+      return (await fetch(`http://127.0.0.1:${this.port}/health`, { signal: AbortSignal.timeout(5000) }))
+        .status;
     } catch {
       return 0;
     }
@@ -172,8 +202,27 @@ export class MineProcess {
   readonly #err: Output;
 
   constructor(pool: string, user: string, durationSeconds: number) {
-    const args = ["mine", "--pool", pool, "--user", user, "-t", "1", "--duration", String(durationSeconds), "--json", "--report-interval", "5"];
-    this.proc = Bun.spawn([process.execPath, "src/main.ts", ...args], { cwd: ROOT, env: childEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const args = [
+      "mine",
+      "--pool",
+      pool,
+      "--user",
+      user,
+      "-t",
+      "1",
+      "--duration",
+      String(durationSeconds),
+      "--json",
+      "--report-interval",
+      "5",
+    ];
+    this.proc = Bun.spawn([process.execPath, "src/main.ts", ...args], {
+      cwd: ROOT,
+      env: childEnv(),
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     this.#out = new Output(this.proc.stdout);
     this.#err = new Output(this.proc.stderr);
   }
