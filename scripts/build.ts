@@ -38,7 +38,12 @@ function nativeLibPlugin(libPath: string, seen: { mapped: boolean }): BunPlugin 
 }
 
 /** The browser miner's files (src/downstream/web-assets.ts), embedded in every binary. */
-const WEB_ASSETS = ["build/web/app.js", "build/web/miner-worker.js", "build/wasm/verushash.wasm", "build/wasm/verushash-simd.wasm"];
+const WEB_ASSETS = [
+  "build/web/app.js",
+  "build/web/miner-worker.js",
+  "build/wasm/verushash.wasm",
+  "build/wasm/verushash-simd.wasm",
+];
 
 async function buildTarget(target: Target): Promise<void> {
   const libPath = join(ROOT, "build", target, "libverushash.so");

@@ -67,7 +67,9 @@ function affineLinear(b: number): number {
 const xtime = (b: number) => ((b << 1) ^ (b & 0x80 ? 0x1b : 0)) & 0xff;
 
 // The tower: the first a with t^2 + a t + a irreducible (no root in GF(16)).
-const irreducible = [...Array(16).keys()].find((c) => c > 0 && [...Array(16).keys()].every((v) => (gf16mul(v, v) ^ gf16mul(c, v) ^ c) !== 0));
+const irreducible = [...Array(16).keys()].find(
+  (c) => c > 0 && [...Array(16).keys()].every((v) => (gf16mul(v, v) ^ gf16mul(c, v) ^ c) !== 0),
+);
 if (irreducible === undefined) throw new Error("no irreducible t^2 + a t + a");
 const a: number = irreducible;
 
@@ -115,7 +117,9 @@ tables.sb2_t = tables.sb_t.map(xtime);
 function replay(x: number): [number, number] {
   const swz = (t: number[], idx: number) => (idx < 16 ? t[idx]! : 0);
   const y = swz(tables.ipt_lo, x & 15) ^ swz(tables.ipt_hi, x >> 4);
-  const i = y >> 4, k = y & 15, j = i ^ k;
+  const i = y >> 4,
+    k = y & 15,
+    j = i ^ k;
   const ak = swz(tables.inva, k);
   const io = swz(tables.inv, swz(tables.inv, i) ^ ak) ^ j;
   const jo = swz(tables.inv, swz(tables.inv, j) ^ ak) ^ i;

@@ -15,7 +15,14 @@ import { selftestCommand } from "./cli/selftest.ts";
 
 const main = defineCommand({
   meta: { name: "vbridge", version: pkg.version, description: pkg.description },
-  subCommands: { bridge: bridgeCommand, hash: hashCommand, selftest: selftestCommand, bench: benchCommand, pool: poolCommand, mine: mineCommand },
+  subCommands: {
+    bridge: bridgeCommand,
+    hash: hashCommand,
+    selftest: selftestCommand,
+    bench: benchCommand,
+    pool: poolCommand,
+    mine: mineCommand,
+  },
 });
 
 // `vbridge` alone runs config.toml's mode (bridge, miner or pool).

@@ -13,7 +13,11 @@ import { createHash, timingSafeEqual } from "node:crypto";
  * - []: same origin only: the Origin's host[:port] equals the Host header (default ports folded);
  * - otherwise the Origin must equal one of the listed origins (scheme, host and port).
  */
-export function originAllowed(origin: string | null, host: string | null, allowed: readonly string[]): boolean {
+export function originAllowed(
+  origin: string | null,
+  host: string | null,
+  allowed: readonly string[],
+): boolean {
   if (origin === null) return true;
   if (allowed.includes("*")) return true;
   const o = parseOrigin(origin);

@@ -14,7 +14,6 @@ export type DownstreamErrorCode =
 
 export class DownstreamError extends CodedError<DownstreamErrorCode> {}
 
-
 const END_CODES: Readonly<Record<SessionEnd["reason"], CloseCode>> = {
   "bridge-closing": "E_BRIDGE_CLOSING",
   "too-many-invalid": "E_TOO_MANY_INVALID",

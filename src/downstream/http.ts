@@ -23,7 +23,8 @@ const NOSNIFF = { "X-Content-Type-Options": "nosniff", "Cache-Control": "no-stor
 // the worker and the .wasm from 'self', the WebSocket to 'self' (CSP 3 covers ws/wss of the same
 // host), and 'wasm-unsafe-eval' to compile WebAssembly — no eval of JavaScript. The worker script
 // gets the same policy: a worker runs under its own response's CSP.
-const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 const PAGE_HEADERS = {
   ...NOSNIFF,
   "Content-Type": "text/html; charset=utf-8",
@@ -32,7 +33,10 @@ const PAGE_HEADERS = {
 };
 
 function json(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), { status, headers: { ...NOSNIFF, "Content-Type": "application/json" } });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { ...NOSNIFF, "Content-Type": "application/json" },
+  });
 }
 
 function text(body: string, status: number): Response {
@@ -54,16 +58,21 @@ export function route(req: Request, server: Server<WsData>, r: HttpRoutes): Resp
     case "/verushash-simd.wasm": {
       const asset = WEB_ASSETS[path]!;
       if (asset.path === null) return text(`${path} was not built: ${BUILD_HINT}\n`, 503);
-      return new Response(Bun.file(asset.path), { headers: { ...NOSNIFF, "Content-Type": asset.contentType, "Content-Security-Policy": CSP } });
+      return new Response(Bun.file(asset.path), {
+        headers: { ...NOSNIFF, "Content-Type": asset.contentType, "Content-Security-Policy": CSP },
+      });
     }
     case "/health":
       return health(r.core);
     case "/stats":
     case "/metrics": {
-      if (!r.statsPublic && !isLoopback(normaliseIp(server.requestIP(req)?.address))) return text("loopback only (bridge.stats_public)\n", 403);
+      if (!r.statsPublic && !isLoopback(normaliseIp(server.requestIP(req)?.address)))
+        return text("loopback only (bridge.stats_public)\n", 403);
       const stats = r.core.stats();
       if (path === "/stats") return json({ ...stats, downstream: r.counters.snapshot() });
-      return new Response(renderMetrics(stats, r.counters.snapshot()), { headers: { ...NOSNIFF, "Content-Type": METRICS_CONTENT_TYPE } });
+      return new Response(renderMetrics(stats, r.counters.snapshot()), {
+        headers: { ...NOSNIFF, "Content-Type": METRICS_CONTENT_TYPE },
+      });
     }
     default:
       return text("not found\n", 404);
@@ -74,5 +83,12 @@ export function route(req: Request, server: Server<WsData>, r: HttpRoutes): Resp
 function health(core: BridgeCore): Response {
   const s = core.stats();
   const ok = s.upstreams.some((u) => u.extranonce1 !== null);
-  return json({ ok, uptimeSeconds: s.uptimeSeconds, upstreams: s.upstreams.map((u) => ({ state: u.state, connected: u.extranonce1 !== null })) }, ok ? 200 : 503);
+  return json(
+    {
+      ok,
+      uptimeSeconds: s.uptimeSeconds,
+      upstreams: s.upstreams.map((u) => ({ state: u.state, connected: u.extranonce1 !== null })),
+    },
+    ok ? 200 : 503,
+  );
 }

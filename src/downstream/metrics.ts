@@ -17,7 +17,12 @@ export interface DownstreamSnapshot {
 }
 
 export class DownstreamCounters {
-  readonly open: Record<ConnectionKind, number> = { "ws-msgpack": 0, "ws-json": 0, "ws-pending": 0, stratum: 0 };
+  readonly open: Record<ConnectionKind, number> = {
+    "ws-msgpack": 0,
+    "ws-json": 0,
+    "ws-pending": 0,
+    stratum: 0,
+  };
   readonly accepted = { ws: 0, stratum: 0 };
   readonly refused: Partial<Record<RefusalCode, number>> = {};
   readonly closed: Partial<Record<CloseReason, number>> = {};
@@ -37,13 +42,25 @@ export class DownstreamCounters {
   }
 
   snapshot(): DownstreamSnapshot {
-    return { open: { ...this.open }, accepted: { ...this.accepted }, refused: { ...this.refused }, closed: { ...this.closed }, badFrames: this.badFrames };
+    return {
+      open: { ...this.open },
+      accepted: { ...this.accepted },
+      refused: { ...this.refused },
+      closed: { ...this.closed },
+      badFrames: this.badFrames,
+    };
   }
 }
 
 type Sample = [labels: Record<string, string>, value: number];
 
-function family(out: string[], name: string, type: "gauge" | "counter", help: string, samples: Sample[]): void {
+function family(
+  out: string[],
+  name: string,
+  type: "gauge" | "counter",
+  help: string,
+  samples: Sample[],
+): void {
   out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
   for (const [labels, value] of samples) {
     const l = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
@@ -69,22 +86,84 @@ export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 export function renderMetrics(core: BridgeStats, ds: DownstreamSnapshot): string {
   const out: string[] = [];
-  family(out, "vbridge_uptime_seconds", "gauge", "Seconds since the bridge started.", [[{}, core.uptimeSeconds]]);
-  family(out, "vbridge_sessions", "gauge", "Open miner sessions in the core, by transport.", entries(core.sessions, "transport"));
-  family(out, "vbridge_connections", "gauge", "Open miner connections, by kind (ws-pending: protocol not chosen yet).", entries(ds.open, "kind"));
-  family(out, "vbridge_connections_accepted_total", "counter", "Miner connections accepted, by server.", entries(ds.accepted, "server"));
-  family(out, "vbridge_connections_refused_total", "counter", "Connections refused before a session, by code.", entries(ds.refused, "code"));
-  family(out, "vbridge_connections_closed_total", "counter", "Miner connections closed, by reason.", entries(ds.closed, "reason"));
-  family(out, "vbridge_bad_frames_total", "counter", "Frames or lines that could not be used.", [[{}, ds.badFrames]]);
+  family(out, "vbridge_uptime_seconds", "gauge", "Seconds since the bridge started.", [
+    [{}, core.uptimeSeconds],
+  ]);
+  family(
+    out,
+    "vbridge_sessions",
+    "gauge",
+    "Open miner sessions in the core, by transport.",
+    entries(core.sessions, "transport"),
+  );
+  family(
+    out,
+    "vbridge_connections",
+    "gauge",
+    "Open miner connections, by kind (ws-pending: protocol not chosen yet).",
+    entries(ds.open, "kind"),
+  );
+  family(
+    out,
+    "vbridge_connections_accepted_total",
+    "counter",
+    "Miner connections accepted, by server.",
+    entries(ds.accepted, "server"),
+  );
+  family(
+    out,
+    "vbridge_connections_refused_total",
+    "counter",
+    "Connections refused before a session, by code.",
+    entries(ds.refused, "code"),
+  );
+  family(
+    out,
+    "vbridge_connections_closed_total",
+    "counter",
+    "Miner connections closed, by reason.",
+    entries(ds.closed, "reason"),
+  );
+  family(out, "vbridge_bad_frames_total", "counter", "Frames or lines that could not be used.", [
+    [{}, ds.badFrames],
+  ]);
   family(out, "vbridge_shares_total", "counter", "Share verdicts on miner shares.", [
     [{ verdict: "accepted" }, core.shares.accepted],
     [{ verdict: "rejected" }, core.shares.rejected],
   ]);
-  family(out, "vbridge_shares_rejected_total", "counter", "Rejected miner shares, by Stratum code (20..25).", entries(core.shares.rejectedByCode, "code"));
-  family(out, "vbridge_credited_difficulty_total", "counter", "Sum of credited share difficulty.", [[{}, core.shares.creditedDifficulty]]);
-  family(out, "vbridge_pool_shares_total", "counter", "Shares forwarded to the pool, by outcome.", entries(core.pool, "outcome"));
-  family(out, "vbridge_hashrate_hps", "gauge", "Estimated miner hashrate from credited difficulty, H/s.", [[{}, core.hashrate]]);
-  family(out, "vbridge_upstream_connected", "gauge", "1 when the upstream session has an extranonce1 (subscribed).", core.upstreams.map((u, i) => [{ upstream: String(i) }, u.extranonce1 === null ? 0 : 1]));
-  family(out, "vbridge_upstream_sessions", "gauge", "Miner sessions leased from each upstream session.", core.upstreams.map((u, i) => [{ upstream: String(i) }, u.sessions]));
+  family(
+    out,
+    "vbridge_shares_rejected_total",
+    "counter",
+    "Rejected miner shares, by Stratum code (20..25).",
+    entries(core.shares.rejectedByCode, "code"),
+  );
+  family(out, "vbridge_credited_difficulty_total", "counter", "Sum of credited share difficulty.", [
+    [{}, core.shares.creditedDifficulty],
+  ]);
+  family(
+    out,
+    "vbridge_pool_shares_total",
+    "counter",
+    "Shares forwarded to the pool, by outcome.",
+    entries(core.pool, "outcome"),
+  );
+  family(out, "vbridge_hashrate_hps", "gauge", "Estimated miner hashrate from credited difficulty, H/s.", [
+    [{}, core.hashrate],
+  ]);
+  family(
+    out,
+    "vbridge_upstream_connected",
+    "gauge",
+    "1 when the upstream session has an extranonce1 (subscribed).",
+    core.upstreams.map((u, i) => [{ upstream: String(i) }, u.extranonce1 === null ? 0 : 1]),
+  );
+  family(
+    out,
+    "vbridge_upstream_sessions",
+    "gauge",
+    "Miner sessions leased from each upstream session.",
+    core.upstreams.map((u, i) => [{ upstream: String(i) }, u.sessions]),
+  );
   return out.join("\n") + "\n";
 }

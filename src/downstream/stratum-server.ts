@@ -41,7 +41,11 @@ export class StratumServer {
     try {
       this.#listener = listenStratum(host, port, (socket) => this.#open(socket));
     } catch (e) {
-      throw new DownstreamError("E_DOWNSTREAM_LISTEN", `cannot listen for Stratum on ${host}:${port}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new DownstreamError(
+        "E_DOWNSTREAM_LISTEN",
+        `cannot listen for Stratum on ${host}:${port}: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
     }
   }
 
@@ -95,7 +99,10 @@ export class StratumServer {
           ctx.log.debug(`stratum ${id} closed: ${reason}${detail === "" ? "" : ` (${detail})`}`);
           if (this.#live.delete(conn)) this.#gate.release(ip);
         },
-        internalError: (e) => ctx.log.error(`stratum ${id} internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+        internalError: (e) =>
+          ctx.log.error(
+            `stratum ${id} internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+          ),
         badLine: () => ctx.counters.badFrames++,
       },
     );

@@ -27,10 +27,22 @@ const WASM = "application/wasm";
 
 /** URL path → file. The page is served from memory (it is small text). */
 export const WEB_ASSETS: Readonly<Record<string, WebAsset>> = {
-  "/app.js": { path: await embedded(() => import("../../build/web/app.js", { with: { type: "file" } })), contentType: JS },
-  "/miner-worker.js": { path: await embedded(() => import("../../build/web/miner-worker.js", { with: { type: "file" } })), contentType: JS },
-  "/verushash.wasm": { path: await embedded(() => import("../../build/wasm/verushash.wasm", { with: { type: "file" } })), contentType: WASM },
-  "/verushash-simd.wasm": { path: await embedded(() => import("../../build/wasm/verushash-simd.wasm", { with: { type: "file" } })), contentType: WASM },
+  "/app.js": {
+    path: await embedded(() => import("../../build/web/app.js", { with: { type: "file" } })),
+    contentType: JS,
+  },
+  "/miner-worker.js": {
+    path: await embedded(() => import("../../build/web/miner-worker.js", { with: { type: "file" } })),
+    contentType: JS,
+  },
+  "/verushash.wasm": {
+    path: await embedded(() => import("../../build/wasm/verushash.wasm", { with: { type: "file" } })),
+    contentType: WASM,
+  },
+  "/verushash-simd.wasm": {
+    path: await embedded(() => import("../../build/wasm/verushash-simd.wasm", { with: { type: "file" } })),
+    contentType: WASM,
+  },
 };
 
 export const PAGE_HTML: string = page as unknown as string;

@@ -29,7 +29,10 @@ export interface WsServerOptions {
   backpressureLimit: number;
 }
 
-const SUBPROTOCOLS: Readonly<Record<string, WsMode>> = { [MSGPACK_SUBPROTOCOL]: "msgpack", [JSON_SUBPROTOCOL]: "json" };
+const SUBPROTOCOLS: Readonly<Record<string, WsMode>> = {
+  [MSGPACK_SUBPROTOCOL]: "msgpack",
+  [JSON_SUBPROTOCOL]: "json",
+};
 
 export class WsServer {
   readonly #ctx: WsContext;
@@ -51,17 +54,22 @@ export class WsServer {
 
   /** GET /ws (or / with Upgrade: websocket, where seed miners connect). */
   upgrade(req: Request, server: Server<WsData>): Response | undefined {
-    if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("WebSocket upgrade expected\n", { status: 426, headers: { Upgrade: "websocket" } });
+    if (req.headers.get("upgrade")?.toLowerCase() !== "websocket")
+      return new Response("WebSocket upgrade expected\n", { status: 426, headers: { Upgrade: "websocket" } });
     if (!originAllowed(req.headers.get("origin"), req.headers.get("host"), this.#o.origins)) {
       this.#ctx.counters.refuse("E_ORIGIN");
       return new Response("E_ORIGIN: this page's origin may not connect\n", { status: 403 });
     }
     const url = new URL(req.url); // never logged: it may carry the token
     const ip = normaliseIp(server.requestIP(req)?.address);
-    const offered = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim()).filter((p) => p !== "");
+    const offered = (req.headers.get("sec-websocket-protocol") ?? "")
+      .split(",")
+      .map((p) => p.trim())
+      .filter((p) => p !== "");
     const chosen = offered.find((p) => p in SUBPROTOCOLS) ?? null;
     const query = url.searchParams.get("protocol");
-    const mode: WsMode | null = chosen !== null ? SUBPROTOCOLS[chosen]! : query === "msgpack" || query === "json" ? query : null;
+    const mode: WsMode | null =
+      chosen !== null ? SUBPROTOCOLS[chosen]! : query === "msgpack" || query === "json" ? query : null;
     let refusal: WsData["refusal"] = null;
     if (this.#stopping) refusal = "E_BRIDGE_CLOSING";
     else if (!tokenMatches(url.searchParams.get("token"), this.#o.token)) refusal = "E_UNAUTHORIZED";
@@ -73,7 +81,13 @@ export class WsServer {
       refusal,
       ip,
       conn: null,
-      init: { id: this.#nextId++, remote: ip, mode, worker: bounded(url.searchParams.get("worker"), MAX_WORKER_CHARS), agent: bounded(req.headers.get("user-agent"), MAX_AGENT_CHARS) },
+      init: {
+        id: this.#nextId++,
+        remote: ip,
+        mode,
+        worker: bounded(url.searchParams.get("worker"), MAX_WORKER_CHARS),
+        agent: bounded(req.headers.get("user-agent"), MAX_AGENT_CHARS),
+      },
     };
     const headers = chosen === null ? undefined : { "Sec-WebSocket-Protocol": chosen };
     if (server.upgrade(req, { data, headers })) return undefined;

@@ -55,7 +55,10 @@ export class InboundGuard {
   message(now: number): boolean {
     this.#lastActivity = now;
     const rate = this.#limits.messageRate;
-    this.#tokens = Math.min(rate * BURST_SECONDS, this.#tokens + (Math.max(0, now - this.#refilledAt) / 1000) * rate);
+    this.#tokens = Math.min(
+      rate * BURST_SECONDS,
+      this.#tokens + (Math.max(0, now - this.#refilledAt) / 1000) * rate,
+    );
     this.#refilledAt = Math.max(this.#refilledAt, now);
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;

@@ -15,7 +15,8 @@ export class Outbox {
   #bytes = 0;
 
   constructor(maxBytes: number) {
-    if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new RangeError("maxBytes must be a positive integer");
+    if (!Number.isInteger(maxBytes) || maxBytes < 1)
+      throw new RangeError("maxBytes must be a positive integer");
     this.maxBytes = maxBytes;
   }
 

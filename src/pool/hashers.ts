@@ -22,4 +22,3 @@ export function poolHashers(hasher: Hasher): ShareHashers {
     preHeaderHash: preheaderHash,
   };
 }
-

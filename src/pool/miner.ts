@@ -16,7 +16,12 @@ import {
   type VardiffOptions,
   type Verdict,
 } from "../protocol/index.ts";
-import type { AuthorizeAnswer, StratumServerHooks, StratumWork, SubmitAnswer } from "../stratum/server-session.ts";
+import type {
+  AuthorizeAnswer,
+  StratumServerHooks,
+  StratumWork,
+  SubmitAnswer,
+} from "../stratum/server-session.ts";
 import { EXTRANONCE1_BYTES } from "./extranonce.ts";
 import type { JobTable } from "./jobs.ts";
 

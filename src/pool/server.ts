@@ -10,7 +10,14 @@
 import type { TCPSocketListener } from "bun";
 import { Hasher } from "../hash/index.ts";
 import type { CloseReason } from "../protocol/close-codes.ts";
-import { hashToDisplayHex, type Job, type LineDecoderOptions, type ShareHashers, type SubmitParams, type Verdict } from "../protocol/index.ts";
+import {
+  hashToDisplayHex,
+  type Job,
+  type LineDecoderOptions,
+  type ShareHashers,
+  type SubmitParams,
+  type Verdict,
+} from "../protocol/index.ts";
 import { StratumConnection } from "../stratum/connection.ts";
 import { listenStratum, type StratumSocket } from "../stratum/listener.ts";
 import { printable } from "../util/text.ts";
@@ -63,7 +70,12 @@ export class PoolServer {
     this.#hasher = Hasher.open(o.impl);
     this.#hashers = poolHashers(this.#hasher);
     this.#source = new SyntheticJobSource(
-      { random, jobIntervalMs: o.jobIntervalSeconds * 1000, blockIntervalMs: o.blockIntervalSeconds * 1000, nBits: o.nBits },
+      {
+        random,
+        jobIntervalMs: o.jobIntervalSeconds * 1000,
+        blockIntervalMs: o.blockIntervalSeconds * 1000,
+        nBits: o.nBits,
+      },
       now,
     );
     this.#jobs = new JobTable({ maxJobs: o.maxJobs, maxSharesPerJob: o.maxSharesPerJob });
@@ -76,14 +88,23 @@ export class PoolServer {
       this.#listener = listenStratum(o.host, o.port, (socket) => this.#onOpen(socket));
     } catch (e) {
       this.#hasher.close();
-      throw new PoolError("E_POOL_LISTEN", `cannot listen on ${o.host}:${o.port}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new PoolError(
+        "E_POOL_LISTEN",
+        `cannot listen on ${o.host}:${o.port}: ${e instanceof Error ? e.message : String(e)}`,
+        { cause: e },
+      );
     }
     const w = this.#source.current;
-    o.log.info(`pool listening on ${o.host}:${this.port}, difficulty ${o.difficulty}${o.vardiff ? " (vardiff)" : ""}, hasher ${this.#hasher.impl}`);
+    o.log.info(
+      `pool listening on ${o.host}:${this.port}, difficulty ${o.difficulty}${o.vardiff ? " (vardiff)" : ""}, hasher ${this.#hasher.impl}`,
+    );
     o.log.info(`block ${w.height}, job ${w.job.id}`);
     this.#armJobTimer();
     if (o.summaryIntervalSeconds !== null) {
-      this.#summaryTimer = setInterval(() => o.log.info(`summary: ${formatPoolSummary(this.stats())}`), o.summaryIntervalSeconds * 1000);
+      this.#summaryTimer = setInterval(
+        () => o.log.info(`summary: ${formatPoolSummary(this.stats())}`),
+        o.summaryIntervalSeconds * 1000,
+      );
     }
   }
 
@@ -143,21 +164,36 @@ export class PoolServer {
     try {
       xn1 = this.#xn1.allocate();
     } catch (e) {
-      o.log.info(`conn ${id} from ${socket.remoteAddress} refused: ${e instanceof Error ? e.message : String(e)}`);
+      o.log.info(
+        `conn ${id} from ${socket.remoteAddress} refused: ${e instanceof Error ? e.message : String(e)}`,
+      );
       socket.end();
       return null;
     }
-    const miner = new PoolMiner({ id, extranonce1: xn1, difficulty: o.difficulty, vardiff: o.vardiff }, this.#context, this.#minerEvents);
+    const miner = new PoolMiner(
+      { id, extranonce1: xn1, difficulty: o.difficulty, vardiff: o.vardiff },
+      this.#context,
+      this.#minerEvents,
+    );
     const member: Member = { miner, conn: null! };
     member.conn = new StratumConnection(
       socket,
       socket.remoteAddress,
       miner,
       // v-nomp: a line that is not JSON-RPC destroys the socket; no rate or deadline guard.
-      { garbage: "close", decoder: decoderOptions(o.floodGuardBytes), maxOutboundBytes: o.maxOutboundBytes, guard: null, now: o.clock },
+      {
+        garbage: "close",
+        decoder: decoderOptions(o.floodGuardBytes),
+        maxOutboundBytes: o.maxOutboundBytes,
+        guard: null,
+        now: o.clock,
+      },
       {
         closed: (reason, detail) => this.#onClosed(member, reason, detail),
-        internalError: (e) => o.log.error(`conn ${id} internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+        internalError: (e) =>
+          o.log.error(
+            `conn ${id} internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+          ),
       },
     );
     this.#members.add(member);
@@ -183,7 +219,8 @@ export class PoolServer {
     const idleMs = this.options.idleTimeoutSeconds === null ? null : this.options.idleTimeoutSeconds * 1000;
     for (const { conn, miner } of [...this.#members]) {
       // v-nomp checks idleness when it broadcasts a job; only submits count as activity.
-      if (idleMs !== null && now - miner.lastSubmitAt > idleMs) conn.close("E_IDLE_TIMEOUT", `no submit for ${this.options.idleTimeoutSeconds} s`);
+      if (idleMs !== null && now - miner.lastSubmitAt > idleMs)
+        conn.close("E_IDLE_TIMEOUT", `no submit for ${this.options.idleTimeoutSeconds} s`);
       else conn.run(() => conn.session.work(miner.workFor(job, work.newBlock)));
     }
     this.#armJobTimer();
@@ -216,7 +253,12 @@ export class PoolServer {
     const log = this.options.log;
     return {
       subscribed: (s) => log.info(`conn ${s.id} subscribed`),
-      authorized: (s, user, ok) => log.info(ok ? `conn ${s.id} authorized ${printable(user)}` : `conn ${s.id} authorization refused for ${printable(user)}`),
+      authorized: (s, user, ok) =>
+        log.info(
+          ok
+            ? `conn ${s.id} authorized ${printable(user)}`
+            : `conn ${s.id} authorization refused for ${printable(user)}`,
+        ),
       difficultyChanged: (s, d, previous) => log.info(`conn ${s.id} difficulty ${previous} -> ${d}`),
       unknownMethod: (s, method) => log.info(`conn ${s.id} unknown method ${printable(method)}`),
       share: (s, submit, verdict) => this.#onShare(s, submit, verdict),
@@ -228,9 +270,13 @@ export class PoolServer {
     const job = printable(submit.jobId);
     if (v.ok) {
       this.#stats.accepted(this.options.clock(), v.creditedDifficulty, v.blockCandidate);
-      log.info(`conn ${s.id} share accepted: job ${job}, difficulty ${v.shareDifficulty} (credited ${v.creditedDifficulty})`);
+      log.info(
+        `conn ${s.id} share accepted: job ${job}, difficulty ${v.shareDifficulty} (credited ${v.creditedDifficulty})`,
+      );
       if (v.blockCandidate) {
-        log.info(`conn ${s.id} BLOCK CANDIDATE at height ${this.#source.current.height}: hash ${hashToDisplayHex(v.hash)} (no daemon: not submitted)`);
+        log.info(
+          `conn ${s.id} BLOCK CANDIDATE at height ${this.#source.current.height}: hash ${hashToDisplayHex(v.hash)} (no daemon: not submitted)`,
+        );
       }
       this.#rotateIfRetired();
     } else {
@@ -246,5 +292,7 @@ export class PoolServer {
  * Off (null), the decoder keeps its own default caps.
  */
 export function decoderOptions(floodGuardBytes: number | null): LineDecoderOptions {
-  return floodGuardBytes === null ? {} : { maxLineBytes: floodGuardBytes - 2, maxBufferedBytes: floodGuardBytes };
+  return floodGuardBytes === null
+    ? {}
+    : { maxLineBytes: floodGuardBytes - 2, maxBufferedBytes: floodGuardBytes };
 }

@@ -12,7 +12,12 @@ import type { CloseCode, CloseReason } from "../protocol/close-codes.ts";
 import { isProtocolError, LineDecoder, type LineDecoderOptions } from "../protocol/index.ts";
 import type { InboundGuard } from "../net/guard.ts";
 import { Outbox } from "../net/outbox.ts";
-import { StratumServerSession, type StratumOut, type StratumServerHooks, type StratumSessionOptions } from "./server-session.ts";
+import {
+  StratumServerSession,
+  type StratumOut,
+  type StratumServerHooks,
+  type StratumSessionOptions,
+} from "./server-session.ts";
 
 /** What a connection needs from a socket (Bun's Socket fits; tests use fakes). */
 export interface PeerSocket {
@@ -54,7 +59,13 @@ export class StratumConnection implements StratumOut {
   readonly #write: (data: Uint8Array) => number;
   #closed = false;
 
-  constructor(socket: PeerSocket, remote: string, hooks: StratumServerHooks, options: ConnectionOptions, events: ConnectionEvents) {
+  constructor(
+    socket: PeerSocket,
+    remote: string,
+    hooks: StratumServerHooks,
+    options: ConnectionOptions,
+    events: ConnectionEvents,
+  ) {
     this.#socket = socket;
     this.remote = remote;
     this.#decoder = new LineDecoder(options.decoder);
@@ -80,10 +91,12 @@ export class StratumConnection implements StratumOut {
     if (this.#closed) return;
     this.run(() => {
       for (const line of this.#decoder.feed(chunk)) {
-        if (this.#guard !== null && !this.#guard.message(this.#now())) return this.close("E_RATE_LIMITED", "too many lines per second");
+        if (this.#guard !== null && !this.#guard.message(this.#now()))
+          return this.close("E_RATE_LIMITED", "too many lines per second");
         if (this.session.receive(line) === "bad") {
           this.#events.badLine?.();
-          if (this.#guard?.badFrame()) return this.close("E_TOO_MANY_BAD_FRAMES", `${this.#guard.badFrames} bad lines`);
+          if (this.#guard?.badFrame())
+            return this.close("E_TOO_MANY_BAD_FRAMES", `${this.#guard.badFrames} bad lines`);
         }
         if (this.#closed) return;
         if (this.session.handshakeDone) this.#guard?.completeHandshake();
@@ -107,14 +120,21 @@ export class StratumConnection implements StratumOut {
     // A subscribe can be answered later, by work arriving: the handshake may end between lines.
     if (this.session.handshakeDone) this.#guard.completeHandshake();
     const t = this.#guard.timeout(now);
-    if (t !== null) this.close(t, t === "E_IDLE_TIMEOUT" ? "no line within the idle timeout" : "not subscribed and authorized within the handshake timeout");
+    if (t !== null)
+      this.close(
+        t,
+        t === "E_IDLE_TIMEOUT"
+          ? "no line within the idle timeout"
+          : "not subscribed and authorized within the handshake timeout",
+      );
   }
 
   /** Write lines (each gets its "\n"), in one write. */
   send(lines: readonly string[]): void {
     if (this.#closed || lines.length === 0) return;
     const r = this.#outbox.send(encoder.encode(lines.join("\n") + "\n"), this.#write);
-    if (r === "overflow") this.close("E_SLOW_READER", `more than ${this.#outbox.maxBytes} bytes waiting to be read`);
+    if (r === "overflow")
+      this.close("E_SLOW_READER", `more than ${this.#outbox.maxBytes} bytes waiting to be read`);
     else if (r === "closed") this.onPeerClosed();
   }
 

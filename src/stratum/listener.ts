@@ -16,7 +16,11 @@ export type StratumSocket = Socket<SocketData>;
  * ending the socket itself (a cap, shutting down). Throws Bun's error when the port cannot be
  * opened: the caller turns it into its own coded error.
  */
-export function listenStratum(host: string, port: number, accept: (socket: StratumSocket) => StratumConnection | null): TCPSocketListener<SocketData> {
+export function listenStratum(
+  host: string,
+  port: number,
+  accept: (socket: StratumSocket) => StratumConnection | null,
+): TCPSocketListener<SocketData> {
   return Bun.listen<SocketData>({
     hostname: host,
     port,

@@ -22,7 +22,9 @@ describe("InvalidShareWindow", () => {
 
   test("bad options are programmer errors", () => {
     expect(() => new InvalidShareWindow({ size: 0, minShares: 1, maxInvalidRatio: 0.5 })).toThrow(RangeError);
-    expect(() => new InvalidShareWindow({ size: 10, minShares: 11, maxInvalidRatio: 0.5 })).toThrow(RangeError);
+    expect(() => new InvalidShareWindow({ size: 10, minShares: 11, maxInvalidRatio: 0.5 })).toThrow(
+      RangeError,
+    );
     expect(() => new InvalidShareWindow({ size: 10, minShares: 1, maxInvalidRatio: 0 })).toThrow(RangeError);
   });
 });

@@ -16,20 +16,36 @@ afterEach(async () => {
 });
 
 function pool(port: number, seed: number): PoolServer {
-  const p = PoolServer.start({ port, seed, difficulty: 0.01, jobIntervalSeconds: 3600, blockIntervalSeconds: 7200, summaryIntervalSeconds: null, log: silentLogger });
+  const p = PoolServer.start({
+    port,
+    seed,
+    difficulty: 0.01,
+    jobIntervalSeconds: 3600,
+    blockIntervalSeconds: 7200,
+    summaryIntervalSeconds: null,
+    log: silentLogger,
+  });
   cleanups.push(() => p.stop());
   return p;
 }
 
-const status = (r: ShareResult) => (r.outcome.status === "rejected" ? r.outcome.reject.code : r.outcome.status);
+const status = (r: ShareResult) =>
+  r.outcome.status === "rejected" ? r.outcome.reject.code : r.outcome.status;
 
 test("pool restart: re-leased under the new extranonce1, clean jobs, old shares stale, ledger exact", async () => {
   let first = pool(0, 1);
   const port = first.port;
-  const stack = startBridgeStack(testConfig({ "upstream.pools": `stratum+tcp://127.0.0.1:${port}`, "upstream.user": `${ADDRESS}.bridge`, "bridge.ws_difficulty": 0.001 }), {
-    client: { backoff: { baseMs: 20, maxMs: 100, jitter: 0 } },
-    tuning: { summaryIntervalSeconds: null },
-  });
+  const stack = startBridgeStack(
+    testConfig({
+      "upstream.pools": `stratum+tcp://127.0.0.1:${port}`,
+      "upstream.user": `${ADDRESS}.bridge`,
+      "bridge.ws_difficulty": 0.001,
+    }),
+    {
+      client: { backoff: { baseMs: 20, maxMs: 100, jitter: 0 } },
+      tuning: { summaryIntervalSeconds: null },
+    },
+  );
   const bridge = stack.bridge;
   cleanups.push(() => stack.stop());
   const a = await connect(bridge, `${ADDRESS}.a`);
@@ -40,11 +56,18 @@ test("pool restart: re-leased under the new extranonce1, clean jobs, old shares 
   // One share credited and forwarded right before the pool dies; one found on the old work.
   const forwarded = findTail(oldA, difficultyToTarget(0.01));
   const kept = findTail(oldA, oldA.target, forwarded.counter + 1);
-  expect(status(await verdict(a, { kind: "tail", jobId: oldA.jobId, tail: forwarded.tail }))).toBe("accepted");
+  expect(status(await verdict(a, { kind: "tail", jobId: oldA.jobId, tail: forwarded.tail }))).toBe(
+    "accepted",
+  );
   // Work can arrive while the upstream is still "subscribed": the wait below must see a real disconnect.
   await until(() => bridge.stats().upstreams[0]!.state === "authorized", "the upstream authorized");
   first.stop();
-  await until(() => bridge.stats().upstreams[0]!.extranonce1 === null || bridge.stats().upstreams[0]!.state !== "authorized", "the disconnect");
+  await until(
+    () =>
+      bridge.stats().upstreams[0]!.extranonce1 === null ||
+      bridge.stats().upstreams[0]!.state !== "authorized",
+    "the disconnect",
+  );
   // Old work is void at once.
   expect(status(await verdict(a, { kind: "tail", jobId: oldA.jobId, tail: kept.tail }))).toBe(21);
 
@@ -67,7 +90,10 @@ test("pool restart: re-leased under the new extranonce1, clean jobs, old shares 
   await until(() => first.stats().accepted === 1, "the new pool's acceptance");
 
   // Every forwarded share got exactly one pool outcome; the ledger holds each credit once.
-  await until(() => { const p = bridge.stats().pool; return p.accepted + p.rejected + p.stale + p.lost === p.submitted; }, "all pool outcomes");
+  await until(() => {
+    const p = bridge.stats().pool;
+    return p.accepted + p.rejected + p.stale + p.lost === p.submitted;
+  }, "all pool outcomes");
   const p = bridge.stats().pool;
   expect(p.submitted).toBe(2);
   expect(p.accepted).toBeGreaterThanOrEqual(1);

@@ -82,12 +82,20 @@ async function waitForValue(id: string, ok: (v: string | null) => boolean, timeo
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "vbridge-browser-"));
   writeFileSync(join(dir, "config.toml"), CONFIG.replace("PORT", String(freePort())));
-  const cmd = process.env.VBRIDGE_BIN ? [process.env.VBRIDGE_BIN] : [process.execPath, join(ROOT, "src/main.ts")];
-  bridge = Bun.spawn([...cmd, "bridge", "--config", join(dir, "config.toml")], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+  const cmd = process.env.VBRIDGE_BIN
+    ? [process.env.VBRIDGE_BIN]
+    : [process.execPath, join(ROOT, "src/main.ts")];
+  bridge = Bun.spawn([...cmd, "bridge", "--config", join(dir, "config.toml")], {
+    cwd: dir,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   void new Response(bridge.stderr as ReadableStream<Uint8Array>).text().then((t) => (bridgeLog += t));
   base = await Promise.race([
     bridgeAddress(bridge.stdout as ReadableStream<Uint8Array>),
-    Bun.sleep(20_000).then(() => Promise.reject(new Error(`the bridge did not listen within 20 s:\n${bridgeLog}`))),
+    Bun.sleep(20_000).then(() =>
+      Promise.reject(new Error(`the bridge did not listen within 20 s:\n${bridgeLog}`)),
+    ),
   ]);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 900, height: 900 } });
@@ -108,7 +116,9 @@ afterAll(async () => {
 
 test("before Start: the notice, and nothing running — no socket, no worker, hashrate 0", async () => {
   await page.goto(`${base}/`);
-  await expect(page.locator(".notice").textContent()).resolves.toContain("mines Verus (VRSC) with your computer's processor");
+  await expect(page.locator(".notice").textContent()).resolves.toContain(
+    "mines Verus (VRSC) with your computer's processor",
+  );
   await page.waitForTimeout(2_000); // time for anything that would start on its own
   expect(sockets).toEqual([]);
   expect(page.workers()).toHaveLength(0);

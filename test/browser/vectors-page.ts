@@ -5,7 +5,13 @@
 
 import { runVectorChecks, type SelftestResult } from "../../src/hash/vector-checks.ts";
 import type { SelftestVectors } from "../../src/hash/vectors.ts";
-import { WASM_FILE, WASM_SIMD_FILE, WasmHasher, wasmSimdSupported, type WasmImplChoice } from "../../src/hash/wasm.ts";
+import {
+  WASM_FILE,
+  WASM_SIMD_FILE,
+  WasmHasher,
+  wasmSimdSupported,
+  type WasmImplChoice,
+} from "../../src/hash/wasm.ts";
 
 export interface PageResults {
   simdSupported: boolean;
@@ -23,15 +29,17 @@ const RUNS: [string, WasmImplChoice][] = [
 async function main(): Promise<PageResults> {
   const vectors = (await (await fetch("vectors.json")).json()) as SelftestVectors;
   const modules = new Map<string, WebAssembly.Module>();
-  for (const file of [WASM_FILE, WASM_SIMD_FILE]) modules.set(file, await WebAssembly.compileStreaming(fetch(file)));
+  for (const file of [WASM_FILE, WASM_SIMD_FILE])
+    modules.set(file, await WebAssembly.compileStreaming(fetch(file)));
   const runs = [];
-  for (const [file, impl] of RUNS) runs.push({ file, ...runVectorChecks(await WasmHasher.create(modules.get(file)!, impl), vectors) });
+  for (const [file, impl] of RUNS)
+    runs.push({ file, ...runVectorChecks(await WasmHasher.create(modules.get(file)!, impl), vectors) });
 
   // Random lengths and bytes, and PBaaS-shaped headers (the cleared-job cache): simd == portable.
   const simd = await WasmHasher.create(modules.get(WASM_SIMD_FILE)!, "wasm-simd");
   const portable = await WasmHasher.create(modules.get(WASM_SIMD_FILE)!, "portable");
   let seed = 0x9e3779b9;
-  const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) >>> 24);
+  const rnd = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) >>> 24;
   let mismatches = 0;
   const inputs = 200;
   for (let i = 0; i < inputs; i++) {
@@ -50,5 +58,11 @@ async function main(): Promise<PageResults> {
 const w = globalThis as unknown as { vectorResults?: PageResults };
 main().then(
   (r) => (w.vectorResults = r),
-  (e: unknown) => (w.vectorResults = { simdSupported: false, runs: [], differential: { inputs: 0, mismatches: 0 }, error: String(e) }),
+  (e: unknown) =>
+    (w.vectorResults = {
+      simdSupported: false,
+      runs: [],
+      differential: { inputs: 0, mismatches: 0 },
+      error: String(e),
+    }),
 );

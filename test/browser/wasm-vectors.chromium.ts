@@ -14,7 +14,11 @@ let browser: Browser;
 let server: ReturnType<typeof Bun.serve>;
 
 beforeAll(async () => {
-  const bundle = await Bun.build({ entrypoints: [join(import.meta.dir, "vectors-page.ts")], target: "browser", format: "iife" });
+  const bundle = await Bun.build({
+    entrypoints: [join(import.meta.dir, "vectors-page.ts")],
+    target: "browser",
+    format: "iife",
+  });
   if (!bundle.success) throw new AggregateError(bundle.logs, "vectors page bundle failed");
   const script = await bundle.outputs[0]!.text();
   server = Bun.serve({
@@ -22,10 +26,17 @@ beforeAll(async () => {
     hostname: "127.0.0.1",
     fetch(req) {
       const path = new URL(req.url).pathname;
-      if (path === "/") return new Response('<!doctype html><meta charset="utf-8"><script src="vectors.js"></script>', { headers: { "Content-Type": "text/html" } });
-      if (path === "/vectors.js") return new Response(script, { headers: { "Content-Type": "text/javascript" } });
+      if (path === "/")
+        return new Response('<!doctype html><meta charset="utf-8"><script src="vectors.js"></script>', {
+          headers: { "Content-Type": "text/html" },
+        });
+      if (path === "/vectors.js")
+        return new Response(script, { headers: { "Content-Type": "text/javascript" } });
       if (path === "/vectors.json") return Response.json(shared);
-      if (path.endsWith(".wasm")) return new Response(Bun.file(join(ROOT, "build/wasm", path.slice(1))), { headers: { "Content-Type": "application/wasm" } });
+      if (path.endsWith(".wasm"))
+        return new Response(Bun.file(join(ROOT, "build/wasm", path.slice(1))), {
+          headers: { "Content-Type": "application/wasm" },
+        });
       return new Response("not found", { status: 404 });
     },
   });
@@ -44,7 +55,11 @@ test("every vector passes in Chromium: plain build, SIMD build (portable and was
   const r = (await page.evaluate("window.vectorResults")) as PageResults;
   expect(r.error).toBeUndefined();
   expect(r.simdSupported).toBe(true);
-  expect(r.runs.map((x) => `${x.file} ${x.impl}`)).toEqual(["verushash.wasm portable", "verushash-simd.wasm portable", "verushash-simd.wasm wasm-simd"]);
+  expect(r.runs.map((x) => `${x.file} ${x.impl}`)).toEqual([
+    "verushash.wasm portable",
+    "verushash-simd.wasm portable",
+    "verushash-simd.wasm wasm-simd",
+  ]);
   for (const run of r.runs) {
     expect(run.failures).toEqual([]);
     expect(run.passed).toBeGreaterThan(80);

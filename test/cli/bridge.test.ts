@@ -20,7 +20,10 @@ function tempConfig(extra = ""): { dir: string; file: string } {
   const port = probe.port;
   probe.stop(true);
   const file = join(dir, "config.toml");
-  writeFileSync(file, `mode = "bridge"\n${extra}\n[bridge]\nport = ${port}\nledger = ${JSON.stringify(join(dir, "ledger.sqlite"))}\n`);
+  writeFileSync(
+    file,
+    `mode = "bridge"\n${extra}\n[bridge]\nport = ${port}\nledger = ${JSON.stringify(join(dir, "ledger.sqlite"))}\n`,
+  );
   return { dir, file };
 }
 
@@ -40,7 +43,12 @@ describe("vbridge bridge: usage errors", () => {
 });
 
 async function runUntilAuthorized(argv: string[]): Promise<{ code: number; out: string }> {
-  const proc = Bun.spawn([process.execPath, "src/main.ts", ...argv], { cwd: ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, DEBUG: "", POOL_URL: "", WS_PORT: "" } });
+  const proc = Bun.spawn([process.execPath, "src/main.ts", ...argv], {
+    cwd: ROOT,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, DEBUG: "", POOL_URL: "", WS_PORT: "" },
+  });
   try {
     const reader = proc.stdout.getReader();
     let out = "";
@@ -66,7 +74,15 @@ async function runUntilAuthorized(argv: string[]): Promise<{ code: number; out: 
 describe("vbridge bridge: running", () => {
   test("on the built-in pool until SIGTERM, then a summary and exit 0", async () => {
     const { file } = tempConfig();
-    const r = await runUntilAuthorized(["bridge", "--config", file, "--pool", "builtin", "--pass", "s3cret-pass"]);
+    const r = await runUntilAuthorized([
+      "bridge",
+      "--config",
+      file,
+      "--pool",
+      "builtin",
+      "--pass",
+      "s3cret-pass",
+    ]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/builtin pool listening on 127\.0\.0\.1:\d+/);
     expect(r.out).toMatch(/bridge stopped: 0 sessions/);

@@ -19,19 +19,31 @@ const POOL = ["--pool", "stratum+tcp://127.0.0.1:3956", "--user", "RAddr.w"];
 
 describe("vbridge mine: usage errors", () => {
   test.each([
-    [["--impl", "nope", ...POOL], /--impl: impl must be one of "auto", "portable", "aesni", "armv8" \(got "nope"\)/],
+    [
+      ["--impl", "nope", ...POOL],
+      /--impl: impl must be one of "auto", "portable", "aesni", "armv8" \(got "nope"\)/,
+    ],
     [["--threads", "0", ...POOL], /--threads: miner\.threads must be a whole number from 1 to 256/],
     [["--threads", "-2", ...POOL], /--threads: miner\.threads must be a whole number/],
     [["--threads", "1.5", ...POOL], /--threads: miner\.threads must be a whole number/],
     [["--pool", "127.0.0.1:3956", "--user", "RAddr.w"], /has no scheme/],
     [["--pool", "http://pool:80", "--user", "RAddr.w"], /unsupported scheme "http:\/\/"/],
     [["--pool", "stratum+tcp://pool", "--user", "RAddr.w"], /has no port/],
-    [["-o", "stratum+tcp://a:1", "-o", "stratum+tcp://b:99999", "--user", "RAddr.w"], /port 99999 is not in 1\.\.65535/],
-    [["--pool", "stratum+tcp://127.0.0.1:3956"], /upstream\.user is required for stratum\+tcp:\/\/127\.0\.0\.1:3956/],
+    [
+      ["-o", "stratum+tcp://a:1", "-o", "stratum+tcp://b:99999", "--user", "RAddr.w"],
+      /port 99999 is not in 1\.\.65535/,
+    ],
+    [
+      ["--pool", "stratum+tcp://127.0.0.1:3956"],
+      /upstream\.user is required for stratum\+tcp:\/\/127\.0\.0\.1:3956/,
+    ],
     [["--duration", "0", ...POOL], /--duration must be a number of seconds above 0/],
     [["--report-interval", "x", ...POOL], /--report-interval/],
     [["--api-port", "70000", ...POOL], /--api-port: miner\.api_port must be a whole number from 0 to 65535/],
-    [["--config", "/nonexistent/vbridge.toml", ...POOL], /cannot read config file \/nonexistent\/vbridge\.toml/],
+    [
+      ["--config", "/nonexistent/vbridge.toml", ...POOL],
+      /cannot read config file \/nonexistent\/vbridge\.toml/,
+    ],
     [["--tls-fingerprint", "abc", ...POOL], /fingerprint must be a SHA-256/],
     [["--bogus", ...POOL], /unknown option --bogus/],
   ])("%p → exit 2", async (args, message) => {
@@ -46,7 +58,20 @@ describe("vbridge mine: running", () => {
   test("--duration 2 --json: stdout is exactly the summary; accepted shares, none rejected; plain log on stderr", async () => {
     const server = startPool();
     cleanups.push(() => server.stop());
-    const r = await cli(["mine", "-o", `stratum+tcp://127.0.0.1:${server.port}`, "-u", "RAddr.cli", "-t", "1", "--duration", "2", "--json", "--report-interval", "1"]);
+    const r = await cli([
+      "mine",
+      "-o",
+      `stratum+tcp://127.0.0.1:${server.port}`,
+      "-u",
+      "RAddr.cli",
+      "-t",
+      "1",
+      "--duration",
+      "2",
+      "--json",
+      "--report-interval",
+      "1",
+    ]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines).toHaveLength(1);
@@ -60,12 +85,14 @@ describe("vbridge mine: running", () => {
     expect(s.pool).toBe(`stratum+tcp://127.0.0.1:${server.port}`);
     expect(server.stats().accepted).toBe(s.accepted);
     expect(r.stderr).toMatch(/accepted ✓ 1\/1/);
-    expect(r.stderr).toMatch(/H\/s \[[0-9.]+\], accepted \d+, rejected 0, stale \d+, diff 10 \(ccminer 3[0-9.]+\)/);
+    expect(r.stderr).toMatch(
+      /H\/s \[[0-9.]+\], accepted \d+, rejected 0, stale \d+, diff 10 \(ccminer 3[0-9.]+\)/,
+    );
     expect(r.stderr).toMatch(/stopping: --duration 2 s reached/);
     expect(r.stderr).not.toContain("\u001b["); // not a TTY: no colour
   }, 30_000);
 
-  test("no --pool: the configured \"builtin\" pool runs inside this process, offline", async () => {
+  test('no --pool: the configured "builtin" pool runs inside this process, offline', async () => {
     const dir = mkdtempSync(join(tmpdir(), "vbridge-mine-"));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const config = join(dir, "config.toml");
@@ -79,32 +106,51 @@ describe("vbridge mine: running", () => {
     expect(r.stderr).toMatch(/builtin pool listening on 127\.0\.0\.1:\d+/);
   }, 30_000);
 
-  test.each(["SIGINT", "SIGTERM"] as const)("%s: workers stop, in-flight shares finish, summary, exit 0", async (signal) => {
-    const server = startPool();
-    cleanups.push(() => server.stop());
-    const proc = Bun.spawn([process.execPath, "src/main.ts", "mine", "-o", `stratum+tcp://127.0.0.1:${server.port}`, "-u", "RAddr.sig", "-t", "1"], {
-      cwd: ROOT,
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    cleanups.push(() => proc.exitCode === null && proc.kill("SIGKILL"));
-    const reader = proc.stdout.getReader();
-    let out = "";
-    const deadline = Date.now() + 20_000;
-    while (!/accepted ✓ 3\//.test(out) && Date.now() < deadline) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      out += new TextDecoder().decode(value);
-    }
-    expect(out).toMatch(/accepted ✓ 3\//);
-    proc.kill(signal);
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      out += new TextDecoder().decode(value);
-    }
-    expect(await proc.exited).toBe(0);
-    expect(out).toContain(`stopping: ${signal}`);
-    expect(out).toMatch(/summary: [0-9.]+ [kM]?H\/s \[[0-9.]+\] over [0-9.]+ s, accepted (\d+)\/\1, rejected 0/);
-  }, 30_000);
+  test.each(["SIGINT", "SIGTERM"] as const)(
+    "%s: workers stop, in-flight shares finish, summary, exit 0",
+    async (signal) => {
+      const server = startPool();
+      cleanups.push(() => server.stop());
+      const proc = Bun.spawn(
+        [
+          process.execPath,
+          "src/main.ts",
+          "mine",
+          "-o",
+          `stratum+tcp://127.0.0.1:${server.port}`,
+          "-u",
+          "RAddr.sig",
+          "-t",
+          "1",
+        ],
+        {
+          cwd: ROOT,
+          stdout: "pipe",
+          stderr: "pipe",
+        },
+      );
+      cleanups.push(() => proc.exitCode === null && proc.kill("SIGKILL"));
+      const reader = proc.stdout.getReader();
+      let out = "";
+      const deadline = Date.now() + 20_000;
+      while (!/accepted ✓ 3\//.test(out) && Date.now() < deadline) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += new TextDecoder().decode(value);
+      }
+      expect(out).toMatch(/accepted ✓ 3\//);
+      proc.kill(signal);
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += new TextDecoder().decode(value);
+      }
+      expect(await proc.exited).toBe(0);
+      expect(out).toContain(`stopping: ${signal}`);
+      expect(out).toMatch(
+        /summary: [0-9.]+ [kM]?H\/s \[[0-9.]+\] over [0-9.]+ s, accepted (\d+)\/\1, rejected 0/,
+      );
+    },
+    30_000,
+  );
 });

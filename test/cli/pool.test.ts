@@ -17,7 +17,10 @@ describe("vbridge pool: usage errors", () => {
     [["--min-diff", "1"], /--min-diff needs --vardiff/],
     [["--vardiff", "--max-diff", "0"], /--max-diff must be a number above 0/],
     [["--impl", "nope"], /--impl: impl must be one of "auto", "portable", "aesni", "armv8"/],
-    [["--config", "/nonexistent/vbridge.toml"], /cannot read config file \/nonexistent\/vbridge\.toml: no such file/],
+    [
+      ["--config", "/nonexistent/vbridge.toml"],
+      /cannot read config file \/nonexistent\/vbridge\.toml: no such file/,
+    ],
     [["--bogus"], /unknown option --bogus/],
   ])("%p → exit 2", async (args, message) => {
     const r = await cli(["pool", ...args]);
@@ -29,11 +32,30 @@ describe("vbridge pool: usage errors", () => {
 
 describe("vbridge pool: running", () => {
   test("serves a miner, then stops on SIGINT with a summary line and exit 0", async () => {
-    const proc = Bun.spawn([process.execPath, "src/main.ts", "pool", "--port", "0", "--diff", "0.001", "--seed", "1", "--vardiff", "--share-interval", "5", "--no-flood-guard", "--idle-timeout", "600"], {
-      cwd: ROOT,
-      stdout: "pipe",
-      stderr: "pipe",
-    });
+    const proc = Bun.spawn(
+      [
+        process.execPath,
+        "src/main.ts",
+        "pool",
+        "--port",
+        "0",
+        "--diff",
+        "0.001",
+        "--seed",
+        "1",
+        "--vardiff",
+        "--share-interval",
+        "5",
+        "--no-flood-guard",
+        "--idle-timeout",
+        "600",
+      ],
+      {
+        cwd: ROOT,
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
     try {
       const reader = proc.stdout.getReader();
       let out = "";

@@ -17,10 +17,11 @@ describe("originAllowed", () => {
   });
 
   test("opaque and odd origins are refused", () => {
-    for (const o of ["null", "file://", "chrome-extension://abc", "not a url"]) expect(originAllowed(o, "x", [])).toBe(false);
+    for (const o of ["null", "file://", "chrome-extension://abc", "not a url"])
+      expect(originAllowed(o, "x", [])).toBe(false);
   });
 
-  test("an allowlist compares scheme, host and port; \"*\" allows any", () => {
+  test('an allowlist compares scheme, host and port; "*" allows any', () => {
     const list = ["https://mine.example.org", "http://localhost:3000/"];
     expect(originAllowed("https://mine.example.org", "other", list)).toBe(true);
     expect(originAllowed("http://localhost:3000", "other", list)).toBe(true);

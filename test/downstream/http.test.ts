@@ -11,7 +11,8 @@ const base = (port: number, host = "127.0.0.1") => `http://${host}:${port}`;
 
 /** An address of this machine other than loopback, if it has one. */
 function externalAddress(): string | null {
-  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  for (const list of Object.values(networkInterfaces()))
+    for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
   return null;
 }
 
@@ -31,9 +32,16 @@ describe("HTTP routes", () => {
     const s = h.start();
     const r = await fetch(base(s.ds.port) + "/health");
     expect(r.status).toBe(200);
-    expect(await r.json()).toEqual({ ok: true, uptimeSeconds: 12, upstreams: [{ state: "subscribed", connected: true }] });
+    expect(await r.json()).toEqual({
+      ok: true,
+      uptimeSeconds: 12,
+      upstreams: [{ state: "subscribed", connected: true }],
+    });
     const down = new FakeCore();
-    down.stats = () => ({ ...FakeCore.prototype.stats.call(down), upstreams: [{ url: "x", state: "connecting", extranonce1: null, difficulty: null, sessions: 0 }] });
+    down.stats = () => ({
+      ...FakeCore.prototype.stats.call(down),
+      upstreams: [{ url: "x", state: "connecting", extranonce1: null, difficulty: null, sessions: 0 }],
+    });
     const s2 = h.start({}, {}, down);
     const r2 = await fetch(base(s2.ds.port) + "/health");
     expect(r2.status).toBe(503);
@@ -68,7 +76,9 @@ describe("HTTP routes", () => {
     expect(text).toContain('vbridge_connections{kind="stratum"} 1\n');
     expect(text).toContain('vbridge_upstream_connected{upstream="0"} 1\n');
     for (const line of text.trimEnd().split("\n")) {
-      expect(line).toMatch(/^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+]+)$/);
+      expect(line).toMatch(
+        /^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+]+)$/,
+      );
     }
     expect(text).not.toContain("127.0.0.1");
   });
@@ -81,12 +91,15 @@ describe("HTTP routes", () => {
   });
 
   const external = externalAddress();
-  test.skipIf(external === null)("/stats and /metrics refuse non-loopback clients unless bridge.stats_public", async () => {
-    const closed = h.start({ host: "0.0.0.0" });
-    expect((await fetch(base(closed.ds.port, external!) + "/stats")).status).toBe(403);
-    expect((await fetch(base(closed.ds.port, external!) + "/metrics")).status).toBe(403);
-    expect((await fetch(base(closed.ds.port, external!) + "/health")).status).toBe(200);
-    const open = h.start({ host: "0.0.0.0", stats_public: true });
-    expect((await fetch(base(open.ds.port, external!) + "/metrics")).status).toBe(200);
-  });
+  test.skipIf(external === null)(
+    "/stats and /metrics refuse non-loopback clients unless bridge.stats_public",
+    async () => {
+      const closed = h.start({ host: "0.0.0.0" });
+      expect((await fetch(base(closed.ds.port, external!) + "/stats")).status).toBe(403);
+      expect((await fetch(base(closed.ds.port, external!) + "/metrics")).status).toBe(403);
+      expect((await fetch(base(closed.ds.port, external!) + "/health")).status).toBe(200);
+      const open = h.start({ host: "0.0.0.0", stats_public: true });
+      expect((await fetch(base(open.ds.port, external!) + "/metrics")).status).toBe(200);
+    },
+  );
 });

@@ -11,14 +11,18 @@ describe("renderMetrics", () => {
     c.refuse("E_ORIGIN");
     c.refuse("E_ORIGIN");
     const core = new FakeCore();
-    const stats = { ...core.stats(), hashrate: NaN, upstreams: [{ url: 'a"b\\c', state: "x\ny", extranonce1: null, difficulty: null, sessions: 0 }] };
+    const stats = {
+      ...core.stats(),
+      hashrate: NaN,
+      upstreams: [{ url: 'a"b\\c', state: "x\ny", extranonce1: null, difficulty: null, sessions: 0 }],
+    };
     const text = renderMetrics(stats, c.snapshot());
     expect(text).toContain('vbridge_connections_closed_total{reason="E_SLOW_READER"} 1\n');
     expect(text).toContain('vbridge_connections_refused_total{code="E_ORIGIN"} 2\n');
     expect(text).toContain('vbridge_connections{kind="stratum"} 0\n');
     expect(text).toContain("vbridge_hashrate_hps NaN\n");
     expect(text).toContain('vbridge_upstream_connected{upstream="0"} 0\n');
-    expect(text).not.toContain("a\"b"); // upstream URLs are not labels
+    expect(text).not.toContain('a"b'); // upstream URLs are not labels
     const families = text.split("\n").filter((l) => l.startsWith("# TYPE")).length;
     expect(families).toBe(text.split("\n").filter((l) => l.startsWith("# HELP")).length);
   });

@@ -14,7 +14,13 @@ describe("browser miner assets", () => {
     const s = h.start();
     const r = await fetch(`http://127.0.0.1:${s.ds.port}/`);
     const csp = r.headers.get("content-security-policy")!;
-    for (const directive of ["default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "worker-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"])
+    for (const directive of [
+      "default-src 'self'",
+      "script-src 'self' 'wasm-unsafe-eval'",
+      "worker-src 'self'",
+      "connect-src 'self'",
+      "frame-ancestors 'none'",
+    ])
       expect(csp).toContain(directive);
     expect(csp).not.toContain("'unsafe-eval'");
     const body = await r.text();

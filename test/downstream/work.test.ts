@@ -23,18 +23,34 @@ describe("job frames from MinerWork", () => {
 });
 
 describe("AnnouncedJobs", () => {
-  const w = (jobId: string, prefix: number[]) => ({ jobId, job: v7Job(jobId), extranonce1: Uint8Array.from(prefix), extranonce2Size: 32 - prefix.length, target: 1n, difficulty: 1, clean: false });
+  const w = (jobId: string, prefix: number[]) => ({
+    jobId,
+    job: v7Job(jobId),
+    extranonce1: Uint8Array.from(prefix),
+    extranonce2Size: 32 - prefix.length,
+    target: 1n,
+    difficulty: 1,
+    clean: false,
+  });
 
   test("a share is rebuilt with the prefix its job was announced with", () => {
     const j = new AnnouncedJobs();
     expect(j.tailShare("a", new Uint8Array(13))).toBe("no-work");
     j.announce(w("a", [1, 2]));
     j.announce(w("b", [3, 4])); // a new lease
-    expect(j.tailShare("a", new Uint8Array(13))).toEqual({ kind: "tail", jobId: "a", tail: Uint8Array.of(1, 2, ...new Uint8Array(13)) });
-    expect(j.tailShare("unknown", new Uint8Array(13))).toMatchObject({ tail: Uint8Array.of(3, 4, ...new Uint8Array(13)) });
+    expect(j.tailShare("a", new Uint8Array(13))).toEqual({
+      kind: "tail",
+      jobId: "a",
+      tail: Uint8Array.of(1, 2, ...new Uint8Array(13)),
+    });
+    expect(j.tailShare("unknown", new Uint8Array(13))).toMatchObject({
+      tail: Uint8Array.of(3, 4, ...new Uint8Array(13)),
+    });
     expect(j.tailShare("b", new Uint8Array(12))).toBe("nonce-size");
     const n = j.nonceShare("b", 0xdeadbeef);
-    expect(n !== "no-work" && n.kind === "tail" && Array.from(n.tail.subarray(11))).toEqual([0xef, 0xbe, 0xad, 0xde]);
+    expect(n !== "no-work" && n.kind === "tail" && Array.from(n.tail.subarray(11))).toEqual([
+      0xef, 0xbe, 0xad, 0xde,
+    ]);
   });
 
   test("a job re-sent under a new lease gets its own name, so shares of the old prefix stay the old prefix's", () => {
@@ -45,9 +61,20 @@ describe("AnnouncedJobs", () => {
     expect(j.announce(w("a", [5, 6]))).toBe("a~1");
     const zeros = new Uint8Array(13);
     // A share found before the switch is rebuilt with the old prefix (the core calls it stale).
-    expect(j.tailShare("a", zeros)).toEqual({ kind: "tail", jobId: "a", tail: Uint8Array.of(1, 2, ...zeros) });
-    expect(j.tailShare("a~1", zeros)).toEqual({ kind: "tail", jobId: "a", tail: Uint8Array.of(5, 6, ...zeros) });
-    expect(j.nonceShare("a~1", 7)).toMatchObject({ jobId: "a", tail: Uint8Array.of(5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0) });
+    expect(j.tailShare("a", zeros)).toEqual({
+      kind: "tail",
+      jobId: "a",
+      tail: Uint8Array.of(1, 2, ...zeros),
+    });
+    expect(j.tailShare("a~1", zeros)).toEqual({
+      kind: "tail",
+      jobId: "a",
+      tail: Uint8Array.of(5, 6, ...zeros),
+    });
+    expect(j.nonceShare("a~1", 7)).toMatchObject({
+      jobId: "a",
+      tail: Uint8Array.of(5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0),
+    });
     // A third lease, and a pool whose own ids look like ours: every name stays unambiguous.
     expect(j.announce(w("a", [7, 8]))).toBe("a~2");
     expect(j.announce(w("a~1", [7, 8]))).toBe("a~1~1");
@@ -63,7 +90,9 @@ describe("AnnouncedJobs", () => {
     const job = v7Job("78");
     const work = s.work(job, true);
     expect(decodeServerFrame(msgpackJobFrame(work, true))).toMatchObject({ jobId: "78" });
-    expect(decodeServerFrame(msgpackJobFrame({ ...work, jobId: "78~1" }, true))).toMatchObject({ jobId: "78~1" });
+    expect(decodeServerFrame(msgpackJobFrame({ ...work, jobId: "78~1" }, true))).toMatchObject({
+      jobId: "78~1",
+    });
     expect(decodeServerFrame(msgpackJobFrame(work, false))).toMatchObject({ jobId: "78", clean: false });
     const json = decodeJsonServerMessage(jsonWorkMessage({ ...work, jobId: "78~1" }));
     expect(json.type === "work" && json.work.job_id).toBe("78~1");

@@ -40,8 +40,13 @@ export class WsTestClient {
   }
 
   /** Resolves once open; rejects with the close if the server refuses the handshake. */
-  static open(url: string, options: { protocols?: string[]; headers?: Record<string, string> } = {}): Promise<WsTestClient> {
-    const c = new WsTestClient(new WebSocket(url, { protocols: options.protocols ?? [], headers: options.headers ?? {} }));
+  static open(
+    url: string,
+    options: { protocols?: string[]; headers?: Record<string, string> } = {},
+  ): Promise<WsTestClient> {
+    const c = new WsTestClient(
+      new WebSocket(url, { protocols: options.protocols ?? [], headers: options.headers ?? {} }),
+    );
     return new Promise((resolve, reject) => {
       c.ws.onopen = () => resolve(c);
       void c.closed.then((e) => reject(new Error(`closed before open: ${e.code} ${e.reason}`)));
@@ -56,25 +61,41 @@ export class WsTestClient {
     this.ws.send(data);
   }
 
-  async next(match: (m: Uint8Array | string) => boolean = () => true, timeoutMs = WAIT_MS): Promise<Uint8Array | string> {
+  async next(
+    match: (m: Uint8Array | string) => boolean = () => true,
+    timeoutMs = WAIT_MS,
+  ): Promise<Uint8Array | string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.#unread.findIndex(match);
       if (i >= 0) return this.#unread.splice(i, 1)[0]!;
       if (this.#isClosed) throw new Error(`closed; received ${this.received.length} messages`);
-      if (!(await this.#wait(deadline - Date.now()))) throw new Error(`timed out; received ${this.received.length} messages`);
+      if (!(await this.#wait(deadline - Date.now())))
+        throw new Error(`timed out; received ${this.received.length} messages`);
     }
   }
 
   /** The next msgpack frame of a type. */
-  async frame<T extends MsgpackServerFrame["type"]>(type: T, timeoutMs = WAIT_MS): Promise<Extract<MsgpackServerFrame, { type: T }>> {
-    const m = await this.next((x) => x instanceof Uint8Array && decodeServerFrame(x).type === type, timeoutMs);
+  async frame<T extends MsgpackServerFrame["type"]>(
+    type: T,
+    timeoutMs = WAIT_MS,
+  ): Promise<Extract<MsgpackServerFrame, { type: T }>> {
+    const m = await this.next(
+      (x) => x instanceof Uint8Array && decodeServerFrame(x).type === type,
+      timeoutMs,
+    );
     return decodeServerFrame(m as Uint8Array) as Extract<MsgpackServerFrame, { type: T }>;
   }
 
   /** The next JSON message of a type. */
-  async json<T extends JsonServerMessage["type"]>(type: T, timeoutMs = WAIT_MS): Promise<Extract<JsonServerMessage, { type: T }>> {
-    const m = await this.next((x) => typeof x === "string" && decodeJsonServerMessage(x).type === type, timeoutMs);
+  async json<T extends JsonServerMessage["type"]>(
+    type: T,
+    timeoutMs = WAIT_MS,
+  ): Promise<Extract<JsonServerMessage, { type: T }>> {
+    const m = await this.next(
+      (x) => typeof x === "string" && decodeJsonServerMessage(x).type === type,
+      timeoutMs,
+    );
     return decodeJsonServerMessage(m as string) as Extract<JsonServerMessage, { type: T }>;
   }
 
@@ -107,7 +128,11 @@ export class RawWsClient {
   closed = false;
   #socket!: Socket<undefined>;
 
-  static async connect(port: number, path: string, headers: Record<string, string> = {}): Promise<RawWsClient> {
+  static async connect(
+    port: number,
+    path: string,
+    headers: Record<string, string> = {},
+  ): Promise<RawWsClient> {
     const c = new RawWsClient();
     const head = {
       Host: `127.0.0.1:${port}`,
@@ -117,7 +142,9 @@ export class RawWsClient {
       "Sec-WebSocket-Version": "13",
       ...headers,
     };
-    const request = `GET ${path} HTTP/1.1\r\n${Object.entries(head).map(([k, v]) => `${k}: ${v}\r\n`).join("")}\r\n`;
+    const request = `GET ${path} HTTP/1.1\r\n${Object.entries(head)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join("")}\r\n`;
     c.#socket = await Bun.connect({
       hostname: "127.0.0.1",
       port,
@@ -141,7 +168,8 @@ export class RawWsClient {
   async status(timeoutMs = WAIT_MS): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     while (!/^HTTP\/1\.1 (\d{3})/.test(this.received)) {
-      if (Date.now() > deadline || this.closed) throw new Error(`no status line; got ${JSON.stringify(this.received.slice(0, 200))}`);
+      if (Date.now() > deadline || this.closed)
+        throw new Error(`no status line; got ${JSON.stringify(this.received.slice(0, 200))}`);
       await Bun.sleep(5);
     }
     return Number(/^HTTP\/1\.1 (\d{3})/.exec(this.received)![1]);

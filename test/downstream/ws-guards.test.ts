@@ -18,7 +18,9 @@ describe("Origin (bridge.origins)", () => {
     const foreign = h.track(await RawWsClient.connect(s.ds.port, "/ws", { Origin: "https://evil.example" }));
     expect(await foreign.status()).toBe(403);
     expect(foreign.received).toContain("E_ORIGIN");
-    const same = h.track(await RawWsClient.connect(s.ds.port, "/ws", { Origin: `http://127.0.0.1:${s.ds.port}` }));
+    const same = h.track(
+      await RawWsClient.connect(s.ds.port, "/ws", { Origin: `http://127.0.0.1:${s.ds.port}` }),
+    );
     expect(await same.status()).toBe(101);
     const otherPort = h.track(await RawWsClient.connect(s.ds.port, "/ws", { Origin: "http://127.0.0.1:1" }));
     expect(await otherPort.status()).toBe(403);
@@ -26,7 +28,7 @@ describe("Origin (bridge.origins)", () => {
     expect(s.core.sessions.length).toBe(0);
   });
 
-  test("an allowlist admits exactly its origins; \"*\" admits any", async () => {
+  test('an allowlist admits exactly its origins; "*" admits any', async () => {
     const s = h.start({ origins: ["https://mine.example.org"] });
     const ok = h.track(await RawWsClient.connect(s.ds.port, "/ws", { Origin: "https://mine.example.org" }));
     expect(await ok.status()).toBe(101);
@@ -99,7 +101,13 @@ describe("frames", () => {
     const bad = await s.ws("/ws", MSGPACK);
     bad.send(hello);
     await bad.frame("job");
-    const garbage = [Uint8Array.of(0xc1), encode([1, 2]), encode({ v: 1, t: "nope" }), encode({ v: 1, t: "share", i: 1, j: "a", n: [1] }), "text"];
+    const garbage = [
+      Uint8Array.of(0xc1),
+      encode([1, 2]),
+      encode({ v: 1, t: "nope" }),
+      encode({ v: 1, t: "share", i: 1, j: "a", n: [1] }),
+      "text",
+    ];
     const codes = ["E_BAD_FRAME", "E_BAD_FRAME", "E_UNKNOWN_TYPE", "E_BAD_FIELD", "E_FRAME_KIND"];
     for (const [i, g] of garbage.entries()) {
       bad.send(g);
@@ -110,7 +118,14 @@ describe("frames", () => {
     // The other session still mines: new work, shares, results.
     s.core.publish(v7Job("ced9"), false);
     expect((await good.frame("job")).jobId).toBe("ced9");
-    good.send(encodeClientFrame({ type: "share", seq: 5, jobId: "ced9", nonce: new Uint8Array(15 - job.prefix.length) }));
+    good.send(
+      encodeClientFrame({
+        type: "share",
+        seq: 5,
+        jobId: "ced9",
+        nonce: new Uint8Array(15 - job.prefix.length),
+      }),
+    );
     expect((await good.frame("result")).verdict.accepted).toBe(true);
     expect(s.ds.stats().badFrames).toBe(5);
   });

@@ -21,7 +21,9 @@ describe("JSON (the seed's protocol)", () => {
       expect(work.job_id).toBe(s.core.current!.id);
       expect([work.start_nonce, work.max_nonce, work.targetdiff]).toEqual([0, MAX_NONCE, 8]);
       // The header's nonce and the solution's tail start with this session's extranonce1.
-      expect(Array.from(wordsToBytes(work.data).subarray(108, 108 + 6))).toEqual(Array.from(session.extranonce1));
+      expect(Array.from(wordsToBytes(work.data).subarray(108, 108 + 6))).toEqual(
+        Array.from(session.extranonce1),
+      );
       expect(work.solution.slice(1329, 1335)).toEqual(Array.from(session.extranonce1));
     }
   });
@@ -31,11 +33,20 @@ describe("JSON (the seed's protocol)", () => {
     const c = await s.ws("/ws");
     const { work } = await c.json("work");
     // The seed echoes its work, possibly altered: nothing but job_id and nonce may matter.
-    c.send(JSON.stringify({ type: "share", work: { ...work, solution: work.solution.map(() => 7), target: [0, 0, 0, 0, 0, 0, 0, 0xffffffff] }, nonce: 0x01020304 }));
+    c.send(
+      JSON.stringify({
+        type: "share",
+        work: { ...work, solution: work.solution.map(() => 7), target: [0, 0, 0, 0, 0, 0, 0, 0xffffffff] },
+        nonce: 0x01020304,
+      }),
+    );
     const session = s.core.sessions[0]!;
     await until(() => session.shares.length === 1, "the share reached the core");
     const tail = Uint8Array.of(...session.extranonce1, 0, 0, 0, 0, 0, 0x04, 0x03, 0x02, 0x01);
-    expect(session.shares[0]).toEqual({ share: { kind: "tail", jobId: work.job_id, tail }, token: { jobId: work.job_id, nonce: 0x01020304, id: null } });
+    expect(session.shares[0]).toEqual({
+      share: { kind: "tail", jobId: work.job_id, tail },
+      token: { jobId: work.job_id, nonce: 0x01020304, id: null },
+    });
     c.send('{"type":"ping"}');
     await c.json("pong");
     expect(c.received.filter((m) => typeof m === "string" && m.includes('"result"'))).toEqual([]);
@@ -51,9 +62,24 @@ describe("JSON (the seed's protocol)", () => {
     expect(await c.json("welcome")).toEqual({ type: "welcome", session: session.id, worker: "laptop" });
     expect(session.authorizations.map((a) => a.user)).toEqual(["anonymous", "laptop"]);
     c.send(JSON.stringify({ type: "share", work: { job_id: work.job_id }, nonce: 5, id: 1 }));
-    expect(await c.json("result")).toEqual({ type: "result", job_id: work.job_id, nonce: 5, id: 1, accepted: true, difficulty: 8, forwarded: false });
+    expect(await c.json("result")).toEqual({
+      type: "result",
+      job_id: work.job_id,
+      nonce: 5,
+      id: 1,
+      accepted: true,
+      difficulty: 8,
+      forwarded: false,
+    });
     c.send(JSON.stringify({ type: "share", work: { job_id: "old" }, nonce: 6 }));
-    expect(await c.json("result")).toEqual({ type: "result", job_id: "old", nonce: 6, accepted: false, code: 21, error: "job not found" });
+    expect(await c.json("result")).toEqual({
+      type: "result",
+      job_id: "old",
+      nonce: 6,
+      accepted: false,
+      code: 21,
+      error: "job not found",
+    });
     c.send('{"type":"share","nonce":-4}');
     expect(await c.json("error")).toMatchObject({ type: "error", code: "E_BAD_FIELD" });
     c.send(new Uint8Array(3));
@@ -80,7 +106,11 @@ describe("JSON (the seed's protocol)", () => {
     const { work } = await c.json("work");
     c.send(JSON.stringify({ type: "hello" }));
     await c.json("welcome");
-    const big = JSON.stringify({ type: "share", work: { ...work, data: work.data.map(() => 0xffffffff), solution: work.solution.map(() => 255) }, nonce: 1 });
+    const big = JSON.stringify({
+      type: "share",
+      work: { ...work, data: work.data.map(() => 0xffffffff), solution: work.solution.map(() => 255) },
+      nonce: 1,
+    });
     expect(big.length).toBeGreaterThan(4096);
     c.send(big);
     expect(await c.json("result")).toMatchObject({ accepted: true });

@@ -10,7 +10,8 @@ import { harness, until } from "./harness.ts";
 
 const h = harness();
 const MSGPACK = { protocols: [MSGPACK_SUBPROTOCOL] };
-const hello = (worker: string | null = "rig1") => encodeClientFrame({ type: "hello", worker, agent: "test/1" });
+const hello = (worker: string | null = "rig1") =>
+  encodeClientFrame({ type: "hello", worker, agent: "test/1" });
 
 describe("msgpack: the session", () => {
   test("hello → welcome → a clean job with this session's prefix, target and the job's bytes", async () => {
@@ -43,7 +44,11 @@ describe("msgpack: the session", () => {
     const job = await c.frame("job");
     const nonce = Uint8Array.from({ length: 15 - job.prefix.length }, (_, i) => i + 1);
     c.send(encodeClientFrame({ type: "share", seq: 41, jobId: job.jobId, nonce }));
-    expect(await c.frame("result")).toEqual({ type: "result", seq: 41, verdict: { accepted: true, difficulty: 8, forwarded: false } });
+    expect(await c.frame("result")).toEqual({
+      type: "result",
+      seq: 41,
+      verdict: { accepted: true, difficulty: 8, forwarded: false },
+    });
     const { share, token } = s.core.sessions[0]!.shares[0]!;
     expect(share).toEqual({ kind: "tail", jobId: job.jobId, tail: Uint8Array.of(...job.prefix, ...nonce) });
     expect(token).toEqual({ seq: 41 });
@@ -53,13 +58,25 @@ describe("msgpack: the session", () => {
     const s = h.start();
     const c = await s.ws("/ws", MSGPACK);
     c.send(encodeClientFrame({ type: "share", seq: 1, jobId: "ced4", nonce: new Uint8Array(9) }));
-    expect(await c.frame("result")).toEqual({ type: "result", seq: 1, verdict: { accepted: false, code: 25, message: "not subscribed" } });
+    expect(await c.frame("result")).toEqual({
+      type: "result",
+      seq: 1,
+      verdict: { accepted: false, code: 25, message: "not subscribed" },
+    });
     c.send(hello());
     const job = await c.frame("job");
     c.send(encodeClientFrame({ type: "share", seq: 2, jobId: job.jobId, nonce: new Uint8Array(3) }));
-    expect(await c.frame("result")).toEqual({ type: "result", seq: 2, verdict: { accepted: false, code: 20, message: "incorrect size of nonce" } });
+    expect(await c.frame("result")).toEqual({
+      type: "result",
+      seq: 2,
+      verdict: { accepted: false, code: 20, message: "incorrect size of nonce" },
+    });
     c.send(encodeClientFrame({ type: "share", seq: 3, jobId: "gone", nonce: new Uint8Array(9) }));
-    expect(await c.frame("result")).toEqual({ type: "result", seq: 3, verdict: { accepted: false, code: 21, message: "job not found" } });
+    expect(await c.frame("result")).toEqual({
+      type: "result",
+      seq: 3,
+      verdict: { accepted: false, code: 21, message: "job not found" },
+    });
     expect(s.core.sessions[0]!.shares.length).toBe(1); // only the well-formed one reached the core
   });
 
@@ -105,7 +122,10 @@ describe("msgpack: the session", () => {
     s.core.refuse = null;
     const refused = await s.ws("/ws", MSGPACK);
     refused.send(hello("refused"));
-    expect(await refused.frame("error")).toMatchObject({ code: "E_UNAUTHORIZED", message: "user must be ADDRESS[.WORKER]" });
+    expect(await refused.frame("error")).toMatchObject({
+      code: "E_UNAUTHORIZED",
+      message: "user must be ADDRESS[.WORKER]",
+    });
     expect(await refused.closed).toEqual({ code: 4401, reason: "E_UNAUTHORIZED" });
     await until(() => s.core.sessions[0]!.closed, "the refused session closed");
   });

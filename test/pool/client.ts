@@ -6,7 +6,13 @@ import type { Socket } from "bun";
 import { LineDecoder } from "../../src/protocol/framing.ts";
 import { Outbox } from "../../src/net/outbox.ts";
 
-export type Message = Record<string, unknown> & { id?: unknown; method?: string; params?: unknown[]; result?: unknown; error?: unknown };
+export type Message = Record<string, unknown> & {
+  id?: unknown;
+  method?: string;
+  params?: unknown[];
+  result?: unknown;
+  error?: unknown;
+};
 
 const WAIT_MS = 5000;
 const encoder = new TextEncoder();
@@ -67,7 +73,8 @@ export class TestClient {
       const i = this.#unread.findIndex(match);
       if (i >= 0) return this.#unread.splice(i, 1)[0]!;
       if (this.#closed) throw new Error(`connection closed; received: ${this.#summary()}`);
-      if (!(await this.#waitForInput(deadline - Date.now()))) throw new Error(`timed out; received: ${this.#summary()}`);
+      if (!(await this.#waitForInput(deadline - Date.now())))
+        throw new Error(`timed out; received: ${this.#summary()}`);
     }
   }
 
@@ -80,7 +87,8 @@ export class TestClient {
   async waitClosed(timeoutMs = WAIT_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!this.#closed) {
-      if (!(await this.#waitForInput(deadline - Date.now()))) throw new Error(`still open; received: ${this.#summary()}`);
+      if (!(await this.#waitForInput(deadline - Date.now())))
+        throw new Error(`still open; received: ${this.#summary()}`);
     }
   }
 

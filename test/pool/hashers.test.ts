@@ -11,7 +11,8 @@ import { assembleInput, clearedCopy } from "../../src/protocol/pbaas.ts";
 const hasher = Hasher.open("auto");
 afterAll(() => hasher.close());
 const h = poolHashers(hasher);
-const job = new SyntheticJobSource({ random: seededRandom(3), jobIntervalMs: 1000, blockIntervalMs: 1000 }, 0).current.job;
+const job = new SyntheticJobSource({ random: seededRandom(3), jobIntervalMs: 1000, blockIntervalMs: 1000 }, 0)
+  .current.job;
 const tail = (n: number) => Uint8Array.from({ length: 15 }, (_, i) => (i === 14 ? n : 0x5a));
 const v7 = (n: number) => assembleInput(job.header(job.daemonNonce!), job.solution(tail(n)));
 

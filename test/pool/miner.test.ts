@@ -13,7 +13,10 @@ import { StratumServerSession } from "../../src/stratum/server-session.ts";
 
 function setup(o: { vardiff?: VardiffOptions; listener?: PoolMinerListener } = {}) {
   let now = 0;
-  const source = new SyntheticJobSource({ random: seededRandom(5), jobIntervalMs: 5000, blockIntervalMs: 60000 }, now);
+  const source = new SyntheticJobSource(
+    { random: seededRandom(5), jobIntervalMs: 5000, blockIntervalMs: 60000 },
+    now,
+  );
   const jobs = new JobTable();
   jobs.push(source.current.job, true);
   const ctx: PoolMinerContext = {
@@ -21,10 +24,18 @@ function setup(o: { vardiff?: VardiffOptions; listener?: PoolMinerListener } = {
     hashers: { hash22: () => new Uint8Array(32).fill(0xff), preHeaderHash: () => new Uint8Array(32) },
     now: () => now,
   };
-  const miner = new PoolMiner({ id: 9, extranonce1: "1a2b3c4d", difficulty: 2, vardiff: o.vardiff ?? null }, ctx, o.listener);
+  const miner = new PoolMiner(
+    { id: 9, extranonce1: "1a2b3c4d", difficulty: 2, vardiff: o.vardiff ?? null },
+    ctx,
+    o.listener,
+  );
   let out: string[] = [];
   const closes: [CloseCode, string][] = [];
-  const session = new StratumServerSession(miner, { send: (lines) => out.push(...lines), close: (c, d) => closes.push([c, d]) }, { garbage: "close" });
+  const session = new StratumServerSession(
+    miner,
+    { send: (lines) => out.push(...lines), close: (c, d) => closes.push([c, d]) },
+    { garbage: "close" },
+  );
   session.work(miner.workFor(source.current.job, true)); // as the server does when a miner connects
   const take = () => {
     const lines = out.map((l) => JSON.parse(l));
@@ -76,8 +87,12 @@ describe("PoolMiner in a Stratum server session", () => {
 
   test("the other methods verusProxy, Miningcore and node-stratum-pool clients send", () => {
     const { rx } = setup();
-    expect(rx({ id: 1, method: "mining.pbaas.subscribe", params: [] })).toEqual([{ id: 1, result: true, error: null }]);
-    expect(rx({ id: 2, method: "mining.get_transactions", params: [] })).toEqual([{ id: 2, result: [], error: null }]);
+    expect(rx({ id: 1, method: "mining.pbaas.subscribe", params: [] })).toEqual([
+      { id: 1, result: true, error: null },
+    ]);
+    expect(rx({ id: 2, method: "mining.get_transactions", params: [] })).toEqual([
+      { id: 2, result: [], error: null },
+    ]);
     expect(rx({ id: 3, method: "mining.suggest_target", params: ["00".repeat(32)] })).toEqual([
       { id: 3, result: false, error: [20, "Not supported.", null] },
     ]);
@@ -112,7 +127,14 @@ describe("PoolMiner in a Stratum server session", () => {
     rx({ id: 4, method: "mining.authorize", params: ["RAddr.w", "x"] });
     rx({ id: 5, method: "mining.submit", params: ["RAddr.w", "nope", "00000000", "00", "00"] });
     rx({ id: 6, method: "x.y", params: [] });
-    expect(heard).toEqual(["subscribed", "authorized  false", "share 24", "authorized RAddr.w true", "share 21", "unknown x.y"]);
+    expect(heard).toEqual([
+      "subscribed",
+      "authorized  false",
+      "share 24",
+      "authorized RAddr.w true",
+      "share 21",
+      "unknown x.y",
+    ]);
   });
 
   test("only a submit counts as activity for the idle clock", () => {
@@ -127,8 +149,17 @@ describe("PoolMiner in a Stratum server session", () => {
 
   test("a vardiff change is announced with the next job, right before its notify", () => {
     const changes: [number, number][] = [];
-    const vardiff = { targetShareSeconds: 10, retargetSeconds: 30, variancePercent: 30, minDifficulty: 0.1, maxDifficulty: 10 };
-    const { rx, miner, announce, source, advance } = setup({ vardiff, listener: { difficultyChanged: (_, d, p) => changes.push([p, d]) } });
+    const vardiff = {
+      targetShareSeconds: 10,
+      retargetSeconds: 30,
+      variancePercent: 30,
+      minDifficulty: 0.1,
+      maxDifficulty: 10,
+    };
+    const { rx, miner, announce, source, advance } = setup({
+      vardiff,
+      listener: { difficultyChanged: (_, d, p) => changes.push([p, d]) },
+    });
     rx({ id: 1, method: "mining.subscribe", params: [] });
     advance(30_000);
     const lines = announce(source.newJob(30_000).job);

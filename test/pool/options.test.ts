@@ -6,13 +6,26 @@ import { resolvePoolOptions } from "../../src/pool/options.ts";
 describe("resolvePoolOptions", () => {
   test("defaults: loopback, port 3956, difficulty 1000, flood guard on, vardiff off", () => {
     const o = resolvePoolOptions({});
-    expect(o).toMatchObject({ host: "127.0.0.1", port: 3956, difficulty: 1000, floodGuardBytes: 10_240, vardiff: null, idleTimeoutSeconds: null });
+    expect(o).toMatchObject({
+      host: "127.0.0.1",
+      port: 3956,
+      difficulty: 1000,
+      floodGuardBytes: 10_240,
+      vardiff: null,
+      idleTimeoutSeconds: null,
+    });
     expect(Object.isFrozen(o)).toBe(true);
   });
 
   test("vardiff fills its defaults around the start difficulty", () => {
     const o = resolvePoolOptions({ difficulty: 8, vardiff: {} });
-    expect(o.vardiff).toEqual({ targetShareSeconds: 10, retargetSeconds: 60, variancePercent: 30, minDifficulty: 8 / 1024, maxDifficulty: 8 * 1024 });
+    expect(o.vardiff).toEqual({
+      targetShareSeconds: 10,
+      retargetSeconds: 60,
+      variancePercent: 30,
+      minDifficulty: 8 / 1024,
+      maxDifficulty: 8 * 1024,
+    });
   });
 
   test.each([

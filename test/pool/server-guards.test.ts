@@ -17,7 +17,12 @@ async function submitLines(n: number, pool: ReturnType<typeof h.start>) {
   const lines: string[] = [];
   let start = 0;
   for (let i = 0; i < n; i++) {
-    const s = findShare(h.hasher(), { notify: hs.notify, extranonce1: hs.extranonce1, target: hs.target, start });
+    const s = findShare(h.hasher(), {
+      notify: hs.notify,
+      extranonce1: hs.extranonce1,
+      target: hs.target,
+      start,
+    });
     start = s.counter + 1;
     lines.push(JSON.stringify({ id: 10 + i, method: "mining.submit", params: s.params }) + "\n");
   }
@@ -33,15 +38,16 @@ describe("closing", () => {
     expect(pool.stats().closes).toEqual({ E_MALFORMED: 1 });
   });
 
-  test.each([["an array", "[1,2,3]"], ["a number", "42"], ["an object that is not JSON-RPC", '{"foo":1}']])(
-    "JSON that is %s closes the socket",
-    async (_, line) => {
-      const pool = h.start();
-      const c = await h.client(pool);
-      c.write(line + "\n");
-      await c.waitClosed();
-    },
-  );
+  test.each([
+    ["an array", "[1,2,3]"],
+    ["a number", "42"],
+    ["an object that is not JSON-RPC", '{"foo":1}'],
+  ])("JSON that is %s closes the socket", async (_, line) => {
+    const pool = h.start();
+    const c = await h.client(pool);
+    c.write(line + "\n");
+    await c.waitClosed();
+  });
 
   test("lines before the malformed one in the same read are still answered", async () => {
     const pool = h.start();
@@ -107,7 +113,11 @@ describe("closing", () => {
     await handshake(idle);
     const hs = await handshake(busy);
     h.advance(599_000);
-    const share = findShare(h.hasher(), { notify: hs.notify, extranonce1: hs.extranonce1, target: hs.target });
+    const share = findShare(h.hasher(), {
+      notify: hs.notify,
+      extranonce1: hs.extranonce1,
+      target: hs.target,
+    });
     expect((await busy.request("mining.submit", share.params)).result).toBe(true);
     h.advance(2_000);
     pool.newJob();
@@ -133,7 +143,8 @@ describe("framing", () => {
   test("lines written 1 byte at a time still work", async () => {
     const pool = h.start();
     const c = await h.client(pool);
-    const line = '{"id":1,"method":"mining.subscribe","params":["ccminer_CPU/3.8.3"]}\r\n{"id":2,"method":"mining.ping","params":[]}\n';
+    const line =
+      '{"id":1,"method":"mining.subscribe","params":["ccminer_CPU/3.8.3"]}\r\n{"id":2,"method":"mining.ping","params":[]}\n';
     for (const ch of line) {
       c.write(ch);
       await Bun.sleep(0); // one event-loop turn per byte, so the reads really are split
@@ -146,7 +157,9 @@ describe("framing", () => {
   test("several requests in one write are answered in order", async () => {
     const pool = h.start();
     const c = await h.client(pool);
-    c.write('{"id":1,"method":"mining.ping"}\n\n{"id":2,"method":"mining.ping"}\n{"id":3,"method":"mining.ping"}\n');
+    c.write(
+      '{"id":1,"method":"mining.ping"}\n\n{"id":2,"method":"mining.ping"}\n{"id":3,"method":"mining.ping"}\n',
+    );
     await c.next((m) => m.id === 3);
     expect(c.received.map((m) => m.id)).toEqual([1, 2, 3]);
   });

@@ -2,7 +2,12 @@
 
 import { describe, expect, test } from "bun:test";
 import { decodeNotify } from "../../src/protocol/notify.ts";
-import { difficultyToTarget, poolShareDifficulty, targetFromHex, targetToDifficulty } from "../../src/protocol/target.ts";
+import {
+  difficultyToTarget,
+  poolShareDifficulty,
+  targetFromHex,
+  targetToDifficulty,
+} from "../../src/protocol/target.ts";
 import type { Message } from "./client.ts";
 import { errorOf, handshake, harness } from "./harness.ts";
 import { findShare } from "./shares.ts";
@@ -47,7 +52,11 @@ describe("jobs and blocks", () => {
       const stale = findShare(h.hasher(), { notify, extranonce1: hs.extranonce1, target: hs.target });
       expect(errorOf(await c.request("mining.submit", stale.params))).toEqual([21, "job not found"]);
     }
-    const fresh = findShare(h.hasher(), { notify: blockNotify, extranonce1: hs.extranonce1, target: hs.target });
+    const fresh = findShare(h.hasher(), {
+      notify: blockNotify,
+      extranonce1: hs.extranonce1,
+      target: hs.target,
+    });
     expect((await c.request("mining.submit", fresh.params)).result).toBe(true);
   });
 
@@ -66,7 +75,12 @@ describe("jobs and blocks", () => {
     const hs = await handshake(c);
     let start = 0;
     const shares = [0, 1, 2].map(() => {
-      const s = findShare(h.hasher(), { notify: hs.notify, extranonce1: hs.extranonce1, target: hs.target, start });
+      const s = findShare(h.hasher(), {
+        notify: hs.notify,
+        extranonce1: hs.extranonce1,
+        target: hs.target,
+        start,
+      });
       start = s.counter + 1;
       return s;
     });
@@ -81,7 +95,11 @@ describe("jobs and blocks", () => {
 
 describe("vardiff", () => {
   test("a miner without shares is eased down: set_target right before the next notify", async () => {
-    const pool = h.start({ difficulty: 0.01, vardiff: { targetShareSeconds: 10, retargetSeconds: 30 }, clock: h.clock });
+    const pool = h.start({
+      difficulty: 0.01,
+      vardiff: { targetShareSeconds: 10, retargetSeconds: 30 },
+      clock: h.clock,
+    });
     const c = await h.client(pool);
     await handshake(c);
     h.advance(31_000);
@@ -105,7 +123,12 @@ describe("vardiff", () => {
     const hs = await handshake(c);
     let start = 0;
     const submit = async () => {
-      const s = findShare(h.hasher(), { notify: hs.notify, extranonce1: hs.extranonce1, target: hs.target, start });
+      const s = findShare(h.hasher(), {
+        notify: hs.notify,
+        extranonce1: hs.extranonce1,
+        target: hs.target,
+        start,
+      });
       start = s.counter + 1;
       expect((await c.request("mining.submit", s.params)).result).toBe(true);
     };
@@ -122,7 +145,12 @@ describe("vardiff", () => {
     // Find a share between the two targets: pool difficulty in [0.001, 0.004 × 0.99).
     let between = null;
     for (let tries = 0; tries < 1000 && between === null; tries++) {
-      const s = findShare(h.hasher(), { notify: hs.notify, extranonce1: hs.extranonce1, target: hs.target, start });
+      const s = findShare(h.hasher(), {
+        notify: hs.notify,
+        extranonce1: hs.extranonce1,
+        target: hs.target,
+        start,
+      });
       start = s.counter + 1;
       const d = poolShareDifficulty(s.hash);
       if (d >= EASY && d / (EASY * 4) < 0.99) between = s;
@@ -130,7 +158,13 @@ describe("vardiff", () => {
     expect(between).not.toBeNull();
     expect((await c.request("mining.submit", between!.params)).result).toBe(true);
     // Below the previous difficulty too: rejected.
-    const miss = findShare(h.hasher(), { notify: hs.notify, extranonce1: hs.extranonce1, target: hs.target, start, miss: true });
+    const miss = findShare(h.hasher(), {
+      notify: hs.notify,
+      extranonce1: hs.extranonce1,
+      target: hs.target,
+      start,
+      miss: true,
+    });
     expect((errorOf(await c.request("mining.submit", miss.params)) ?? [])[0]).toBe(23);
   });
 });

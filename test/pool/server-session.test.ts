@@ -95,7 +95,11 @@ describe("other methods", () => {
   test("authorize accepts any ADDRESS[.WORKER] and ignores the password", async () => {
     const pool = h.start();
     const c = await h.client(pool);
-    for (const user of ["RLn1WTymL5G9LHpiEZW29S3otu6bTHKob6", "RLn1WTymL5G9LHpiEZW29S3otu6bTHKob6.rig-1", "name@.w"]) {
+    for (const user of [
+      "RLn1WTymL5G9LHpiEZW29S3otu6bTHKob6",
+      "RLn1WTymL5G9LHpiEZW29S3otu6bTHKob6.rig-1",
+      "name@.w",
+    ]) {
       const r = await c.request("mining.authorize", [user, "d=123"]);
       expect(r).toMatchObject({ result: true, error: null });
     }
@@ -122,7 +126,10 @@ describe("other methods", () => {
     const c = await h.client(pool);
     expect(await c.request("mining.extranonce.subscribe", [])).toMatchObject({ result: true, error: null });
     expect(await c.request("mining.ping", [])).toMatchObject({ result: "pong", error: null });
-    expect(await c.request("mining.frobnicate", [1])).toMatchObject({ result: null, error: [20, "unknown method"] });
+    expect(await c.request("mining.frobnicate", [1])).toMatchObject({
+      result: null,
+      error: [20, "unknown method"],
+    });
     expect(h.logs.some((l) => l.includes('unknown method "mining.frobnicate"'))).toBe(true);
   });
 
@@ -158,6 +165,8 @@ describe("listening", () => {
     expect(pool.port).toBeGreaterThan(0);
     expect(pool.host).toBe("127.0.0.1");
     expect(() => h.start({ port: pool.port })).toThrow(expect.objectContaining({ code: "E_POOL_LISTEN" }));
-    expect(h.logs[0]).toMatch(new RegExp(`^pool listening on 127\\.0\\.0\\.1:${pool.port}, difficulty 1000, hasher \\w+$`));
+    expect(h.logs[0]).toMatch(
+      new RegExp(`^pool listening on 127\\.0\\.0\\.1:${pool.port}, difficulty 1000, hasher \\w+$`),
+    );
   });
 });

@@ -16,11 +16,23 @@ describe("shares", () => {
     const pool = h.start({ difficulty: EASY });
     const c = await h.client(pool);
     const hs = await handshake(c);
-    const share = findShare(h.hasher(), { notify: hs.notify, extranonce1: hs.extranonce1, target: hs.target });
+    const share = findShare(h.hasher(), {
+      notify: hs.notify,
+      extranonce1: hs.extranonce1,
+      target: hs.target,
+    });
     expect(await c.request("mining.submit", share.params)).toMatchObject({ result: true, error: null });
-    expect(await c.request("mining.submit", share.params)).toMatchObject({ result: null, error: [22, "duplicate share"] });
+    expect(await c.request("mining.submit", share.params)).toMatchObject({
+      result: null,
+      error: [22, "duplicate share"],
+    });
     // A second, different share of the same job is fine.
-    const other = findShare(h.hasher(), { notify: hs.notify, extranonce1: hs.extranonce1, target: hs.target, start: share.counter + 1 });
+    const other = findShare(h.hasher(), {
+      notify: hs.notify,
+      extranonce1: hs.extranonce1,
+      target: hs.target,
+      start: share.counter + 1,
+    });
     expect(await c.request("mining.submit", other.params)).toMatchObject({ result: true });
     const stats = pool.stats();
     expect(stats.accepted).toBe(2);
@@ -36,7 +48,11 @@ describe("shares", () => {
     const pool = h.start({ difficulty: EASY });
     const c = await h.client(pool);
     const hs = await handshake(c);
-    const share = findShare(h.hasher(), { notify: hs.notify, extranonce1: hs.extranonce1, target: hs.target });
+    const share = findShare(h.hasher(), {
+      notify: hs.notify,
+      extranonce1: hs.extranonce1,
+      target: hs.target,
+    });
     expect((await c.request("mining.submit", share.params)).result).toBe(true);
     const upper = [...share.params];
     upper[3] = upper[3]!.toUpperCase();
@@ -47,7 +63,11 @@ describe("shares", () => {
     const pool = h.start({ difficulty: EASY });
     const c = await h.client(pool);
     const hs = await handshake(c);
-    const share = findShare(h.hasher(), { notify: hs.notify, extranonce1: hs.extranonce1, target: hs.target });
+    const share = findShare(h.hasher(), {
+      notify: hs.notify,
+      extranonce1: hs.extranonce1,
+      target: hs.target,
+    });
     const params = [...share.params];
     params[1] = "deadbeef";
     expect(errorOf(await c.request("mining.submit", params))).toEqual([21, "job not found"]);
@@ -57,7 +77,11 @@ describe("shares", () => {
     const pool = h.start({ difficulty: EASY });
     const c = await h.client(pool);
     const hs = await handshake(c);
-    const share = findShare(h.hasher(), { notify: hs.notify, extranonce1: hs.extranonce1, target: hs.target });
+    const share = findShare(h.hasher(), {
+      notify: hs.notify,
+      extranonce1: hs.extranonce1,
+      target: hs.target,
+    });
     const params = [...share.params];
     const nTime = new DataView(new Uint8Array(Buffer.from(params[2]!, "hex")).buffer).getUint32(0, true);
     params[2] = Buffer.from(new Uint32Array([nTime + 1]).buffer).toString("hex");
@@ -74,14 +98,22 @@ describe("shares", () => {
       target: hs.target,
       tailPrefix: new Uint8Array(4), // nheqminer-style: no xn1 in the tail
     });
-    expect(errorOf(await c.request("mining.submit", share.params))).toEqual([20, "invalid solution, pool nonce missing"]);
+    expect(errorOf(await c.request("mining.submit", share.params))).toEqual([
+      20,
+      "invalid solution, pool nonce missing",
+    ]);
   });
 
   test("a share above the target → 23 with the pool's share difficulty in the text", async () => {
     const pool = h.start({ difficulty: EASY });
     const c = await h.client(pool);
     const hs = await handshake(c);
-    const miss = findShare(h.hasher(), { notify: hs.notify, extranonce1: hs.extranonce1, target: hs.target, miss: true });
+    const miss = findShare(h.hasher(), {
+      notify: hs.notify,
+      extranonce1: hs.extranonce1,
+      target: hs.target,
+      miss: true,
+    });
     const r = await c.request("mining.submit", miss.params);
     // The pool hashed with its daemon nonce and the pool rule; an honest share hashes the same.
     expect(r.result).toBeNull();
@@ -94,7 +126,11 @@ describe("shares", () => {
     const c = await h.client(pool);
     const hs = await handshake(c);
     expect(hs.target).toBe(difficultyToTarget(1e6));
-    const share = findShare(h.hasher(), { notify: hs.notify, extranonce1: hs.extranonce1, target: difficultyToTarget(EASY) });
+    const share = findShare(h.hasher(), {
+      notify: hs.notify,
+      extranonce1: hs.extranonce1,
+      target: difficultyToTarget(EASY),
+    });
     const r = await c.request("mining.submit", share.params);
     const error = r.error as [number, string];
     expect(error[0]).toBe(23);
@@ -122,22 +158,43 @@ describe("shares", () => {
     const pool = h.start({ difficulty: EASY });
     const c = await h.client(pool);
     const hs = await handshake(c);
-    const share = findShare(h.hasher(), { notify: hs.notify, extranonce1: hs.extranonce1, target: hs.target });
+    const share = findShare(h.hasher(), {
+      notify: hs.notify,
+      extranonce1: hs.extranonce1,
+      target: hs.target,
+    });
     const [w, job, nTime, xn2, sol] = share.params as [string, string, string, string, string];
     const cases: [string[], unknown[]][] = [
-      [[w, job, nTime, xn2 + "00", sol], [20, "incorrect size of nonce"]],
-      [[w, job, nTime, xn2, sol.slice(6)], [20, "Error: Incorrect size of solution (2688), expected 2694"]],
-      [[w, job, nTime, xn2, "fd400506" + sol.slice(8)], [20, "invalid solution version (06000000), expected 07000000"]],
-      [[w, job, nTime.slice(2), xn2, sol], [20, "incorrect size of ntime"]],
+      [
+        [w, job, nTime, xn2 + "00", sol],
+        [20, "incorrect size of nonce"],
+      ],
+      [
+        [w, job, nTime, xn2, sol.slice(6)],
+        [20, "Error: Incorrect size of solution (2688), expected 2694"],
+      ],
+      [
+        [w, job, nTime, xn2, "fd400506" + sol.slice(8)],
+        [20, "invalid solution version (06000000), expected 07000000"],
+      ],
+      [
+        [w, job, nTime.slice(2), xn2, sol],
+        [20, "incorrect size of ntime"],
+      ],
     ];
-    for (const [params, error] of cases) expect(errorOf(await c.request("mining.submit", params))).toEqual(error);
+    for (const [params, error] of cases)
+      expect(errorOf(await c.request("mining.submit", params))).toEqual(error);
   });
 
   test("with an easy block target, an accepted share is a logged block candidate", async () => {
     const pool = h.start({ difficulty: EASY, nBits: 0x2100ffff });
     const c = await h.client(pool);
     const hs = await handshake(c);
-    const share = findShare(h.hasher(), { notify: hs.notify, extranonce1: hs.extranonce1, target: hs.target });
+    const share = findShare(h.hasher(), {
+      notify: hs.notify,
+      extranonce1: hs.extranonce1,
+      target: hs.target,
+    });
     expect((await c.request("mining.submit", share.params)).result).toBe(true);
     expect(pool.stats().blockCandidates).toBe(1);
     expect(h.logs.some((l) => l.includes("BLOCK CANDIDATE"))).toBe(true);
@@ -149,8 +206,15 @@ describe("shares", () => {
     const b = await h.client(pool);
     const ha = await handshake(a);
     await handshake(b);
-    const share = findShare(h.hasher(), { notify: ha.notify, extranonce1: ha.extranonce1, target: ha.target });
-    expect(errorOf(await b.request("mining.submit", share.params))).toEqual([20, "invalid solution, pool nonce missing"]);
+    const share = findShare(h.hasher(), {
+      notify: ha.notify,
+      extranonce1: ha.extranonce1,
+      target: ha.target,
+    });
+    expect(errorOf(await b.request("mining.submit", share.params))).toEqual([
+      20,
+      "invalid solution, pool nonce missing",
+    ]);
     expect((await a.request("mining.submit", share.params)).result).toBe(true);
   });
 });

@@ -9,13 +9,21 @@ import { decodeFromPool, encodePoolMessage } from "../../src/protocol/pool-messa
 import { assembleInput, poolRuleOutcome } from "../../src/protocol/pbaas.ts";
 import { compactToTarget } from "../../src/protocol/target.ts";
 import { seededRandom, systemRandom } from "../../src/pool/random.ts";
-import { SyntheticJobSource, trimTrailingZeroBytes, VRSC_CHAIN_ID, type SyntheticOptions } from "../../src/pool/synthetic.ts";
+import {
+  SyntheticJobSource,
+  trimTrailingZeroBytes,
+  VRSC_CHAIN_ID,
+  type SyntheticOptions,
+} from "../../src/pool/synthetic.ts";
 import { testPreHeaderHash } from "../protocol/fixtures.ts";
 
 const T0 = 1_795_238_821_000;
 
 function source(seed = 1, extra: Partial<SyntheticOptions> = {}): SyntheticJobSource {
-  return new SyntheticJobSource({ random: seededRandom(seed), jobIntervalMs: 5000, blockIntervalMs: 60_000, ...extra }, T0);
+  return new SyntheticJobSource(
+    { random: seededRandom(seed), jobIntervalMs: 5000, blockIntervalMs: 60_000, ...extra },
+    T0,
+  );
 }
 
 /** The 1487 bytes the pool hashes: the job's header with the daemon nonce, the template, a tail. */
@@ -124,7 +132,12 @@ describe("schedule", () => {
 
   test("every job gets a later nTime, even within one second", () => {
     const s = source();
-    const times = [s.current.job.nTime, s.newJob(T0).job.nTime, s.newJob(T0 + 10).job.nTime, s.newBlock(T0 + 20).job.nTime];
+    const times = [
+      s.current.job.nTime,
+      s.newJob(T0).job.nTime,
+      s.newJob(T0 + 10).job.nTime,
+      s.newBlock(T0 + 20).job.nTime,
+    ];
     expect(times).toEqual([times[0]!, times[0]! + 1, times[0]! + 2, times[0]! + 3]);
   });
 
@@ -135,8 +148,12 @@ describe("schedule", () => {
   });
 
   test("bad intervals are E_POOL_OPTIONS", () => {
-    expect(() => source(1, { jobIntervalMs: 0 })).toThrow(expect.objectContaining({ code: "E_POOL_OPTIONS" }));
-    expect(() => source(1, { blockIntervalMs: NaN })).toThrow(expect.objectContaining({ code: "E_POOL_OPTIONS" }));
+    expect(() => source(1, { jobIntervalMs: 0 })).toThrow(
+      expect.objectContaining({ code: "E_POOL_OPTIONS" }),
+    );
+    expect(() => source(1, { blockIntervalMs: NaN })).toThrow(
+      expect.objectContaining({ code: "E_POOL_OPTIONS" }),
+    );
   });
 });
 

@@ -35,8 +35,18 @@ class FakeSocket implements PeerSocket {
   }
 }
 
-function setup(options: { floodGuardBytes?: number | null; maxOutboundBytes?: number; guard?: InboundGuard; hello?: () => boolean } = {}) {
-  const source = new SyntheticJobSource({ random: seededRandom(1), jobIntervalMs: 5000, blockIntervalMs: 60000 }, 0);
+function setup(
+  options: {
+    floodGuardBytes?: number | null;
+    maxOutboundBytes?: number;
+    guard?: InboundGuard;
+    hello?: () => boolean;
+  } = {},
+) {
+  const source = new SyntheticJobSource(
+    { random: seededRandom(1), jobIntervalMs: 5000, blockIntervalMs: 60000 },
+    0,
+  );
   const jobs = new JobTable();
   jobs.push(source.current.job, true);
   const ctx: PoolMinerContext = {
@@ -61,7 +71,11 @@ function setup(options: { floodGuardBytes?: number | null; maxOutboundBytes?: nu
       guard: options.guard ?? null,
       now: () => 0,
     },
-    { closed: (reason, detail) => closes.push([reason, detail]), internalError: (e) => bugs.push(e), badLine: () => badLines++ },
+    {
+      closed: (reason, detail) => closes.push([reason, detail]),
+      internalError: (e) => bugs.push(e),
+      badLine: () => badLines++,
+    },
   );
   conn.session.work(miner.workFor(source.current.job, true));
   const feed = (s: string) => conn.onData(encoder.encode(s));
@@ -83,7 +97,11 @@ describe("StratumConnection", () => {
     const { socket, feed } = setup();
     feed('{"id":1,"method":"mining.subscribe","params":[]}\n');
     const lines = socket.out.trimEnd().split("\n");
-    expect(lines.map((l) => JSON.parse(l).method ?? "reply")).toEqual(["reply", "mining.set_target", "mining.notify"]);
+    expect(lines.map((l) => JSON.parse(l).method ?? "reply")).toEqual([
+      "reply",
+      "mining.set_target",
+      "mining.notify",
+    ]);
   });
 
   test("a malformed line closes with E_MALFORMED and a FIN (the pool, as v-nomp)", () => {
@@ -127,7 +145,8 @@ describe("StratumConnection", () => {
     const { conn, socket, closes, source, miner } = setup({ maxOutboundBytes: 4096 });
     conn.onData(encoder.encode('{"id":1,"method":"mining.subscribe","params":[]}\n'));
     socket.budget = 0;
-    for (let i = 0; i < 20 && !conn.closed; i++) conn.session.work(miner.workFor(source.newJob(i * 1000).job, false));
+    for (let i = 0; i < 20 && !conn.closed; i++)
+      conn.session.work(miner.workFor(source.newJob(i * 1000).job, false));
     expect(closes).toEqual([["E_SLOW_READER", expect.any(String)]]);
     expect(socket.terminated).toBe(true);
   });
@@ -168,7 +187,9 @@ describe("StratumConnection", () => {
     const { closes, feed } = setup({ guard });
     feed(PING.repeat(5));
     expect(closes).toEqual([["E_RATE_LIMITED", "too many lines per second"]]);
-    const late = setup({ guard: new InboundGuard({ handshakeMs: 1000, idleMs: 60_000, messageRate: 100 }, 0) });
+    const late = setup({
+      guard: new InboundGuard({ handshakeMs: 1000, idleMs: 60_000, messageRate: 100 }, 0),
+    });
     late.conn.tick(500);
     expect(late.closes).toEqual([]);
     late.conn.tick(1001);

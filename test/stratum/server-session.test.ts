@@ -7,7 +7,12 @@ import type { CloseCode } from "../../src/protocol/close-codes.ts";
 import type { Notify } from "../../src/protocol/notify.ts";
 import { rejectOf } from "../../src/protocol/reject.ts";
 import type { SubmitParams } from "../../src/protocol/miner-messages.ts";
-import { StratumServerSession, type StratumServerHooks, type StratumWork, type SubmitAnswer } from "../../src/stratum/server-session.ts";
+import {
+  StratumServerSession,
+  type StratumServerHooks,
+  type StratumWork,
+  type SubmitAnswer,
+} from "../../src/stratum/server-session.ts";
 
 const NOTIFY: Notify = {
   method: "mining.notify",
@@ -24,7 +29,15 @@ const NOTIFY: Notify = {
 };
 
 function work(over: Partial<StratumWork> = {}): StratumWork {
-  return { notify: NOTIFY, jobId: "j1", clean: false, extranonce1: "aabbccdd01", extranonce2Size: 27, target: 1n << 240n, ...over };
+  return {
+    notify: NOTIFY,
+    jobId: "j1",
+    clean: false,
+    extranonce1: "aabbccdd01",
+    extranonce2Size: 27,
+    target: 1n << 240n,
+    ...over,
+  };
 }
 
 function setup(o: { hooks?: Partial<StratumServerHooks>; garbage?: "close" | "answer" } = {}) {
@@ -34,7 +47,12 @@ function setup(o: { hooks?: Partial<StratumServerHooks>; garbage?: "close" | "an
   const refused: number[] = [];
   const hooks: StratumServerHooks = {
     hello: () => true,
-    authorize: (user) => (user === "bad" ? { ok: false } : user === "evil" ? { ok: false, close: { code: "E_UNAUTHORIZED", detail: "no" } } : { ok: true }),
+    authorize: (user) =>
+      user === "bad"
+        ? { ok: false }
+        : user === "evil"
+          ? { ok: false, close: { code: "E_UNAUTHORIZED", detail: "no" } }
+          : { ok: true },
     submit: (s, id) => {
       submits.push([s, id]);
       return "later";
@@ -42,10 +60,23 @@ function setup(o: { hooks?: Partial<StratumServerHooks>; garbage?: "close" | "an
     refused: (_, r) => refused.push(r.code),
     ...o.hooks,
   };
-  const session = new StratumServerSession(hooks, { send: (lines) => out.push(...lines.map((l) => JSON.parse(l))), close: (c, d) => closes.push([c, d]) }, { garbage: o.garbage ?? "answer" });
+  const session = new StratumServerSession(
+    hooks,
+    { send: (lines) => out.push(...lines.map((l) => JSON.parse(l))), close: (c, d) => closes.push([c, d]) },
+    { garbage: o.garbage ?? "answer" },
+  );
   const rx = (m: unknown) => {
     const verdict = session.receive(typeof m === "string" ? m : JSON.stringify(m));
-    return { verdict, lines: out.splice(0) as { id?: unknown; method?: string; params?: unknown[]; result?: unknown; error?: unknown }[] };
+    return {
+      verdict,
+      lines: out.splice(0) as {
+        id?: unknown;
+        method?: string;
+        params?: unknown[];
+        result?: unknown;
+        error?: unknown;
+      }[],
+    };
   };
   return { session, rx, out, closes, submits, refused };
 }
@@ -56,7 +87,10 @@ describe("StratumServerSession", () => {
     expect(rx({ id: 1, method: "mining.subscribe", params: ["ccminer/3.8.3"] }).lines).toEqual([]);
     session.work(work());
     expect(out[0]).toEqual({ id: 1, result: [null, "aabbccdd01"], error: null });
-    expect(out.slice(1).map((m) => (m as { method: string }).method)).toEqual(["mining.set_target", "mining.notify"]);
+    expect(out.slice(1).map((m) => (m as { method: string }).method)).toEqual([
+      "mining.set_target",
+      "mining.notify",
+    ]);
     const notify = out[2] as { id: null; params: unknown[] };
     expect(notify.id).toBeNull();
     expect(notify.params[0]).toBe("j1");
@@ -97,17 +131,25 @@ describe("StratumServerSession", () => {
     session.work(work());
     rx({ id: 1, method: "mining.subscribe", params: [] });
     rx({ id: 2, method: "mining.authorize", params: ["w", "x"] });
-    expect(rx({ id: 3, method: "mining.submit", params: ["w", "j1", "de2d016b", "00", "00"] }).lines).toEqual([{ id: 3, result: null, error: [21, "job not found"] }]);
+    expect(rx({ id: 3, method: "mining.submit", params: ["w", "j1", "de2d016b", "00", "00"] }).lines).toEqual(
+      [{ id: 3, result: null, error: [21, "job not found"] }],
+    );
   });
 
   test("authorize: refused is 24; refused with a close closes after the answer", () => {
     const { rx, closes, session } = setup();
-    expect(rx({ id: 1, method: "mining.authorize", params: ["bad", "x"] }).lines).toEqual([{ id: 1, result: false, error: [24, "unauthorized worker", null] }]);
+    expect(rx({ id: 1, method: "mining.authorize", params: ["bad", "x"] }).lines).toEqual([
+      { id: 1, result: false, error: [24, "unauthorized worker", null] },
+    ]);
     expect(closes).toEqual([]);
-    expect(rx({ id: 2, method: "mining.authorize", params: ["evil", "x"] }).lines).toEqual([{ id: 2, result: false, error: [24, "unauthorized worker", null] }]);
+    expect(rx({ id: 2, method: "mining.authorize", params: ["evil", "x"] }).lines).toEqual([
+      { id: 2, result: false, error: [24, "unauthorized worker", null] },
+    ]);
     expect(closes).toEqual([["E_UNAUTHORIZED", "no"]]);
     expect(session.authorized).toBe(false);
-    expect(rx({ id: 3, method: "mining.authorize", params: ["w", "x"] }).lines[0]).toMatchObject({ result: true });
+    expect(rx({ id: 3, method: "mining.authorize", params: ["w", "x"] }).lines[0]).toMatchObject({
+      result: true,
+    });
     expect(session.handshakeDone).toBe(false); // not subscribed yet
   });
 
@@ -138,25 +180,45 @@ describe("StratumServerSession", () => {
   test("the small requests, and unknown methods (the hook hears their name)", () => {
     const heard: string[] = [];
     const { rx } = setup({ hooks: { unknownMethod: (m) => heard.push(m) } });
-    expect(rx({ id: 1, method: "mining.pbaas.subscribe", params: [] }).lines).toEqual([{ id: 1, result: true, error: null }]);
-    expect(rx({ id: 2, method: "mining.get_transactions", params: [] }).lines).toEqual([{ id: 2, result: [], error: null }]);
-    expect(rx({ id: 3, method: "mining.suggest_target", params: ["00".repeat(32)] }).lines).toEqual([{ id: 3, result: false, error: [20, "Not supported.", null] }]);
-    expect(rx({ id: 4, method: "mining.ping", params: [] }).lines).toEqual([{ id: 4, result: "pong", error: null }]);
-    expect(rx({ id: 5, method: "mining.fly", params: [] }).lines).toEqual([{ id: 5, result: null, error: [20, "unknown method"] }]);
+    expect(rx({ id: 1, method: "mining.pbaas.subscribe", params: [] }).lines).toEqual([
+      { id: 1, result: true, error: null },
+    ]);
+    expect(rx({ id: 2, method: "mining.get_transactions", params: [] }).lines).toEqual([
+      { id: 2, result: [], error: null },
+    ]);
+    expect(rx({ id: 3, method: "mining.suggest_target", params: ["00".repeat(32)] }).lines).toEqual([
+      { id: 3, result: false, error: [20, "Not supported.", null] },
+    ]);
+    expect(rx({ id: 4, method: "mining.ping", params: [] }).lines).toEqual([
+      { id: 4, result: "pong", error: null },
+    ]);
+    expect(rx({ id: 5, method: "mining.fly", params: [] }).lines).toEqual([
+      { id: 5, result: null, error: [20, "unknown method"] },
+    ]);
     expect(rx({ id: null, method: "mining.fly", params: [] }).lines).toEqual([]);
     expect(heard).toEqual(["mining.fly", "mining.fly"]);
   });
 
-  test("garbage: answered with id null (\"answer\") or the connection closed E_MALFORMED (\"close\"); bad params answered by id either way", () => {
+  test('garbage: answered with id null ("answer") or the connection closed E_MALFORMED ("close"); bad params answered by id either way', () => {
     const answer = setup();
-    expect(answer.rx("not json")).toEqual({ verdict: "bad", lines: [{ id: null, result: null, error: [20, "E_BAD_JSON: line is not valid JSON"] }] });
+    expect(answer.rx("not json")).toEqual({
+      verdict: "bad",
+      lines: [{ id: null, result: null, error: [20, "E_BAD_JSON: line is not valid JSON"] }],
+    });
     const bad = answer.rx({ id: 9, method: "mining.submit", params: [1] });
     expect(bad.verdict).toBe("bad");
-    expect(bad.lines[0]).toMatchObject({ id: 9, result: null, error: [20, expect.stringMatching(/^E_BAD_PARAMS: /)] });
+    expect(bad.lines[0]).toMatchObject({
+      id: 9,
+      result: null,
+      error: [20, expect.stringMatching(/^E_BAD_PARAMS: /)],
+    });
     const close = setup({ garbage: "close" });
     expect(close.rx("not json")).toEqual({ verdict: "bad", lines: [] });
     expect(close.closes).toEqual([["E_MALFORMED", "E_BAD_JSON: line is not valid JSON"]]);
-    expect(close.rx({ id: 9, method: "mining.submit", params: [1] }).lines[0]).toMatchObject({ id: 9, error: [20, expect.stringMatching(/^E_BAD_PARAMS: /)] });
+    expect(close.rx({ id: 9, method: "mining.submit", params: [1] }).lines[0]).toMatchObject({
+      id: 9,
+      error: [20, expect.stringMatching(/^E_BAD_PARAMS: /)],
+    });
   });
 
   test("client.show_message", () => {

@@ -186,7 +186,8 @@ export class StratumRecorder {
       }
       return true;
     }
-    if (m.method === undefined && m.id === pair.subscribeId && Array.isArray(m.result)) this.#xn1(pair, String(m.result[1]));
+    if (m.method === undefined && m.id === pair.subscribeId && Array.isArray(m.result))
+      this.#xn1(pair, String(m.result[1]));
     if (m.method === "mining.set_extranonce") this.#xn1(pair, String(m.params![0]));
     if (m.method === "mining.notify") {
       const p = m.params!;

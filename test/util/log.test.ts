@@ -9,7 +9,10 @@ test("lines: time, level, message, fields; debug only with debug on", () => {
   log.info("hello", { n: 1, s: "two words", ok: true });
   log.debug("hidden");
   log.warn("careful");
-  expect(lines).toEqual(['1970-01-01T00:00:00.000Z INFO  hello n=1 s="two words" ok=true', "1970-01-01T00:00:00.000Z WARN  careful"]);
+  expect(lines).toEqual([
+    '1970-01-01T00:00:00.000Z INFO  hello n=1 s="two words" ok=true',
+    "1970-01-01T00:00:00.000Z WARN  careful",
+  ]);
 });
 
 test("passwords and tokens are redacted by field name", () => {
