@@ -131,11 +131,13 @@ export class WsConnection implements MinerSink {
       if (!this.#guard.message(this.#ctx.now()))
         return this.close("E_RATE_LIMITED", "too many messages per second");
       const text = typeof message === "string";
-      const dialect = this.#dialect ?? this.#choose(text ? "json" : "msgpack");
-      if (this.#closed) return;
+      // The size first: an oversize first frame must not open a session (and take a lease) at all.
+      const mode = this.#dialect?.mode ?? (text ? "json" : "msgpack");
       const size = text ? Buffer.byteLength(message) : message.length;
-      const cap = dialect.mode === "json" ? this.#ctx.jsonFrameBytes : this.#ctx.maxFrameBytes;
+      const cap = mode === "json" ? this.#ctx.jsonFrameBytes : this.#ctx.maxFrameBytes;
       if (size > cap) return this.close("E_FRAME_TOO_LARGE", `a message of ${size} bytes; at most ${cap}`);
+      const dialect = this.#dialect ?? this.#choose(mode);
+      if (this.#closed) return;
       if (text !== (dialect.mode === "json"))
         throw new WsFrameError(
           "E_FRAME_KIND",

@@ -85,6 +85,15 @@ describe("bad frames", () => {
     expect(js.peer.json().at(-1)).toMatchObject({ type: "error", code: "E_FRAME_TOO_LARGE" });
     closedWith(js, "E_FRAME_TOO_LARGE");
   });
+
+  test("an oversize first frame, before any protocol was chosen, closes without opening a session", () => {
+    const s = setup(null);
+    s.conn.start();
+    s.conn.onMessage(JSON.stringify({ type: "ping", pad: "x".repeat(1100) }));
+    closedWith(s, "E_FRAME_TOO_LARGE");
+    expect(s.core.sessions).toEqual([]);
+    expect(s.peer.sent).toEqual([]); // no work, no welcome
+  });
 });
 
 describe("the rate guard", () => {
