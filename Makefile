@@ -145,8 +145,8 @@ wasm: build/wasm/verushash.wasm build/wasm/verushash-simd.wasm
 web: build/web/app.js
 
 # The browser miner's page script and worker, bundled for the browser (scripts/build-web.ts).
-WEB_SOURCES := $(wildcard web/*.ts) src/hash/wasm.ts src/hash/abi.ts src/hash/errors.ts \
-	$(wildcard src/protocol/ws-*.ts) src/util/errors.ts scripts/build-web.ts
+# The bundles import from these three folders (directly or through each other).
+WEB_SOURCES := $(wildcard web/*.ts src/hash/*.ts src/protocol/*.ts src/util/*.ts) scripts/build-web.ts
 build/web/app.js build/web/miner-worker.js &: $(WEB_SOURCES) $(DEPS_STAMP)
 	$(BUN) scripts/build-web.ts
 native-all: build/native/libverushash.so build/linux-x64/libverushash.so build/linux-arm64/libverushash.so

@@ -8,6 +8,7 @@
 
 import { WASM_FILE, WASM_SIMD_FILE, wasmSimdSupported } from "../src/hash/wasm.ts";
 import type { MsgpackJob, WireVerdict } from "../src/protocol/ws-msgpack.ts";
+import { countOf, formatHashrate } from "../src/util/format.ts";
 import { MinerPool, type MinerJob } from "./miners.ts";
 import { BridgeSession, type SessionState } from "./session.ts";
 import { shareNonce } from "./work.ts";
@@ -148,15 +149,14 @@ function refresh(): void {
   const n = pool?.threads ?? 0;
   setText(
     ui.hashrate,
-    n > 1 ? `${formatRate(rate)} (${n} threads, ${formatRate(rate / n)} each)` : formatRate(rate),
+    n > 1 ? `${formatHashrate(rate)} (${n} threads, ${formatHashrate(rate / n)} each)` : formatHashrate(rate),
     String(Math.round(rate)),
   );
 }
 
 function showCounts(): void {
-  setText(ui.accepted, String(counts.accepted), String(counts.accepted));
-  setText(ui.rejected, String(counts.rejected), String(counts.rejected));
-  setText(ui.stale, String(counts.stale), String(counts.stale));
+  for (const k of ["accepted", "rejected", "stale"] as const)
+    setText(ui[k], String(counts[k]), String(counts[k]));
 }
 
 async function showPool(): Promise<void> {
@@ -166,9 +166,7 @@ async function showPool(): Promise<void> {
     const up = h.upstreams.filter((u) => u.connected).length;
     setText(
       ui.pool,
-      h.ok
-        ? `connected (${up} of ${h.upstreams.length} upstream${h.upstreams.length === 1 ? "" : "s"})`
-        : "no pool connection",
+      h.ok ? `connected (${up} of ${countOf(h.upstreams.length, "upstream")})` : "no pool connection",
       h.ok ? "ok" : "down",
     );
   } catch {
@@ -186,12 +184,6 @@ function log(text: string): void {
   li.textContent = `${new Date().toLocaleTimeString()} ${text}`;
   ui.log.prepend(li);
   while (ui.log.children.length > LOG_LINES) ui.log.lastElementChild!.remove();
-}
-
-function formatRate(hps: number): string {
-  if (hps >= 1e6) return `${(hps / 1e6).toFixed(2)} MH/s`;
-  if (hps >= 1e3) return `${(hps / 1e3).toFixed(1)} kH/s`;
-  return `${Math.round(hps)} H/s`;
 }
 
 function formatNumber(x: number): string {

@@ -7,6 +7,7 @@
 // An extra upstream session left without miners and without pending shares is closed again.
 
 import type { PoolClientOptions } from "../upstream/index.ts";
+import { JOBS_KEPT } from "../protocol/job-window.ts";
 import { quieter, silentLogger, type Logger } from "../util/log.ts";
 import type {
   BridgeCore,
@@ -16,13 +17,24 @@ import type {
   MinerSink,
   MinerTransport,
 } from "./contract.ts";
+import { DEFAULT_MAX_SHARE_MEMORY } from "./duplicates.ts";
 import { BridgeError } from "./errors.ts";
 import { HasherCache } from "./hashers.ts";
 import { Ledger, type WorkerTotals } from "./ledger.ts";
-import { resolveTuning, vardiffFor, type BridgeCoreOptions, type Tuning } from "./options.ts";
+import {
+  resolveTuning,
+  vardiffByTransport,
+  type BridgeCoreOptions,
+  type TransportVardiff,
+  type Tuning,
+} from "./options.ts";
+import { DEFAULT_INVALID_WINDOW } from "./invalid-window.ts";
 import { Session, type SessionContext } from "./session.ts";
 import { BridgeCounters, formatBridgeSummary } from "./stats.ts";
 import { UpstreamSlot, type UpstreamContext } from "./upstream.ts";
+
+/** How long stop() waits for the pool's answers to forwarded shares. */
+const DRAIN_TIMEOUT_MS = 5000;
 
 export class Bridge implements BridgeCore {
   readonly tuning: Tuning;
@@ -37,8 +49,7 @@ export class Bridge implements BridgeCore {
   readonly #sessions = new Set<Session>();
   readonly #sessionCtx: SessionContext;
   readonly #upstreamCtx: UpstreamContext;
-  /** Per transport, made once: every session of a transport shares its (immutable) vardiff settings. */
-  readonly #vardiff: Record<MinerTransport, ReturnType<typeof vardiffFor>>;
+  readonly #vardiff: Record<MinerTransport, TransportVardiff>;
   #nextSession = 1;
   #nextSlot = 1;
   #closing = false;
@@ -58,19 +69,15 @@ export class Bridge implements BridgeCore {
     this.#o = o;
     this.#log = o.log ?? silentLogger;
     this.#clock = o.clock ?? Date.now;
-    this.tuning = resolveTuning(o, o.tuning);
-    this.#vardiff = {
-      "ws-msgpack": vardiffFor(o, this.tuning, "ws-msgpack"),
-      "ws-json": vardiffFor(o, this.tuning, "ws-json"),
-      stratum: vardiffFor(o, this.tuning, "stratum"),
-    };
+    this.tuning = resolveTuning(o);
+    this.#vardiff = vardiffByTransport(o);
     this.#counters = new BridgeCounters(this.#clock());
-    this.#hashers = new HasherCache(o.impl, this.tuning.hasherContexts);
+    this.#hashers = new HasherCache(o.impl);
     const undo: (() => void)[] = [() => this.#hashers.close()];
     try {
-      this.#ledger = Ledger.open(o.ledgerPath, { synchronous: this.tuning.ledgerSynchronous });
+      this.#ledger = Ledger.open(o.ledgerPath);
       undo.push(() => this.#ledger.close());
-      this.#client = { maxJobs: this.tuning.maxJobs, log: quieter(this.#log), ...o.client };
+      this.#client = { maxJobs: JOBS_KEPT, log: quieter(this.#log), ...o.client };
       this.#sessionCtx = this.#makeSessionContext();
       this.#upstreamCtx = this.#makeUpstreamContext();
       this.#openSlot(); // also checks the pool settings before anything connects
@@ -130,7 +137,7 @@ export class Bridge implements BridgeCore {
 
   /**
    * Stop taking shares (they are refused as "shutting down"), commit what the ledger holds (which
-   * acknowledges and forwards those shares), wait up to drainTimeoutMs for the pool's answers, end
+   * acknowledges and forwards those shares), wait up to DRAIN_TIMEOUT_MS for the pool's answers, end
    * every session, close the pool connections and the ledger. Idempotent.
    */
   stop(): Promise<void> {
@@ -142,7 +149,7 @@ export class Bridge implements BridgeCore {
     this.#closing = true;
     if (this.#summary !== null) clearInterval(this.#summary);
     this.#ledger.flush();
-    const deadline = performance.now() + this.tuning.drainTimeoutMs;
+    const deadline = performance.now() + DRAIN_TIMEOUT_MS;
     while (this.#slots.some((s) => s.pending > 0) && performance.now() < deadline) await Bun.sleep(10);
     for (const s of [...this.#sessions]) s.end({ reason: "bridge-closing" });
     await Promise.all(this.#slots.map((s) => s.close()));
@@ -197,8 +204,8 @@ export class Bridge implements BridgeCore {
       hashers: this.#hashers,
       log: this.#log,
       maxSharesPerSecond: this.#o.maxSharesPerSecond,
-      maxShareMemory: this.tuning.maxShareMemory,
-      invalidWindow: this.tuning.invalidWindow,
+      maxShareMemory: DEFAULT_MAX_SHARE_MEMORY,
+      invalidWindow: DEFAULT_INVALID_WINDOW,
       closed: (s) => {
         if (!this.#sessions.delete(s)) return;
         this.#counters.closed(s.hello.transport);
@@ -215,7 +222,7 @@ export class Bridge implements BridgeCore {
       now: this.#clock,
       leaseBytes: this.#o.leaseBytes,
       sessionCap: this.tuning.maxSessionsPerUpstream,
-      maxJobs: this.tuning.maxJobs,
+      maxJobs: JOBS_KEPT,
       idle: (slot) => this.#retire(slot),
     };
   }

@@ -24,7 +24,3 @@ export class BridgeError extends CodedError<BridgeErrorCode> {
     super(code, message, options);
   }
 }
-
-export function isBridgeError(e: unknown): e is BridgeError {
-  return e instanceof BridgeError;
-}

@@ -88,19 +88,16 @@ export class HasherCache {
 
 function open(impl: ImplChoice): Context {
   const hasher = Hasher.open(impl);
+  const hash = (input: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(HASH_BYTES);
+    hasher.hashHeaderInto(input, out);
+    return out;
+  };
   return {
     hasher,
     hashers: {
-      hash22(input: Uint8Array): Uint8Array {
-        const out = new Uint8Array(HASH_BYTES);
-        hasher.hashHeaderInto(input, out);
-        return out;
-      },
-      hashMinerRule(input: Uint8Array): Uint8Array {
-        const out = new Uint8Array(HASH_BYTES);
-        hasher.hashHeaderInto(input, out);
-        return out;
-      },
+      hash22: hash,
+      hashMinerRule: hash,
       preHeaderHash(): Uint8Array {
         throw new RangeError("the bridge checks shares with the miner rule: no pre-header hash");
       },

@@ -2,7 +2,7 @@
 
 export * from "./contract.ts";
 export { Bridge } from "./core.ts";
-export { BridgeError, isBridgeError, type BridgeErrorCode } from "./errors.ts";
+export { BridgeError, type BridgeErrorCode } from "./errors.ts";
 export { Ledger, LEDGER_SCHEMA_VERSION, type PoolResultKind, type WorkerTotals } from "./ledger.ts";
 export { resolveTuning, type BridgeCoreOptions, type Tuning } from "./options.ts";
 export { formatBridgeSummary } from "./stats.ts";

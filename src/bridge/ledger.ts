@@ -97,24 +97,13 @@ export class Ledger {
     try {
       db = new Database(path === "" ? ":memory:" : path, { create: true, strict: true });
     } catch (e) {
-      throw new BridgeError(
-        "E_LEDGER",
-        `cannot open the share ledger ${path}: ${(e as Error).message}`,
-        { path },
-        { cause: e },
-      );
+      throw ledgerError(`cannot open the share ledger ${path}`, e, { path });
     }
     try {
       return new Ledger(path, db, options.synchronous ?? "FULL");
     } catch (e) {
       db.close();
-      if (e instanceof BridgeError) throw e;
-      throw new BridgeError(
-        "E_LEDGER",
-        `cannot use the share ledger ${path}: ${(e as Error).message}`,
-        { path },
-        { cause: e },
-      );
+      throw e instanceof BridgeError ? e : ledgerError(`cannot use the share ledger ${path}`, e, { path });
     }
   }
 
@@ -141,16 +130,14 @@ export class Ledger {
     this.#reject = db.prepare(
       "INSERT INTO workers (worker, first_seen, rejected) VALUES (?1, ?2, 1) ON CONFLICT (worker) DO UPDATE SET rejected = rejected + 1",
     );
-    const pool = (r: PoolResultKind) =>
-      db.prepare(
-        `INSERT INTO workers (worker, first_seen, ${POOL_COLUMN[r]}) VALUES (?1, ?2, 1) ON CONFLICT (worker) DO UPDATE SET ${POOL_COLUMN[r]} = ${POOL_COLUMN[r]} + 1`,
-      );
-    this.#pool = {
-      accepted: pool("accepted"),
-      rejected: pool("rejected"),
-      stale: pool("stale"),
-      lost: pool("lost"),
-    };
+    this.#pool = Object.fromEntries(
+      Object.entries(POOL_COLUMN).map(([r, col]) => [
+        r,
+        db.prepare(
+          `INSERT INTO workers (worker, first_seen, ${col}) VALUES (?1, ?2, 1) ON CONFLICT (worker) DO UPDATE SET ${col} = ${col} + 1`,
+        ),
+      ]),
+    ) as Record<PoolResultKind, Statement>;
   }
 
   /** The credit upsert for `n` shares (prepared once per size). */
@@ -221,12 +208,7 @@ export class Ledger {
         this.#write(ops);
       })();
     } catch (e) {
-      error = new BridgeError(
-        "E_LEDGER",
-        `share ledger write failed: ${(e as Error).message}`,
-        { path: this.path, shares: ops.length },
-        { cause: e },
-      );
+      error = ledgerError("share ledger write failed", e, { path: this.path, shares: ops.length });
     }
     for (const op of ops) if (op.kind === "credit") op.done(error);
     return error;
@@ -234,13 +216,12 @@ export class Ledger {
 
   /** Committed totals of every worker, by worker name. */
   totals(): WorkerTotals[] {
-    return (this.#db.query(`${SELECT} ORDER BY worker`).all() as Row[]).map(toTotals);
+    return this.#db.query(`${SELECT} ORDER BY worker`).all() as WorkerTotals[];
   }
 
   /** Committed totals of one worker, or null if it never submitted. */
   worker(name: string): WorkerTotals | null {
-    const row = this.#db.query(`${SELECT} WHERE worker = ?1`).get(name) as Row | null;
-    return row === null ? null : toTotals(row);
+    return this.#db.query(`${SELECT} WHERE worker = ?1`).get(name) as WorkerTotals | null;
   }
 
   /** Commits what is queued and closes the database; idempotent. */
@@ -262,32 +243,12 @@ export class Ledger {
   }
 }
 
-const SELECT = `SELECT worker, accepted, accepted_difficulty, rejected, pool_accepted, pool_rejected, pool_stale, pool_lost, first_seen, last_share FROM workers`;
+/** The columns under WorkerTotals' names. */
+const SELECT =
+  "SELECT worker, accepted, accepted_difficulty AS acceptedDifficulty, rejected, pool_accepted AS poolAccepted, " +
+  "pool_rejected AS poolRejected, pool_stale AS poolStale, pool_lost AS poolLost, first_seen AS firstSeen, " +
+  "last_share AS lastShare FROM workers";
 
-interface Row {
-  worker: string;
-  accepted: number;
-  accepted_difficulty: number;
-  rejected: number;
-  pool_accepted: number;
-  pool_rejected: number;
-  pool_stale: number;
-  pool_lost: number;
-  first_seen: number;
-  last_share: number | null;
-}
-
-function toTotals(r: Row): WorkerTotals {
-  return {
-    worker: r.worker,
-    accepted: r.accepted,
-    acceptedDifficulty: r.accepted_difficulty,
-    rejected: r.rejected,
-    poolAccepted: r.pool_accepted,
-    poolRejected: r.pool_rejected,
-    poolStale: r.pool_stale,
-    poolLost: r.pool_lost,
-    firstSeen: r.first_seen,
-    lastShare: r.last_share,
-  };
+function ledgerError(what: string, e: unknown, detail: Record<string, unknown>): BridgeError {
+  return new BridgeError("E_LEDGER", `${what}: ${(e as Error).message}`, detail, { cause: e });
 }

@@ -4,38 +4,25 @@
 
 import type { ImplChoice } from "../hash/index.ts";
 import { vardiffOptionsProblem, type VardiffOptions } from "../protocol/index.ts";
-import { JOBS_KEPT } from "../protocol/job-window.ts";
 import type { PoolClientOptions } from "../upstream/index.ts";
 import type { Logger } from "../util/log.ts";
-import { inRange, rangePhrase, type Range } from "../util/range.ts";
+import { checkRange } from "../util/range.ts";
 import type { MinerTransport } from "./contract.ts";
-import { DEFAULT_MAX_SHARE_MEMORY } from "./duplicates.ts";
 import { BridgeError } from "./errors.ts";
-import { DEFAULT_HASHER_CONTEXTS } from "./hashers.ts";
-import { DEFAULT_INVALID_WINDOW, type InvalidWindowOptions } from "./invalid-window.ts";
-import type { Durability } from "./ledger.ts";
 
 export interface Tuning {
   /** Sessions per upstream session; default 256^leaseBytes (every lease id). */
   maxSessionsPerUpstream: number;
   /** Upstream sessions at most; default enough for maxConnections, 1..64. */
   maxUpstreams: number;
-  /** Vardiff judges a window of this many share intervals (4: a few shares per judgement). */
-  vardiffWindowIntervals: number;
-  /** Vardiff tolerance around the goal, percent (the pools' 30). */
-  vardiffVariancePercent: number;
-  invalidWindow: InvalidWindowOptions;
-  /** Share identities remembered per session (duplicates.ts). */
-  maxShareMemory: number;
-  /** Jobs of one upstream session kept valid (the pool client's own cap). */
-  maxJobs: number;
-  hasherContexts: number;
   /** Seconds between summary lines; null: none. */
   summaryIntervalSeconds: number | null;
-  /** How long stop() waits for the pool's answers to forwarded shares. */
-  drainTimeoutMs: number;
-  ledgerSynchronous: Durability;
 }
+
+/** Vardiff judges a window of this many share intervals (4: a few shares per judgement). */
+const VARDIFF_WINDOW_INTERVALS = 4;
+/** Vardiff tolerance around the goal, percent (the pools' 30). */
+const VARDIFF_VARIANCE_PERCENT = 30;
 
 /** A transport's starting share difficulty and its vardiff goal. */
 export interface TransportDifficulty {
@@ -62,59 +49,45 @@ export interface BridgeCoreOptions {
   tuning?: Partial<Tuning>;
 }
 
-export function resolveTuning(o: BridgeCoreOptions, t: Partial<Tuning> = {}): Tuning {
+export function resolveTuning(o: BridgeCoreOptions): Tuning {
   const perUpstream = 256 ** o.leaseBytes;
   const r: Tuning = {
     maxSessionsPerUpstream: perUpstream,
     maxUpstreams: Math.min(64, Math.max(1, Math.ceil(o.maxConnections / perUpstream))),
-    vardiffWindowIntervals: 4,
-    vardiffVariancePercent: 30,
-    invalidWindow: DEFAULT_INVALID_WINDOW,
-    maxShareMemory: DEFAULT_MAX_SHARE_MEMORY,
-    maxJobs: JOBS_KEPT,
-    hasherContexts: DEFAULT_HASHER_CONTEXTS,
     summaryIntervalSeconds: 60,
-    drainTimeoutMs: 5000,
-    ledgerSynchronous: "FULL",
-    ...t,
+    ...o.tuning,
   };
-  const whole = (name: string, v: number, min: number) => {
-    const range: Range = { whole: true, min, max: Infinity };
-    if (!inRange(v, range))
-      throw new BridgeError("E_BRIDGE_OPTIONS", `${name} must be ${rangePhrase(range)}, got ${v}`);
-  };
-  whole("maxSessionsPerUpstream", r.maxSessionsPerUpstream, 1);
-  whole("maxUpstreams", r.maxUpstreams, 1);
-  whole("maxShareMemory", r.maxShareMemory, 1);
-  whole("maxJobs", r.maxJobs, 1);
-  whole("hasherContexts", r.hasherContexts, 1);
-  const d = o.difficulty;
-  if (d.min > d.max) {
-    throw new BridgeError(
-      "E_BRIDGE_OPTIONS",
-      `bridge.min_difficulty ${d.min} is above bridge.max_difficulty ${d.max}`,
-    );
-  }
-  for (const t of ["ws-msgpack", "stratum"] as const) {
-    const problem = vardiffOptionsProblem(vardiffFor(o, r, t));
-    if (problem !== null) throw new BridgeError("E_BRIDGE_OPTIONS", problem);
-  }
+  for (const name of ["maxSessionsPerUpstream", "maxUpstreams"] as const)
+    checkRange(name, r[name], { whole: true, min: 1, max: Infinity }, bad);
   return r;
 }
 
-/** Starting difficulty and vardiff settings of a transport (ws for browsers, stratum for TCP miners). */
-export function vardiffFor(
-  o: BridgeCoreOptions,
-  t: Tuning,
-  transport: MinerTransport,
-): VardiffOptions & { start: number } {
-  const d = transport === "stratum" ? o.difficulty.stratum : o.difficulty.ws;
-  return {
-    start: d.start,
-    targetShareSeconds: d.shareSeconds,
-    retargetSeconds: d.shareSeconds * t.vardiffWindowIntervals,
-    variancePercent: t.vardiffVariancePercent,
-    minDifficulty: o.difficulty.min,
-    maxDifficulty: o.difficulty.max,
+export type TransportVardiff = VardiffOptions & { start: number };
+
+/**
+ * Starting difficulty and vardiff settings per transport (ws for both browser dialects, stratum
+ * for TCP miners), checked; every session of a transport shares its (immutable) settings.
+ */
+export function vardiffByTransport(o: BridgeCoreOptions): Record<MinerTransport, TransportVardiff> {
+  const { min, max } = o.difficulty;
+  if (min > max) bad(`bridge.min_difficulty ${min} is above bridge.max_difficulty ${max}`);
+  const of = (d: TransportDifficulty): TransportVardiff => {
+    const v = {
+      start: d.start,
+      targetShareSeconds: d.shareSeconds,
+      retargetSeconds: d.shareSeconds * VARDIFF_WINDOW_INTERVALS,
+      variancePercent: VARDIFF_VARIANCE_PERCENT,
+      minDifficulty: min,
+      maxDifficulty: max,
+    };
+    const problem = vardiffOptionsProblem(v);
+    if (problem !== null) bad(problem);
+    return v;
   };
+  const ws = of(o.difficulty.ws);
+  return { "ws-msgpack": ws, "ws-json": ws, stratum: of(o.difficulty.stratum) };
+}
+
+function bad(why: string): never {
+  throw new BridgeError("E_BRIDGE_OPTIONS", why);
 }

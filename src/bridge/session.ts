@@ -9,7 +9,6 @@
 
 import {
   difficultyToTarget,
-  parseSubmit,
   rejectOf,
   splitUser,
   validateSubmit,
@@ -18,10 +17,8 @@ import {
   type Job,
   type JobShareCheck,
   type ShareReject,
-  type SubmitBytes,
   type VardiffOptions,
   type Verdict,
-  NONCE_TAIL_BYTES,
 } from "../protocol/index.ts";
 import type { Logger } from "../util/log.ts";
 import type {
@@ -70,15 +67,6 @@ export interface SessionSettings {
 
 /** Shortest time between two rate-limit slow-downs: shares in flight were found with the old target. */
 const SLOW_DOWN_MS = 1000;
-/**
- * What an accepted share goes up as, made only for shares that go: a tail with a zero extranonce2,
- * or a submit's own bytes (`submitted`, its parse: set for every share that is not a tail).
- */
-function upstreamOf(job: Job, lease: Lease, share: MinerShare, submitted: SubmitBytes | null) {
-  if (share.kind === "tail") return upstreamShareOf(job, lease, null, share.tail);
-  const s = submitted!; // accepted: submitReject found extranonce2 and solution well formed
-  return upstreamShareOf(job, lease, s.extranonce2, s.solution!.subarray(-NONCE_TAIL_BYTES));
-}
 
 const USER = /^[\x21-\x7e]{1,128}$/; // printable ASCII, no spaces: it becomes a ledger key and log text
 
@@ -186,16 +174,14 @@ export class Session implements MinerSession, LeasedSession {
       rule: "miner",
     };
     let v: Verdict;
-    let submitted: SubmitBytes | null = null; // a Stratum share, in bytes
     if (share.kind === "tail") {
       const own = tailCheck(job, share.tail, lease.extranonce1, this.#previous?.extranonce1 ?? null);
       if (own !== null) return this.#reject(token, own);
       v = validateTail(check, share.tail);
     } else {
-      submitted = share;
-      const own = submitCheck(job, submitted, lease.extranonce1Hex, this.#previous?.extranonce1Hex ?? null);
+      const own = submitCheck(job, share, lease.extranonce1Hex, this.#previous?.extranonce1Hex ?? null);
       if (own !== null) return this.#reject(token, own);
-      v = validateSubmit(check, submitted);
+      v = validateSubmit(check, share);
     }
     if (!v.ok) return this.#reject(token, v.reject);
     this.#invalidWindow().record(true);
@@ -226,7 +212,7 @@ export class Session implements MinerSession, LeasedSession {
       }
       this.#ctx.stats.accepted(now, credited);
       if (toPool)
-        this.#up.forward(upstreamOf(job, lease, share, submitted), {
+        this.#up.forward(upstreamShareOf(job, lease, share), {
           worker,
           session: this.id,
           jobId: job.id,

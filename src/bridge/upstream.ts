@@ -246,11 +246,9 @@ export class UpstreamSlot implements SessionUpstream {
     const what =
       outcome.status === "rejected"
         ? `rejected ${outcome.reject.code} ${outcome.reject.message}`
-        : outcome.status === "stale" || outcome.status === "dropped"
+        : "reason" in outcome
           ? `${outcome.status} (${outcome.reason})`
-          : outcome.status === "lost"
-            ? `lost (${outcome.reason})`
-            : outcome.status;
+          : outcome.status;
     this.#ctx.log.info(
       `${tag} share of ${t.worker} (session ${t.session}, job ${t.jobId}, difficulty ${t.difficulty}): ${what}`,
     );

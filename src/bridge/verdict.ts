@@ -18,7 +18,7 @@ import {
   type SubmitBytes,
 } from "../protocol/index.ts";
 import type { UpstreamShare } from "../upstream/index.ts";
-import type { Lease } from "./contract.ts";
+import type { Lease, MinerShare } from "./contract.ts";
 
 /** The pool's float tolerance (verus-stratum.md §5 step 12). */
 const POOL_TOLERANCE = 0.99;
@@ -71,15 +71,14 @@ export function submitCheck(
 /**
  * The mining.submit a credited share goes up as, built only for shares that go: the job's nTime
  * and template with the share's tail, and the lease id in front of the miner's extranonce2
- * (verus-stratum.md §8). A WebSocket share's extranonce2 (null here) is all zeros.
+ * (verus-stratum.md §8). A WebSocket share's extranonce2 is all zeros; a Stratum share is an
+ * accepted one, so submitReject found its extranonce2 and solution well formed.
  */
-export function upstreamShareOf(
-  job: Job,
-  lease: Lease,
-  extranonce2: Uint8Array | null,
-  tail: Uint8Array,
-): UpstreamShare {
-  const p = job.submitParams("", extranonce2 ?? new Uint8Array(NONCE_BYTES - lease.extranonce1.length), tail);
+export function upstreamShareOf(job: Job, lease: Lease, share: MinerShare): UpstreamShare {
+  const p =
+    share.kind === "tail"
+      ? job.submitParams("", new Uint8Array(NONCE_BYTES - lease.extranonce1.length), share.tail)
+      : job.submitParams("", share.extranonce2!, share.solution!.subarray(-NONCE_TAIL_BYTES));
   return {
     epoch: lease.epoch,
     jobId: job.id,

@@ -3,6 +3,7 @@
  * a value), so each command rejects options it does not define before doing anything.
  */
 import type { ArgsDef } from "citty";
+import { availableImpls, parseImpl, resolveImpl, type ImplName } from "../hash/index.ts";
 import { inRange, rangePhrase, toNumber, type Range } from "../util/range.ts";
 import { UsageError } from "./errors.ts";
 
@@ -47,6 +48,18 @@ export function parseIntFlag(flag: string, value: string, min: number, max: numb
 /** A positive number of seconds (at most `max`) from a flag value; E_USAGE otherwise. */
 export function parseSecondsFlag(flag: string, value: string, max = 3600): number {
   return parseNumberFlag(flag, value, { seconds: true, min: 0, exclusiveMin: true, max });
+}
+
+/** --impl of `selftest` and `bench`: one implementation, or every one this CPU can run. */
+export const implArg = {
+  impl: {
+    type: "string",
+    description: "only this one: auto | portable | aesni | armv8 (default: every available)",
+  },
+} as const;
+
+export function implsOf(impl: string | undefined): ImplName[] {
+  return impl === undefined ? availableImpls() : [resolveImpl(parseImpl(impl))];
 }
 
 function kebab(s: string): string {

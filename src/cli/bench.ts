@@ -6,21 +6,18 @@
  */
 import { availableParallelism } from "node:os";
 import { defineCommand } from "citty";
-import { availableImpls, parseImpl, resolveImpl, type ImplName } from "../hash/index.ts";
+import type { ImplName } from "../hash/index.ts";
 import { benchJob } from "../perf/job.ts";
 import { benchScan } from "../perf/scan.ts";
 import { benchSharePath } from "../perf/share-path.ts";
 import { benchVerdicts } from "../perf/verdicts.ts";
 import { row, thousands } from "../util/table.ts";
-import { parseIntFlag, parseSecondsFlag, rejectUnknownOptions } from "./args.ts";
+import { implArg, implsOf, parseIntFlag, parseSecondsFlag, rejectUnknownOptions } from "./args.ts";
 
 const MAX_THREADS = 256;
 
 const args = {
-  impl: {
-    type: "string",
-    description: "only this one: auto | portable | aesni | armv8 (default: every available)",
-  },
+  ...implArg,
   threads: { type: "string", description: "scan with exactly N threads (default: 1 and one per core)" },
   seconds: { type: "string", default: "3", description: "duration of each measurement" },
   json: { type: "boolean", default: false, description: "one JSON object per line" },
@@ -33,7 +30,7 @@ export const benchCommand = defineCommand({
   args,
   async run({ args: a, rawArgs }) {
     rejectUnknownOptions(rawArgs, args);
-    const impls: ImplName[] = a.impl === undefined ? availableImpls() : [resolveImpl(parseImpl(a.impl))];
+    const impls = implsOf(a.impl);
     const cores = availableParallelism();
     const threadCounts =
       a.threads === undefined
@@ -48,23 +45,18 @@ export const benchCommand = defineCommand({
       const verdicts = Math.round(benchVerdicts(impl, seconds, job));
       for (const threads of threadCounts) {
         const { mhs } = await benchScan(impl, threads, seconds, job);
-        const line: BenchLine = { impl, threads, mhs: round3(mhs), verdicts_per_s: verdicts };
+        const line: BenchLine = {
+          impl,
+          threads,
+          mhs: Math.round(mhs * 1000) / 1000,
+          verdicts_per_s: verdicts,
+        };
         console.log(a.json ? JSON.stringify(line) : formatLine(line));
       }
     }
-    // The share path on one core, with the best (or the chosen) implementation: about `seconds`
-    // of shares at the rate this machine reaches (≈ 60,000/s), on enough sessions to carry them.
-    const shares = Math.min(800_000, Math.max(2000, Math.round(seconds * 60_000))); // ≤ 1,760 per session
-    const sessions = Math.min(500, Math.max(20, Math.ceil(shares / 400)));
+    // The share path on one core, with the best (or the chosen) implementation.
     for (const transport of ["ws-msgpack", "stratum"] as const) {
-      const impl = a.impl === undefined ? "auto" : impls[0]!;
-      const line = await benchSharePath({
-        transport,
-        impl,
-        sessions,
-        shares,
-        warmup: Math.ceil(shares / 10),
-      });
+      const line = await benchSharePath(transport, a.impl === undefined ? "auto" : impls[0]!, seconds);
       console.log(
         a.json
           ? JSON.stringify(line)
@@ -80,8 +72,4 @@ const WIDTHS = [8, 7, 9, 10, 21];
 function formatLine(l: BenchLine): string {
   const cells = [l.impl, String(l.threads), l.mhs.toFixed(3), (l.mhs / l.threads).toFixed(3)];
   return row([...cells, thousands(l.verdicts_per_s)], WIDTHS);
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

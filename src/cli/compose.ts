@@ -49,9 +49,7 @@ function inProcessPoolLog(log: Logger): Logger {
 }
 
 /** What [upstream] sets of the pool client's options (the rest keep their defaults). */
-export type PoolSettings = Required<
-  Pick<PoolClientOptions, "user" | "password" | "tls" | "returnToPrimary">
-> & {
+type PoolSettings = Required<Pick<PoolClientOptions, "user" | "password" | "tls" | "returnToPrimary">> & {
   pools: string[];
 };
 

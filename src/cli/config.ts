@@ -15,19 +15,13 @@ import {
 import { repeatedFlag } from "./args.ts";
 
 /** The --config flag every command that reads configuration accepts. */
-export const configArg = {
+const configArg = {
   config: { type: "string", description: "configuration file (default: ./config.toml if present)" },
 } as const;
 
 const ALL: readonly Field[] = FIELDS;
 
-interface ConfigFlag {
-  field: Field;
-  name: string;
-  alias: string | undefined;
-}
-
-function flagsOf(command: Command): ConfigFlag[] {
+function flagsOf(command: Command) {
   return ALL.flatMap((field) =>
     field.flag?.commands.includes(command)
       ? [{ field, name: field.flag.name, alias: field.flag.alias?.[command] }]
@@ -39,12 +33,11 @@ function flagsOf(command: Command): ConfigFlag[] {
 export function configArgs(command: Command): typeof configArg & Record<string, ArgDef> {
   const defs: typeof configArg & Record<string, ArgDef> = { ...configArg };
   for (const { field, name, alias } of flagsOf(command)) {
-    const env = field.env === undefined ? "" : ` (env ${field.env.join(", ")})`;
+    const env = field.env === undefined ? "" : ` (env ${field.env})`;
     const repeat = field.kind.type === "strings" ? "; repeat or comma-separate" : "";
-    const description = `${field.doc}${repeat}${env}`;
     defs[name] = {
       type: field.kind.type === "bool" ? "boolean" : "string",
-      description,
+      description: `${field.doc}${repeat}${env}`,
       ...(alias === undefined ? {} : { alias }),
     };
   }

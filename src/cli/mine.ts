@@ -31,12 +31,6 @@ const args = {
   },
 } as const;
 
-/** The run-only flags minerInput reads. */
-interface MineArgs {
-  duration?: string;
-  json?: boolean;
-}
-
 /** --duration may be long (a day's test run); setTimeout's limit, in seconds, is the cap. */
 const MAX_DURATION_SECONDS = 2_000_000;
 
@@ -80,10 +74,10 @@ export const mineCommand = defineCommand({
   },
 });
 
-/** Configuration and the run-only flags → MinerOptionsInput. */
-export function minerInput(
+/** Configuration and the run-only flags (--duration, --json) → MinerOptionsInput. */
+function minerInput(
   config: Readonly<Config>,
-  a: MineArgs,
+  a: { duration?: string; json: boolean },
   builtin: PoolServer | null,
 ): MinerOptionsInput {
   // "vbridge.miner" is the miner's name on the built-in pool when upstream.user is empty.
@@ -97,7 +91,7 @@ export function minerInput(
     reportIntervalSeconds: config.miner.report_interval,
     durationSeconds:
       a.duration === undefined ? undefined : parseSecondsFlag("duration", a.duration, MAX_DURATION_SECONDS),
-    json: a.json ?? false,
+    json: a.json,
     apiPort: config.miner.api_port === 0 ? undefined : config.miner.api_port,
     debug: config.debug,
     tls: client.tls,

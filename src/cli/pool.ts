@@ -6,6 +6,7 @@
  */
 import { defineCommand } from "citty";
 import { checkDifficulty, PoolServer, type PoolOptions } from "../pool/index.ts";
+import type { VardiffOptions } from "../protocol/index.ts";
 import { isCodedError } from "../util/errors.ts";
 import { consoleLogger } from "../util/log.ts";
 import { parseIntFlag, parseNumberFlag, parseSecondsFlag, rejectUnknownOptions } from "./args.ts";
@@ -37,31 +38,19 @@ export const poolCommand = defineCommand({
     rejectUnknownOptions(rawArgs, args);
     const config = cliConfig(a.config, configFlags("pool", a, rawArgs));
     const p = config.builtin_pool;
-    const difficulty = difficultyFlag("diff", String(p.difficulty));
-    const vardiffFlags = {
-      "share-interval": a["share-interval"],
-      "min-diff": a["min-diff"],
-      "max-diff": a["max-diff"],
-    };
-    const given = Object.entries(vardiffFlags).filter(([, v]) => v !== undefined);
-    if (!p.vardiff && given.length > 0) throw new UsageError("E_USAGE", `--${given[0]![0]} needs --vardiff`);
+    const given = (["share-interval", "min-diff", "max-diff"] as const).find((f) => a[f] !== undefined);
+    if (!p.vardiff && given !== undefined) throw new UsageError("E_USAGE", `--${given} needs --vardiff`);
+    // Only the flags given: the pool's defaults fill the rest.
+    const vardiff: Partial<VardiffOptions> = {};
+    const interval = a["share-interval"];
+    if (interval !== undefined) vardiff.targetShareSeconds = parseSecondsFlag("share-interval", interval);
+    if (a["min-diff"] !== undefined) vardiff.minDifficulty = difficultyFlag("min-diff", a["min-diff"]);
+    if (a["max-diff"] !== undefined) vardiff.maxDifficulty = difficultyFlag("max-diff", a["max-diff"]);
     const options: PoolOptions = {
       host: p.host,
       port: p.port,
-      difficulty,
-      vardiff: p.vardiff
-        ? {
-            ...(a["share-interval"] === undefined
-              ? {}
-              : { targetShareSeconds: parseSecondsFlag("share-interval", a["share-interval"]) }),
-            ...(a["min-diff"] === undefined
-              ? {}
-              : { minDifficulty: difficultyFlag("min-diff", a["min-diff"]) }),
-            ...(a["max-diff"] === undefined
-              ? {}
-              : { maxDifficulty: difficultyFlag("max-diff", a["max-diff"]) }),
-          }
-        : null,
+      difficulty: difficultyFlag("diff", String(p.difficulty)),
+      vardiff: p.vardiff ? vardiff : null,
       jobIntervalSeconds: p.job_interval,
       blockIntervalSeconds: p.block_interval,
       idleTimeoutSeconds:

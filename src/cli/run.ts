@@ -19,7 +19,7 @@ export async function runCli(
   rawArgs: string[] = process.argv.slice(2),
   options: RunOptions = {},
 ): Promise<void> {
-  const name = await commandName(main);
+  const name = (await meta(main))?.name ?? "vbridge";
   try {
     if (rawArgs.includes("--help") || rawArgs.includes("-h")) {
       const sub = await subCommand(main, rawArgs);
@@ -60,10 +60,6 @@ function report(name: string, e: unknown): number {
 
 async function meta(main: CommandDef<any>) {
   return typeof main.meta === "function" ? await main.meta() : await main.meta;
-}
-
-async function commandName(main: CommandDef<any>): Promise<string> {
-  return (await meta(main))?.name ?? "vbridge";
 }
 
 async function subCommand(main: CommandDef<any>, rawArgs: string[]): Promise<CommandDef<any> | undefined> {

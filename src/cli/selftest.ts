@@ -3,24 +3,18 @@
  * can run (or the one named by --impl). Exit 1 on any mismatch.
  */
 import { defineCommand } from "citty";
-import { Hasher, availableImpls, parseImpl, resolveImpl, type ImplName, runSelftest } from "../hash/index.ts";
-import { rejectUnknownOptions } from "./args.ts";
+import { Hasher, runSelftest } from "../hash/index.ts";
+import { implArg, implsOf, rejectUnknownOptions } from "./args.ts";
 
-const args = {
-  impl: {
-    type: "string",
-    description: "only this one: auto | portable | aesni | armv8 (default: every available)",
-  },
-} as const;
+const args = implArg;
 
 export const selftestCommand = defineCommand({
   meta: { name: "selftest", description: "check the built-in test vectors on every implementation" },
   args,
   run({ args: a, rawArgs }) {
     rejectUnknownOptions(rawArgs, args);
-    const impls: ImplName[] = a.impl === undefined ? availableImpls() : [resolveImpl(parseImpl(a.impl))];
     let failed = 0;
-    for (const impl of impls) {
+    for (const impl of implsOf(a.impl)) {
       const hasher = Hasher.open(impl);
       const r = runSelftest(hasher);
       hasher.close();

@@ -16,12 +16,9 @@ export class ConfigError extends CodedError<ConfigErrorCode> {
   ]);
 }
 
-/** Where a value came from, for messages: "config.toml", "environment POOL_URL", "--port". */
-export type Origin = string;
-
 export type FieldKind =
   | { type: "string"; allowEmpty?: boolean }
-  | { type: "strings"; min?: number; max?: number }
+  | { type: "strings"; min: number; max: number }
   | { type: "bool" }
   | { type: "int"; min: number; max: number }
   | { type: "number"; min: number; max: number; exclusiveMin?: boolean }
@@ -29,12 +26,15 @@ export type FieldKind =
 
 export type Value = string | number | boolean | readonly string[];
 
-function fail(key: string, origin: Origin, what: string, got: unknown): never {
+function fail(key: string, origin: string, what: string, got: unknown): never {
   throw new ConfigError("E_CONFIG", `${origin}: ${key} ${what} (got ${JSON.stringify(got)})`);
 }
 
-/** Reads `raw` as a value of `kind`; strings are parsed (env, flags), typed values checked (TOML). */
-export function readValue(key: string, kind: FieldKind, raw: unknown, origin: Origin): Value {
+/**
+ * Reads `raw` as a value of `kind`; strings are parsed (env, flags), typed values checked (TOML).
+ * `origin` names where it came from, for messages: "config.toml", "environment POOL_URL", "--port".
+ */
+export function readValue(key: string, kind: FieldKind, raw: unknown, origin: string): Value {
   switch (kind.type) {
     case "string": {
       if (typeof raw !== "string") fail(key, origin, "must be a string", raw);
@@ -47,10 +47,8 @@ export function readValue(key: string, kind: FieldKind, raw: unknown, origin: Or
       if (!Array.isArray(list) || !list.every((s) => typeof s === "string" && s !== "")) {
         fail(key, origin, "must be a list of non-empty strings", raw);
       }
-      const min = kind.min ?? 0;
-      const max = kind.max ?? Infinity;
-      if (list.length < min || list.length > max) {
-        fail(key, origin, `must have ${min}${max === Infinity ? " or more" : `..${max}`} entries`, raw);
+      if (list.length < kind.min || list.length > kind.max) {
+        fail(key, origin, `must have ${kind.min}..${kind.max} entries`, raw);
       }
       return Object.freeze([...(list as string[])]);
     }

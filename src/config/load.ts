@@ -38,12 +38,9 @@ export function loadConfig(o: LoadOptions = {}): Readonly<Config> {
   }
   const env = o.env ?? {};
   for (const f of ALL) {
-    for (const name of f.env ?? []) {
-      const raw = env[name];
-      if (raw === undefined || raw === "") continue;
-      values.set(f.key, readValue(f.key, f.kind, raw, `environment ${name}`));
-      break;
-    }
+    const raw = f.env === undefined ? undefined : env[f.env];
+    if (raw !== undefined && raw !== "")
+      values.set(f.key, readValue(f.key, f.kind, raw, `environment ${f.env}`));
   }
   for (const { key, value, flag } of o.flags ?? []) {
     if (value === undefined) continue;
@@ -57,12 +54,11 @@ export function loadConfig(o: LoadOptions = {}): Readonly<Config> {
 function field(key: string, origin: string): Field {
   const f = BY_KEY.get(key);
   if (f !== undefined) return f;
-  const section = key.includes(".") ? key.slice(0, key.indexOf(".")) : "";
-  const known = ALL.filter((x) => (section === "" ? !x.key.includes(".") : x.key.startsWith(`${section}.`)));
-  const hint =
-    known.length > 0
-      ? ` (known${section === "" ? " top-level" : ` in [${section}]`}: ${known.map((x) => x.key.slice(section.length ? section.length + 1 : 0)).join(", ")})`
-      : "";
+  const prefix = key.slice(0, key.indexOf(".") + 1); // "" for a top-level key
+  const known = ALL.filter((x) => x.key.startsWith(prefix) && !x.key.slice(prefix.length).includes("."));
+  const names = known.map((x) => x.key.slice(prefix.length)).join(", ");
+  const where = prefix === "" ? "top-level" : `in [${prefix.slice(0, -1)}]`;
+  const hint = known.length > 0 ? ` (known ${where}: ${names})` : "";
   throw new ConfigError("E_CONFIG", `${origin}: unknown key ${key}${hint}`);
 }
 

@@ -23,278 +23,142 @@ export interface Field {
   key: string;
   kind: FieldKind;
   default: Value;
-  /** Environment variables read for it, in order of preference (the seed's names included). */
-  env?: readonly string[];
+  /** The environment variable read for it (the seed's names included). */
+  env?: string;
   doc: string;
   flag?: FlagSpec;
 }
 
-const IMPLS = ["auto", "portable", "aesni", "armv8"] as const;
+/** One row of the table; `key` and `kind` keep their literal types, for the Config type. */
+function field<const K extends string, const T extends FieldKind>(
+  key: K,
+  kind: T,
+  def: Value,
+  doc: string,
+  more: Pick<Field, "env" | "flag"> = {},
+): Field & { key: K; kind: T } {
+  return { key, kind, default: def, doc, ...more };
+}
+
+function flag(name: string, commands: readonly Command[], alias?: FlagSpec["alias"]): FlagSpec {
+  return { name, commands, alias };
+}
+
+const int = (min: number, max: number) => ({ type: "int", min, max }) as const;
+const above0 = (max: number) => ({ type: "number", min: 0, max, exclusiveMin: true }) as const;
+const list = (min: number, max: number) => ({ type: "strings", min, max }) as const;
+const oneOf = <const V extends readonly string[]>(values: V) => ({ type: "enum", values }) as const;
 const TEXT = { type: "string" } as const;
 const OPTIONAL_TEXT = { type: "string", allowEmpty: true } as const;
 const BOOL = { type: "bool" } as const;
-const PORT = { type: "int", min: 0, max: 65535 } as const;
-const DIFFICULTY = { type: "number", min: 0, max: 1e15, exclusiveMin: true } as const;
-const SECONDS = { type: "number", min: 0, max: 86_400, exclusiveMin: true } as const;
+const PORT = int(0, 65535);
+const DIFFICULTY = above0(1e15);
+const SECONDS = above0(86_400);
+const BRIDGE_AND_MINE = ["bridge", "mine"] as const;
 
 /** The upstream list's stand-in for the built-in pool in this process ([builtin_pool]). */
 export const BUILTIN_POOL = "builtin";
 
 export const FIELDS = [
-  {
-    key: "mode",
-    kind: { type: "enum", values: ["bridge", "miner", "pool"] },
-    default: "bridge",
-    doc: "what `vbridge` with no command runs",
-  },
-  {
-    key: "impl",
-    kind: { type: "enum", values: IMPLS },
-    default: "auto",
-    env: ["VBRIDGE_IMPL"],
-    doc: "VerusHash implementation",
-    flag: { name: "impl", commands: ["mine", "pool"] },
-  },
-  {
-    key: "debug",
-    kind: BOOL,
-    default: false,
-    env: ["DEBUG"],
-    doc: "protocol traces in the log (secrets redacted)",
-    flag: { name: "debug", commands: ["bridge", "mine"] },
-  },
+  field("mode", oneOf(["bridge", "miner", "pool"]), "bridge", "what `vbridge` with no command runs"),
+  field("impl", oneOf(["auto", "portable", "aesni", "armv8"]), "auto", "VerusHash implementation", {
+    env: "VBRIDGE_IMPL",
+    flag: flag("impl", ["mine", "pool"]),
+  }),
+  field("debug", BOOL, false, "protocol traces in the log (secrets redacted)", {
+    env: "DEBUG",
+    flag: flag("debug", BRIDGE_AND_MINE),
+  }),
 
-  {
-    key: "upstream.pools",
-    kind: { type: "strings", min: 1, max: 16 },
-    default: [BUILTIN_POOL],
-    env: ["POOL_URL"],
-    doc: 'ordered failover list of pool URLs, or "builtin"',
-    flag: { name: "pool", commands: ["bridge", "mine"], alias: { mine: "o" } },
-  },
-  {
-    key: "upstream.user",
-    kind: OPTIONAL_TEXT,
-    default: "",
-    env: ["POOL_USER"],
-    doc: "ADDRESS.WORKER (required for a real pool)",
-    flag: { name: "user", commands: ["bridge", "mine"], alias: { mine: "u" } },
-  },
-  {
-    key: "upstream.pass",
-    kind: OPTIONAL_TEXT,
-    default: "x",
-    env: ["POOL_PASS"],
-    doc: "pool password",
-    flag: { name: "pass", commands: ["bridge", "mine"], alias: { mine: "p" } },
-  },
-  {
-    key: "upstream.tls_ca_file",
-    kind: OPTIONAL_TEXT,
-    default: "",
-    doc: "PEM file of CAs for stratum+ssl pools",
-    flag: { name: "tls-ca-file", commands: ["mine"] },
-  },
-  {
-    key: "upstream.tls_fingerprint",
-    kind: OPTIONAL_TEXT,
-    default: "",
-    doc: "SHA-256 pin of the pool's certificate",
-    flag: { name: "tls-fingerprint", commands: ["mine"] },
-  },
-  {
-    key: "upstream.return_to_primary",
-    kind: BOOL,
-    default: true,
-    doc: "go back to the first pool once it is healthy",
-  },
+  field("upstream.pools", list(1, 16), [BUILTIN_POOL], 'ordered failover list of pool URLs, or "builtin"', {
+    env: "POOL_URL",
+    flag: flag("pool", BRIDGE_AND_MINE, { mine: "o" }),
+  }),
+  field("upstream.user", OPTIONAL_TEXT, "", "ADDRESS.WORKER (required for a real pool)", {
+    env: "POOL_USER",
+    flag: flag("user", BRIDGE_AND_MINE, { mine: "u" }),
+  }),
+  field("upstream.pass", OPTIONAL_TEXT, "x", "pool password", {
+    env: "POOL_PASS",
+    flag: flag("pass", BRIDGE_AND_MINE, { mine: "p" }),
+  }),
+  field("upstream.tls_ca_file", OPTIONAL_TEXT, "", "PEM file of CAs for stratum+ssl pools", {
+    flag: flag("tls-ca-file", ["mine"]),
+  }),
+  field("upstream.tls_fingerprint", OPTIONAL_TEXT, "", "SHA-256 pin of the pool's certificate", {
+    flag: flag("tls-fingerprint", ["mine"]),
+  }),
+  field("upstream.return_to_primary", BOOL, true, "go back to the first pool once it is healthy"),
 
-  {
-    key: "builtin_pool.host",
-    kind: TEXT,
-    default: "127.0.0.1",
-    doc: "listen address of `vbridge pool`",
-    flag: { name: "host", commands: ["pool"] },
-  },
-  {
-    key: "builtin_pool.port",
-    kind: PORT,
-    default: 3956,
-    doc: "its Stratum port (0: any free port)",
-    flag: { name: "port", commands: ["pool"] },
-  },
-  {
-    key: "builtin_pool.difficulty",
-    kind: DIFFICULTY,
-    default: 1000,
-    doc: "share difficulty",
-    flag: { name: "diff", commands: ["pool"] },
-  },
-  {
-    key: "builtin_pool.vardiff",
-    kind: BOOL,
-    default: false,
-    doc: "steer each miner's difficulty",
-    flag: { name: "vardiff", commands: ["pool"] },
-  },
-  {
-    key: "builtin_pool.job_interval",
-    kind: SECONDS,
-    default: 5,
-    doc: "seconds between jobs of a block",
-    flag: { name: "job-interval", commands: ["pool"] },
-  },
-  {
-    key: "builtin_pool.block_interval",
-    kind: SECONDS,
-    default: 60,
-    doc: "seconds between blocks",
-    flag: { name: "block-interval", commands: ["pool"] },
-  },
+  field("builtin_pool.host", TEXT, "127.0.0.1", "listen address of `vbridge pool`", {
+    flag: flag("host", ["pool"]),
+  }),
+  field("builtin_pool.port", PORT, 3956, "its Stratum port (0: any free port)", {
+    flag: flag("port", ["pool"]),
+  }),
+  field("builtin_pool.difficulty", DIFFICULTY, 1000, "share difficulty", { flag: flag("diff", ["pool"]) }),
+  field("builtin_pool.vardiff", BOOL, false, "steer each miner's difficulty", {
+    flag: flag("vardiff", ["pool"]),
+  }),
+  field("builtin_pool.job_interval", SECONDS, 5, "seconds between jobs of a block", {
+    flag: flag("job-interval", ["pool"]),
+  }),
+  field("builtin_pool.block_interval", SECONDS, 60, "seconds between blocks", {
+    flag: flag("block-interval", ["pool"]),
+  }),
 
-  {
-    key: "miner.threads",
-    kind: { type: "int", min: 1, max: 256 },
-    default: availableParallelism(),
-    env: ["VBRIDGE_THREADS"],
-    doc: "worker threads (default: all cores)",
-    flag: { name: "threads", commands: ["mine"], alias: { mine: "t" } },
-  },
-  {
-    key: "miner.report_interval",
-    kind: SECONDS,
-    default: 10,
-    doc: "seconds between hashrate lines",
-    flag: { name: "report-interval", commands: ["mine"] },
-  },
-  {
-    key: "miner.api_port",
-    kind: PORT,
-    default: 0,
-    doc: "loopback HTTP stats port (0: off)",
-    flag: { name: "api-port", commands: ["mine"] },
-  },
+  field("miner.threads", int(1, 256), availableParallelism(), "worker threads (default: all cores)", {
+    env: "VBRIDGE_THREADS",
+    flag: flag("threads", ["mine"], { mine: "t" }),
+  }),
+  field("miner.report_interval", SECONDS, 10, "seconds between hashrate lines", {
+    flag: flag("report-interval", ["mine"]),
+  }),
+  field("miner.api_port", PORT, 0, "loopback HTTP stats port (0: off)", { flag: flag("api-port", ["mine"]) }),
 
-  { key: "bridge.host", kind: TEXT, default: "127.0.0.1", doc: "HTTP/WebSocket listen address" },
-  {
-    key: "bridge.port",
-    kind: { type: "int", min: 1, max: 65535 },
-    default: 8080,
-    env: ["WS_PORT"],
-    doc: "HTTP/WebSocket port",
-    flag: { name: "port", commands: ["bridge"] },
-  },
-  {
-    key: "bridge.stratum_port",
-    kind: PORT,
-    default: 0,
-    doc: "Stratum TCP port for native miners (0: off)",
-    flag: { name: "stratum-port", commands: ["bridge"] },
-  },
-  {
-    key: "bridge.lease_bytes",
-    kind: { type: "int", min: 1, max: 3 },
-    default: 2,
-    doc: "bytes added to the pool's extranonce1 per miner session",
-  },
-  {
-    key: "bridge.ws_difficulty",
-    kind: DIFFICULTY,
-    default: 8,
-    doc: "starting share difficulty of a browser miner",
-  },
-  {
-    key: "bridge.ws_share_interval",
-    kind: SECONDS,
-    default: 15,
-    doc: "vardiff goal for browser miners, seconds per share",
-  },
-  {
-    key: "bridge.tcp_difficulty",
-    kind: DIFFICULTY,
-    default: 64,
-    doc: "starting share difficulty of a Stratum TCP miner",
-  },
-  {
-    key: "bridge.tcp_share_interval",
-    kind: SECONDS,
-    default: 10,
-    doc: "vardiff goal for Stratum TCP miners",
-  },
-  { key: "bridge.min_difficulty", kind: DIFFICULTY, default: 0.001, doc: "lowest per-miner difficulty" },
-  {
-    key: "bridge.max_difficulty",
-    kind: DIFFICULTY,
-    default: 1e9,
-    doc: "highest per-miner difficulty (never harder than the pool's)",
-  },
-  {
-    key: "bridge.origins",
-    kind: { type: "strings", max: 64 },
-    default: [],
-    doc: 'WebSocket Origin allowlist (empty: same origin only; "*": any)',
-  },
-  {
-    key: "bridge.token",
-    kind: OPTIONAL_TEXT,
-    default: "",
-    env: ["VBRIDGE_TOKEN"],
-    doc: "access token miners must present (empty: none)",
-  },
-  {
-    key: "bridge.max_connections",
-    kind: { type: "int", min: 1, max: 1_000_000 },
-    default: 20_000,
-    doc: "miner connections in total (kept below the fd limit)",
-  },
-  {
-    key: "bridge.max_connections_per_ip",
-    kind: { type: "int", min: 1, max: 1_000_000 },
-    default: 64,
-    doc: "miner connections from one address",
-  },
-  {
-    key: "bridge.max_frame_bytes",
-    kind: { type: "int", min: 256, max: 1 << 20 },
-    default: 4096,
-    doc: "largest WebSocket message accepted",
-  },
-  {
-    key: "bridge.max_line_bytes",
-    kind: { type: "int", min: 4096, max: 1 << 20 },
-    default: 16_384,
-    doc: "longest Stratum line accepted",
-  },
-  {
-    key: "bridge.handshake_timeout",
-    kind: SECONDS,
-    default: 10,
-    doc: "seconds to subscribe/authorize before being closed",
-  },
-  {
-    key: "bridge.idle_timeout",
-    kind: SECONDS,
-    default: 300,
-    doc: "seconds without any message before being closed",
-  },
-  {
-    key: "bridge.max_shares_per_second",
-    kind: { type: "number", min: 0, max: 1e6, exclusiveMin: true },
-    default: 20,
-    doc: "per-session share rate limit",
-  },
-  {
-    key: "bridge.stats_public",
-    kind: BOOL,
-    default: false,
-    doc: "serve /stats and /metrics beyond loopback",
-  },
-  {
-    key: "bridge.ledger",
-    kind: OPTIONAL_TEXT,
-    default: "vbridge-ledger.sqlite",
-    doc: 'SQLite share ledger ("": in memory, lost at exit)',
-  },
+  field("bridge.host", TEXT, "127.0.0.1", "HTTP/WebSocket listen address"),
+  field("bridge.port", int(1, 65535), 8080, "HTTP/WebSocket port", {
+    env: "WS_PORT",
+    flag: flag("port", ["bridge"]),
+  }),
+  field("bridge.stratum_port", PORT, 0, "Stratum TCP port for native miners (0: off)", {
+    flag: flag("stratum-port", ["bridge"]),
+  }),
+  field("bridge.lease_bytes", int(1, 3), 2, "bytes added to the pool's extranonce1 per miner session"),
+  field("bridge.ws_difficulty", DIFFICULTY, 8, "starting share difficulty of a browser miner"),
+  field("bridge.ws_share_interval", SECONDS, 15, "vardiff goal for browser miners, seconds per share"),
+  field("bridge.tcp_difficulty", DIFFICULTY, 64, "starting share difficulty of a Stratum TCP miner"),
+  field("bridge.tcp_share_interval", SECONDS, 10, "vardiff goal for Stratum TCP miners"),
+  field("bridge.min_difficulty", DIFFICULTY, 0.001, "lowest per-miner difficulty"),
+  field(
+    "bridge.max_difficulty",
+    DIFFICULTY,
+    1e9,
+    "highest per-miner difficulty (never harder than the pool's)",
+  ),
+  field("bridge.origins", list(0, 64), [], 'WebSocket Origin allowlist (empty: same origin only; "*": any)'),
+  field("bridge.token", OPTIONAL_TEXT, "", "access token miners must present (empty: none)", {
+    env: "VBRIDGE_TOKEN",
+  }),
+  field(
+    "bridge.max_connections",
+    int(1, 1_000_000),
+    20_000,
+    "miner connections in total (kept below the fd limit)",
+  ),
+  field("bridge.max_connections_per_ip", int(1, 1_000_000), 64, "miner connections from one address"),
+  field("bridge.max_frame_bytes", int(256, 1 << 20), 4096, "largest WebSocket message accepted"),
+  field("bridge.max_line_bytes", int(4096, 1 << 20), 16_384, "longest Stratum line accepted"),
+  field("bridge.handshake_timeout", SECONDS, 10, "seconds to subscribe/authorize before being closed"),
+  field("bridge.idle_timeout", SECONDS, 300, "seconds without any message before being closed"),
+  field("bridge.max_shares_per_second", above0(1e6), 20, "per-session share rate limit"),
+  field("bridge.stats_public", BOOL, false, "serve /stats and /metrics beyond loopback"),
+  field(
+    "bridge.ledger",
+    OPTIONAL_TEXT,
+    "vbridge-ledger.sqlite",
+    'SQLite share ledger ("": in memory, lost at exit)',
+  ),
 ] as const satisfies readonly Field[];
 
 // The Config type, derived from FIELDS: the top-level keys, and one object per [section].

@@ -2,6 +2,9 @@
  * Coded errors of the hash layer. Codes are stable; callers and tests switch on them.
  */
 import { CodedError } from "../util/errors.ts";
+import { MIN_INPUT_BYTES } from "./abi.ts";
+
+const U32_MAX = 0xffff_ffff;
 
 export type HashErrorCode =
   | "E_NATIVE_LOAD" // libverushash missing or not loadable
@@ -23,4 +26,36 @@ export class HashError extends CodedError<HashErrorCode> {
     "E_IMPL_UNKNOWN",
     "E_IMPL_UNAVAILABLE",
   ]);
+}
+
+/** The argument checks Hasher and WasmHasher share, so that both throw the same codes. */
+export function checkSize(
+  b: Uint8Array,
+  size: number,
+  code: "E_HEADER_SIZE" | "E_TAIL_SIZE" | "E_TARGET_SIZE",
+  what: string,
+): void {
+  if (b.length !== size) throw new HashError(code, `${what} is ${b.length} bytes; it must be ${size}`);
+}
+
+export function checkInput(input: Uint8Array): void {
+  if (input.length < MIN_INPUT_BYTES)
+    throw new HashError(
+      "E_INPUT_SHORT",
+      `input is ${input.length} bytes; VerusHash 2.2 needs at least ${MIN_INPUT_BYTES}`,
+    );
+}
+
+/** A scan stays inside the 32-bit nonce counter and returns 1..maxFoundCap nonces. */
+export function checkRange(start: number, count: number, maxFound: number, maxFoundCap = U32_MAX): void {
+  const isU32 = (n: number) => Number.isInteger(n) && n >= 0 && n <= U32_MAX;
+  if (!isU32(start) || !isU32(count) || start + count > 2 ** 32) {
+    throw new HashError(
+      "E_RANGE",
+      `scan range start=${start} count=${count} leaves the 32-bit nonce counter`,
+    );
+  }
+  if (!isU32(maxFound) || maxFound === 0 || maxFound > maxFoundCap) {
+    throw new HashError("E_RANGE", `max found must be 1..${maxFoundCap} (got ${maxFound})`);
+  }
 }

@@ -5,16 +5,14 @@
  * sustain hundreds of thousands of calls per second per core. The allocating variants are
  * conveniences for cold paths (CLI, tests). Typed arrays are passed straight to FFI pointer args.
  */
-import { HashError } from "./errors.ts";
+import { checkInput, checkRange, checkSize, HashError } from "./errors.ts";
 import { implId, implName, parseImpl, resolveImpl, type ImplChoice, type ImplName } from "./impl.ts";
 import { HASH_BYTES, HASH_INPUT_BYTES, NONCE_TAIL_BYTES } from "../protocol/layout.ts";
 import { MIN_INPUT_BYTES, VH_ERR } from "./abi.ts";
 import { native, type NativeSymbols } from "./native.ts";
 
-const U32_MAX = 0xffff_ffff;
-const NONCE_SPACE = 2 ** 32;
 /** Default cap on nonces returned by one scan; a real target finds far fewer per call. */
-export const DEFAULT_MAX_FOUND = 64;
+const DEFAULT_MAX_FOUND = 64;
 
 export type HeaderHash = { hash: Uint8Array; cleared: boolean };
 
@@ -42,8 +40,7 @@ export class Hasher {
     const lib = native();
     // An ArrayBuffer of its own: the memory must stay put and alive as long as the Hasher.
     const ctx = new Uint8Array(new ArrayBuffer(lib.vh_ctx_bytes()));
-    const rc = lib.vh_ctx_init(ctx, implId(choice));
-    if (rc < 0) throw nativeError(rc, "vh_ctx_init");
+    const rc = checked(lib.vh_ctx_init(ctx, implId(choice)), "vh_ctx_init");
     return new Hasher(lib, ctx, implName(rc));
   }
 
@@ -54,15 +51,9 @@ export class Hasher {
 
   hashInto(input: Uint8Array, out: Uint8Array): Uint8Array {
     const ctx = this.#open();
-    if (input.length < MIN_INPUT_BYTES) {
-      throw new HashError(
-        "E_INPUT_SHORT",
-        `input is ${input.length} bytes; VerusHash 2.2 needs at least ${MIN_INPUT_BYTES}`,
-      );
-    }
+    checkInput(input);
     checkOut(out);
-    const rc = this.#lib.vh_hash(ctx, input, input.length, out);
-    if (rc < 0) throw nativeError(rc, "vh_hash");
+    checked(this.#lib.vh_hash(ctx, input, input.length, out), "vh_hash");
     return out;
   }
 
@@ -78,20 +69,16 @@ export class Hasher {
    */
   hashHeaderInto(header: Uint8Array, out: Uint8Array): boolean {
     const ctx = this.#open();
-    checkHeader(header);
+    checkSize(header, HASH_INPUT_BYTES, "E_HEADER_SIZE", "header");
     checkOut(out);
-    const rc = this.#lib.vh_hash_header(ctx, header, out);
-    if (rc < 0) throw nativeError(rc, "vh_hash_header");
-    return rc === 1;
+    return checked(this.#lib.vh_hash_header(ctx, header, out), "vh_hash_header") === 1;
   }
 
   /** Prepares a mining job (its last 15 bytes are ignored); returns whether it was cleared. */
   prepareJob(header: Uint8Array): boolean {
     const ctx = this.#open();
-    checkHeader(header);
-    const rc = this.#lib.vh_job_prepare(ctx, header);
-    if (rc < 0) throw nativeError(rc, "vh_job_prepare");
-    return rc === 1;
+    checkSize(header, HASH_INPUT_BYTES, "E_HEADER_SIZE", "header");
+    return checked(this.#lib.vh_job_prepare(ctx, header), "vh_job_prepare") === 1;
   }
 
   /** One hash of the prepared job with this 15-byte tail (input bytes 1472..1486). */
@@ -101,10 +88,9 @@ export class Hasher {
 
   jobHashInto(tail: Uint8Array, out: Uint8Array): Uint8Array {
     const ctx = this.#open();
-    checkTail(tail);
+    checkSize(tail, NONCE_TAIL_BYTES, "E_TAIL_SIZE", "nonce tail");
     checkOut(out);
-    const rc = this.#lib.vh_job_hash(ctx, tail, out);
-    if (rc < 0) throw nativeError(rc, "vh_job_hash");
+    checked(this.#lib.vh_job_hash(ctx, tail, out), "vh_job_hash");
     return out;
   }
 
@@ -127,15 +113,16 @@ export class Hasher {
   /** As scan, writing into `found` (its length is max_found); returns how many were found. */
   scanInto(tail: Uint8Array, start: number, count: number, target: Uint8Array, found: Uint32Array): number {
     const ctx = this.#open();
-    checkTail(tail);
-    if (target.length !== HASH_BYTES) {
-      throw new HashError("E_TARGET_SIZE", `target is ${target.length} bytes; it must be ${HASH_BYTES}`);
-    }
+    checkSize(tail, NONCE_TAIL_BYTES, "E_TAIL_SIZE", "nonce tail");
+    checkSize(target, HASH_BYTES, "E_TARGET_SIZE", "target");
     checkRange(start, count, found.length);
     if (count === 0) return 0;
-    const rc = this.#lib.vh_scan(ctx, tail, start, count, target, found, found.length);
-    if (rc < 0) throw nativeError(rc, "vh_scan");
-    return rc;
+    return checked(this.#lib.vh_scan(ctx, tail, start, count, target, found, found.length), "vh_scan");
+  }
+
+  /** The free preheaderHash (it needs no context), so that a Hasher fits where a WasmHasher does. */
+  preheaderHash(header: Uint8Array): Uint8Array {
+    return preheaderHash(header);
   }
 
   /** Drops the context memory; every later call throws E_CLOSED. */
@@ -151,23 +138,10 @@ export class Hasher {
 
 /** BLAKE2b-256 "VerusDefaultHash" of the 196-byte PBaaS pre-header (spec §3.1) of a header. */
 export function preheaderHash(header: Uint8Array): Uint8Array {
-  checkHeader(header);
+  checkSize(header, HASH_INPUT_BYTES, "E_HEADER_SIZE", "header");
   const out = new Uint8Array(HASH_BYTES);
-  const rc = native().vh_preheader_hash(header, out);
-  if (rc < 0) throw nativeError(rc, "vh_preheader_hash");
+  checked(native().vh_preheader_hash(header, out), "vh_preheader_hash");
   return out;
-}
-
-function checkHeader(header: Uint8Array): void {
-  if (header.length !== HASH_INPUT_BYTES) {
-    throw new HashError("E_HEADER_SIZE", `header is ${header.length} bytes; it must be ${HASH_INPUT_BYTES}`);
-  }
-}
-
-function checkTail(tail: Uint8Array): void {
-  if (tail.length !== NONCE_TAIL_BYTES) {
-    throw new HashError("E_TAIL_SIZE", `nonce tail is ${tail.length} bytes; it must be ${NONCE_TAIL_BYTES}`);
-  }
 }
 
 function checkOut(out: Uint8Array): void {
@@ -176,29 +150,16 @@ function checkOut(out: Uint8Array): void {
   }
 }
 
-function checkRange(start: number, count: number, maxFound: number): void {
-  const isU32 = (n: number) => Number.isInteger(n) && n >= 0 && n <= U32_MAX;
-  if (!isU32(start) || !isU32(count) || start + count > NONCE_SPACE) {
-    throw new HashError(
-      "E_RANGE",
-      `scan range start=${start} count=${count} leaves the 32-bit nonce counter`,
-    );
-  }
-  if (!isU32(maxFound) || maxFound === 0) {
-    throw new HashError("E_RANGE", `max found must be at least 1 (got ${maxFound})`);
-  }
-}
-
-/** Maps a negative VH_ERR_* to a coded error. The checks above make most of these unreachable. */
-function nativeError(rc: number, op: string): HashError {
+/** `rc`, unless it is a negative VH_ERR_*: then its coded error. The checks above make most unreachable. */
+function checked(rc: number, op: string): number {
   switch (rc) {
     case VH_ERR.IMPL:
-      return new HashError("E_IMPL_UNAVAILABLE", `${op}: implementation not available on this CPU`);
+      throw new HashError("E_IMPL_UNAVAILABLE", `${op}: implementation not available on this CPU`);
     case VH_ERR.SHORT:
-      return new HashError("E_INPUT_SHORT", `${op}: input shorter than ${MIN_INPUT_BYTES} bytes`);
+      throw new HashError("E_INPUT_SHORT", `${op}: input shorter than ${MIN_INPUT_BYTES} bytes`);
     case VH_ERR.NO_JOB:
-      return new HashError("E_NO_JOB", `${op}: no job prepared (call prepareJob first)`);
-    default:
-      return new HashError("E_NATIVE", `${op} failed with code ${rc}`);
+      throw new HashError("E_NO_JOB", `${op}: no job prepared (call prepareJob first)`);
   }
+  if (rc < 0) throw new HashError("E_NATIVE", `${op} failed with code ${rc}`);
+  return rc;
 }

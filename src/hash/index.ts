@@ -10,15 +10,6 @@ export {
   NONCE_TAIL_BYTES,
   TAIL_COUNTER_OFFSET,
 } from "../protocol/layout.ts";
-export { HashError, type HashErrorCode } from "./errors.ts";
-export { DEFAULT_MAX_FOUND, Hasher, preheaderHash, type HeaderHash } from "./hasher.ts";
-export {
-  availableImpls,
-  bestImpl,
-  IMPL_NAMES,
-  parseImpl,
-  resolveImpl,
-  type ImplChoice,
-  type ImplName,
-} from "./impl.ts";
-export { runSelftest, EMBEDDED_VECTORS, type SelftestResult } from "./selftest.ts";
+export { Hasher, preheaderHash } from "./hasher.ts";
+export { availableImpls, bestImpl, parseImpl, resolveImpl, type ImplChoice, type ImplName } from "./impl.ts";
+export { runSelftest, EMBEDDED_VECTORS } from "./selftest.ts";

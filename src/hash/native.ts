@@ -52,16 +52,11 @@ function howToFix(path: string | undefined): string {
 
 let loaded: NativeSymbols | undefined;
 
-/** Where the library is loaded from: the override, else the embedded/built copy. */
-export function nativeLibPath(): string | undefined {
-  const override = process.env.VBRIDGE_NATIVE_LIB;
-  return override !== undefined && override !== "" ? override : embeddedPath;
-}
-
 /** The library's symbols, loaded and ABI-checked on first use; throws E_NATIVE_LOAD / E_NATIVE_ABI. */
 export function native(): NativeSymbols {
   if (loaded !== undefined) return loaded;
-  const path = nativeLibPath();
+  // The override (when set and not empty), else the embedded/built copy.
+  const path = process.env.VBRIDGE_NATIVE_LIB || embeddedPath;
   if (path === undefined) {
     throw new HashError("E_NATIVE_LOAD", `libverushash.so is not built: ${howToFix(path)}`);
   }

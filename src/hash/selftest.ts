@@ -3,7 +3,7 @@
  * vectors) through one Hasher. The checks themselves are vector-checks.ts, shared with the
  * WebAssembly build.
  */
-import { preheaderHash, type Hasher } from "./hasher.ts";
+import type { Hasher } from "./hasher.ts";
 import type { SelftestVectors } from "./vectors.ts";
 import { runVectorChecks, type SelftestResult } from "./vector-checks.ts";
 import embedded from "./selftest-vectors.json";
@@ -13,16 +13,5 @@ export type { SelftestResult } from "./vector-checks.ts";
 export const EMBEDDED_VECTORS: SelftestVectors = embedded;
 
 export function runSelftest(hasher: Hasher, set: SelftestVectors = EMBEDDED_VECTORS): SelftestResult {
-  return runVectorChecks(
-    {
-      impl: hasher.impl,
-      hash: (input) => hasher.hash(input),
-      hashHeader: (header) => hasher.hashHeader(header),
-      preheaderHash,
-      prepareJob: (header) => hasher.prepareJob(header),
-      jobHash: (tail) => hasher.jobHash(tail),
-      scan: (tail, start, count, target, maxFound) => hasher.scan(tail, start, count, target, maxFound),
-    },
-    set,
-  );
+  return runVectorChecks(hasher, set);
 }

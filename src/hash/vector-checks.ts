@@ -13,7 +13,7 @@ import {
   TAIL_COUNTER_OFFSET,
 } from "../protocol/layout.ts";
 import type { SelftestVectors } from "./vectors.ts";
-import { meetsTargetLE } from "../protocol/target.ts";
+import { leBytesToBigInt, meetsTargetLE } from "../protocol/target.ts";
 import { bytesToHex, hexToBytes } from "../util/hex.ts";
 
 /** What the checks call; Hasher and WasmHasher both fit. */
@@ -105,14 +105,11 @@ function checkScan(
     view.setUint32(TAIL_COUNTER_OFFSET, n, true);
     hashes.push(hasher.jobHash(tail));
   }
-  const target = [...hashes].sort(compareLE)[SCAN_NONCES / 2]!;
+  const target = [...hashes].sort((a, b) => Number(leBytesToBigInt(a) - leBytesToBigInt(b)))[
+    SCAN_NONCES / 2
+  ]!;
   const want = hashes.flatMap((h, n) => (meetsTargetLE(h, target) ? [n] : []));
   const join = (a: ArrayLike<number>) => Array.from(a).join(",");
   check("scan all", join(hasher.scan(tail, 0, SCAN_NONCES, target, SCAN_NONCES)), want.join(","));
   check("scan max_found=2", join(hasher.scan(tail, 0, SCAN_NONCES, target, 2)), want.slice(0, 2).join(","));
-}
-
-function compareLE(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 31; i >= 0; i--) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return 0;
 }

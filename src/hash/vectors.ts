@@ -10,6 +10,7 @@ import {
   minerRuleClears,
   SOLUTION_OFFSET,
 } from "../protocol/layout.ts";
+import { hexToBytes, readU32LE } from "../util/hex.ts";
 
 /** One entry of the shared vector file (only the fields used here). */
 export type SharedVector = {
@@ -52,14 +53,6 @@ export type SelftestVectors = {
 const VERUS_V2 = 0x00010004;
 const FF32 = "ff".repeat(32);
 
-function u32le(b: Uint8Array, at: number): number {
-  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
-}
-
-function bytes(hex: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(hex, "hex"));
-}
-
 /** Whether the bytes that clearing zeroes (spec §3.2) are already all zero. */
 export function isCleared(header: Uint8Array): boolean {
   return CLEARED_RANGES.every(([from, to]) => header.subarray(from, to).every((x) => x === 0));
@@ -82,7 +75,7 @@ export function classify(shared: SharedVector[], source: string): SelftestVector
 }
 
 function classifyOne(v: SharedVector): VectorChecks | undefined {
-  const input = bytes(v.input_hex);
+  const input = hexToBytes(v.input_hex);
   const checks: VectorChecks = { id: v.id, input: v.input_hex };
   const clears = minerRuleClears(input);
   if (v.algo === "verushash2.2") {
@@ -95,7 +88,7 @@ function classifyOne(v: SharedVector): VectorChecks | undefined {
   }
   if (v.algo !== "block" || input.length !== HASH_INPUT_BYTES) return undefined;
   // Blocks hashed by other functions (genesis SHA256d, 1.0, 2.0b, 2.1) are not VerusHash 2.2.
-  if (u32le(input, 0) !== VERUS_V2 || u32le(input, SOLUTION_OFFSET) < 4) return undefined;
+  if (readU32LE(input, 0) !== VERUS_V2 || readU32LE(input, SOLUTION_OFFSET) < 4) return undefined;
   if (v.rule === "raw") {
     checks.raw = v.hash_hex;
     if (!clears) checks.miner = { hash: v.hash_hex, cleared: false };

@@ -9,8 +9,8 @@
  * input buffer at the end grows the memory when a longer input arrives. One instance per thread.
  */
 import { HASH_BYTES, HASH_INPUT_BYTES, NONCE_TAIL_BYTES } from "../protocol/layout.ts";
-import { ABI_VERSION, MIN_INPUT_BYTES, VH_ERR } from "./abi.ts";
-import { HashError } from "./errors.ts";
+import { ABI_VERSION, VH_ERR } from "./abi.ts";
+import { checkInput, checkRange, checkSize, HashError } from "./errors.ts";
 
 /** Implementation ids of native/verushash.h as the wasm builds know them. */
 export const WASM_IMPLS = { auto: -1, portable: 0, "wasm-simd": 3 } as const;
@@ -44,37 +44,14 @@ interface Exports {
   ): number;
 }
 
-/** The smallest module that uses a SIMD instruction (i8x16.splat): engines without SIMD refuse it. */
+/**
+ * The smallest module that uses a SIMD instruction (i8x16.splat): engines without SIMD refuse it.
+ * Magic and version 1; type section () -> v128; function section: one function of type 0;
+ * code: i32.const 0; i8x16.splat; end.
+ */
 const SIMD_PROBE = new Uint8Array([
-  0x00,
-  0x61,
-  0x73,
-  0x6d,
-  0x01,
-  0x00,
-  0x00,
-  0x00, // magic, version 1
-  0x01,
-  0x05,
-  0x01,
-  0x60,
-  0x00,
-  0x01,
-  0x7b, // type section: () -> v128
-  0x03,
-  0x02,
-  0x01,
-  0x00, // function section: one function of type 0
-  0x0a,
-  0x08,
-  0x01,
-  0x06,
-  0x00,
-  0x41,
-  0x00,
-  0xfd,
-  0x0f,
-  0x0b, // code: i32.const 0; i8x16.splat; end
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, 0x03, 0x02, 0x01,
+  0x00, 0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0x0b,
 ]);
 
 /** Whether this engine runs WebAssembly SIMD (then the SIMD build is the one to load). */
@@ -86,7 +63,6 @@ export function wasmSimdSupported(): boolean {
 export const MAX_FOUND = 64;
 const ALIGN = 64;
 const PAGE = 65536;
-const NONCE_SPACE = 2 ** 32;
 
 export class WasmHasher {
   /** The implementation this context runs ("auto" resolved): "portable" or "wasm-simd". */
@@ -139,11 +115,7 @@ export class WasmHasher {
 
   /** Plain VerusHash 2.2 of `input` (≥ 32 bytes): no PBaaS clearing. */
   hash(input: Uint8Array): Uint8Array {
-    if (input.length < MIN_INPUT_BYTES)
-      throw new HashError(
-        "E_INPUT_SHORT",
-        `input is ${input.length} bytes; VerusHash 2.2 needs at least ${MIN_INPUT_BYTES}`,
-      );
+    checkInput(input);
     this.#reserve(input.length);
     this.#mem().set(input, this.#input);
     this.#check(this.#x.vh_hash(this.#ctx, this.#input, input.length, this.#out), "vh_hash");
@@ -199,19 +171,7 @@ export class WasmHasher {
     this.#needJob();
     checkSize(tail, NONCE_TAIL_BYTES, "E_TAIL_SIZE", "a tail");
     checkSize(target, HASH_BYTES, "E_TARGET_SIZE", "a target");
-    const ok = (n: number) => Number.isInteger(n) && n >= 0;
-    if (
-      !ok(start) ||
-      !ok(count) ||
-      start + count > NONCE_SPACE ||
-      !ok(maxFound) ||
-      maxFound < 1 ||
-      maxFound > MAX_FOUND
-    )
-      throw new HashError(
-        "E_RANGE",
-        `scan ${start} + ${count} (max ${maxFound}) is outside the 32-bit counter`,
-      );
+    checkRange(start, count, maxFound, MAX_FOUND);
     const mem = this.#mem();
     mem.set(tail, this.#tail);
     mem.set(target, this.#target);
@@ -243,8 +203,9 @@ export class WasmHasher {
     return this.#mem().slice(this.#out, this.#out + HASH_BYTES);
   }
 
+  /** The facade checks every argument first, so any error code from the module is a bug here. */
   #check(rc: number, fn: string): number {
-    if (rc < 0) throw wasmError(rc, fn);
+    if (rc < 0) throw new HashError("E_NATIVE", `${fn} returned ${rc} in the wasm build`);
     return rc;
   }
 
@@ -258,18 +219,4 @@ export class WasmHasher {
 
 function align(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN;
-}
-
-function checkSize(
-  b: Uint8Array,
-  size: number,
-  code: "E_HEADER_SIZE" | "E_TAIL_SIZE" | "E_TARGET_SIZE",
-  what: string,
-): void {
-  if (b.length !== size) throw new HashError(code, `${what} must be ${size} bytes, got ${b.length}`);
-}
-
-/** The facade checks every argument first, so any error code from the module is a bug here. */
-function wasmError(rc: number, fn: string): HashError {
-  return new HashError("E_NATIVE", `${fn} returned ${rc} in the wasm build`);
 }

@@ -7,7 +7,7 @@
 import { availableParallelism } from "node:os";
 import { parseImpl, resolveImpl, type ImplChoice } from "../hash/index.ts";
 import { resolveOptions, type TlsOptions } from "../upstream/index.ts";
-import { inRange, rangePhrase, type Range } from "../util/range.ts";
+import { checkRange, type Range } from "../util/range.ts";
 import { MinerError } from "./errors.ts";
 import { MAX_THREADS } from "./nonce-space.ts";
 
@@ -51,15 +51,15 @@ export function resolveMinerOptions(input: MinerOptionsInput): MinerOptions {
   // The pool client's checks: URLs (E_POOL_URL), the list (E_POOL_CONFIG), CA file and pin (E_TLS_*).
   resolveOptions({ pools: input.pools, user, password: pass, tls, returnToPrimary });
   const threads = input.threads ?? Math.min(availableParallelism(), MAX_THREADS);
-  check("threads", threads, { whole: true, min: 1, max: MAX_THREADS });
+  checkRange("threads", threads, { whole: true, min: 1, max: MAX_THREADS }, bad);
   const impl = parseImpl(input.impl ?? "auto");
   resolveImpl(impl); // E_IMPL_UNAVAILABLE now, not in every worker later
   const reportIntervalSeconds = input.reportIntervalSeconds ?? DEFAULT_REPORT_INTERVAL_SECONDS;
-  check("report interval", reportIntervalSeconds, SECONDS);
+  checkRange("report interval", reportIntervalSeconds, SECONDS, bad);
   const durationSeconds = input.durationSeconds ?? null;
-  if (durationSeconds !== null) check("duration", durationSeconds, SECONDS);
+  if (durationSeconds !== null) checkRange("duration", durationSeconds, SECONDS, bad);
   const apiPort = input.apiPort ?? null;
-  if (apiPort !== null) check("API port", apiPort, { whole: true, min: 0, max: 65535 });
+  if (apiPort !== null) checkRange("API port", apiPort, { whole: true, min: 0, max: 65535 }, bad);
   return Object.freeze({
     pools: Object.freeze(input.pools.map((p) => p.trim())),
     user,
@@ -78,8 +78,4 @@ export function resolveMinerOptions(input: MinerOptionsInput): MinerOptions {
 
 function bad(why: string): never {
   throw new MinerError("E_MINER_OPTIONS", why);
-}
-
-function check(name: string, v: number, range: Range): void {
-  if (!inRange(v, range)) bad(`${name} must be ${rangePhrase(range)}, got ${v}`);
 }

@@ -58,10 +58,6 @@ export class WorkBoard {
     this.#hashes = new BigInt64Array(b.hashes);
   }
 
-  get seq(): number {
-    return this.#seq;
-  }
-
   /** New work for every worker (null: stop hashing and wait). Returns its sequence number. */
   publish(work: WorkSpec | null): number {
     const seq = this.#seq + 1; // one per job, target or extranonce change: never near 2^31

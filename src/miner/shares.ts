@@ -68,14 +68,8 @@ export class ShareDesk {
         continue;
       }
       if (!this.#verify(work, tail, worker)) continue;
-      const p = work.job.submitParams("", work.extranonce2, tail);
-      const share: UpstreamShare = {
-        epoch: work.epoch,
-        jobId: p.jobId,
-        nTime: p.nTime,
-        extranonce2: p.extranonce2,
-        solution: p.solution,
-      };
+      const { worker: _, ...p } = work.job.submitParams("", work.extranonce2, tail);
+      const share: UpstreamShare = { epoch: work.epoch, ...p };
       const token: ShareToken = { n: ++this.#n, at: d.now(), shareDifficulty: shareDifficulty(this.#hash) };
       d.stats.submitted();
       d.observe({
@@ -96,47 +90,24 @@ export class ShareDesk {
   /** The pool client's verdict on one share. */
   result(e: Extract<UpstreamEvent<ShareToken>, { type: "result" }>): void {
     const d = this.#d;
-    const o = e.outcome;
+    const { outcome: o, jobId } = e;
     let facts: ResultFacts;
-    switch (o.status) {
-      case "accepted": {
-        d.stats.result("accepted");
-        const accepted = d.stats.count("accepted");
-        const total = accepted + d.stats.count("rejected");
-        const ms = d.now() - e.token.at;
-        facts = {
-          kind: "accepted",
-          accepted,
-          total,
-          shareDifficulty: e.token.shareDifficulty,
-          jobId: e.jobId,
-          ms,
-        };
-        break;
-      }
-      case "rejected":
-        if (o.reject.reason === "job-not-found") {
-          d.stats.result("stale");
-          facts = { kind: "stale", why: `${o.reject.code} ${o.reject.message}`, jobId: e.jobId };
-        } else {
-          d.stats.result("rejected");
-          facts = { kind: "rejected", reject: o.reject, jobId: e.jobId };
-        }
-        break;
-      case "stale":
-        d.stats.result("stale");
-        facts = { kind: "stale", why: o.reason, jobId: e.jobId };
-        break;
-      case "timeout":
-      case "lost":
-        d.stats.result("lost");
-        facts = { kind: "lost", why: o.status === "lost" ? o.reason : "no answer in time", jobId: e.jobId };
-        break;
-      case "dropped":
-        d.stats.result("dropped");
-        facts = { kind: "dropped", why: o.reason, jobId: e.jobId };
-        break;
+    if (o.status === "accepted") {
+      const accepted = d.stats.count("accepted") + 1;
+      const total = accepted + d.stats.count("rejected");
+      const { shareDifficulty, at } = e.token;
+      facts = { kind: "accepted", accepted, total, shareDifficulty, jobId, ms: d.now() - at };
+    } else if (o.status === "rejected") {
+      facts =
+        o.reject.reason === "job-not-found"
+          ? { kind: "stale", why: `${o.reject.code} ${o.reject.message}`, jobId }
+          : { kind: "rejected", reject: o.reject, jobId };
+    } else if (o.status === "timeout") {
+      facts = { kind: "lost", why: "no answer in time", jobId };
+    } else {
+      facts = { kind: o.status, why: o.reason, jobId };
     }
+    d.stats.result(facts.kind);
     d.log.info(formatResult(facts, d.paint));
   }
 

@@ -114,8 +114,7 @@ export class MinerStats {
 
   /** Submitted shares without an outcome yet. */
   get pending(): number {
-    const c = this.#counts;
-    return this.#submitted - c.accepted - c.rejected - c.stale - c.lost - c.dropped;
+    return Object.values(this.#counts).reduce((left, n) => left - n, this.#submitted);
   }
 
   summary(nowMs: number, hashes: readonly number[], ctx: SummaryContext): MinerSummary {

@@ -22,18 +22,16 @@ export interface Work {
   readonly publishedAt: number;
 }
 
-/** Recent work by sequence number; the oldest falls out past `max` (a candidate for it is stale). */
-export class WorkBook {
-  readonly #max: number;
-  readonly #works = new Map<number, Work>();
+/** Works a WorkBook keeps; a candidate for an older one is stale. */
+const KEPT = 64;
 
-  constructor(max = 64) {
-    this.#max = max;
-  }
+/** Recent work by sequence number; the oldest falls out past KEPT. */
+export class WorkBook {
+  readonly #works = new Map<number, Work>();
 
   add(w: Work): void {
     this.#works.set(w.seq, w);
-    while (this.#works.size > this.#max) this.#works.delete(this.#works.keys().next().value!);
+    while (this.#works.size > KEPT) this.#works.delete(this.#works.keys().next().value!);
   }
 
   get(seq: number): Work | undefined {

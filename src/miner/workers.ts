@@ -23,7 +23,6 @@ const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 2_000;
 
 export class WorkerPool {
-  readonly threads: number;
   readonly #board: WorkBoard;
   readonly #workers: Worker[];
   readonly #stoppedOnes = new Set<number>();
@@ -31,7 +30,6 @@ export class WorkerPool {
   #stopping: Promise<void> | null = null;
 
   private constructor(workers: Worker[], board: WorkBoard) {
-    this.threads = workers.length;
     this.#workers = workers;
     this.#board = board;
   }
@@ -124,7 +122,7 @@ export class WorkerPool {
         resolve();
       }
       this.#onStopped = done;
-      if (this.#stoppedOnes.size === this.threads) done();
+      if (this.#stoppedOnes.size === workers.length) done();
     });
     return this.#stopping;
   }

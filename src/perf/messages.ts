@@ -12,7 +12,6 @@ export type ScanSetup = {
   start: number;
   /** End of the range (exclusive); a worker that reaches it starts over with another tail. */
   end: number;
-  batch: number;
   seconds: number;
 };
 

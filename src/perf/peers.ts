@@ -14,77 +14,46 @@ import { decodeServerFrame, encodeClientFrame } from "../protocol/ws-msgpack.ts"
 import { StratumConnection } from "../stratum/connection.ts";
 import { silentLogger } from "../util/log.ts";
 
-export interface BenchPeer {
-  /** The connection has its first job. */
-  ready(): boolean;
-  /** Makes what `count` shares need, before the clock starts. */
-  prepare(count: number): void;
-  /** One share into the connection. */
-  send(): void;
-  /** Frames or lines written after the first job: the verdicts. */
-  readonly replies: number;
-}
+/**
+ * One fake miner. `send` (one share into the connection) is set once the first job is in and the
+ * `count` shares it may send are made; `replies` counts what is written after that: the verdicts.
+ */
+export type BenchPeer = { send: (() => void) | null; replies: number };
 
 const ADDRESS = "RLn1WTymL5G9LHpiEZW29S3otu6bTHKob6";
 /** No per-connection message limit or deadline gets in the way of a benchmark. */
 const LIMITS = { handshakeMs: 1e9, idleMs: 1e9, messageRate: 1e9 };
 
-export function makePeers(transport: "ws-msgpack" | "stratum", core: BridgeCore, n: number): BenchPeer[] {
-  const counters = new DownstreamCounters();
-  const peers: BenchPeer[] = [];
-  if (transport === "ws-msgpack") {
-    const ctx: WsContext = {
-      core,
-      counters,
-      log: silentLogger,
-      now: Date.now,
-      limits: LIMITS,
-      maxFrameBytes: 4096,
-      jsonFrameBytes: 16384,
-      maxBufferedBytes: 1 << 30,
-      detectMs: 1000,
-      defaultWorker: "anonymous",
-      closed() {},
-    };
-    for (let i = 0; i < n; i++) peers.push(wsPeer(ctx, i));
-  } else {
-    for (let i = 0; i < n; i++) peers.push(stratumPeer(core, i));
-  }
-  return peers;
+export function makePeers(
+  transport: "ws-msgpack" | "stratum",
+  core: BridgeCore,
+  n: number,
+  count: number,
+): BenchPeer[] {
+  const make = transport === "ws-msgpack" ? wsPeer : stratumPeer;
+  return Array.from({ length: n }, (_, i) => make(core, i, count));
 }
 
-function wsPeer(ctx: WsContext, i: number): BenchPeer {
-  let job: { jobId: string; prefix: Uint8Array } | null = null;
-  let frames: Uint8Array[] = [];
-  let next = 0;
-  const peer = {
-    replies: 0,
-    ready: () => job !== null,
-    prepare(count: number) {
-      const { jobId, prefix } = job!;
-      // Views into one buffer, as a socket's reads arrive (not each a typed array of its own).
-      const encoded: Uint8Array[] = [];
-      for (let c = 0; c < count; c++) {
-        const nonce = new Uint8Array(NONCE_TAIL_BYTES - prefix.length);
-        new DataView(nonce.buffer).setUint32(TAIL_COUNTER_OFFSET - prefix.length, c, true);
-        encoded.push(encodeClientFrame({ type: "share", seq: c, jobId, nonce }));
-      }
-      const all = new Uint8Array(encoded.reduce((n, f) => n + f.length, 0));
-      let at = 0;
-      frames = encoded.map((f) => {
-        all.set(f, at);
-        at += f.length;
-        return all.subarray(at - f.length, at);
-      });
-    },
-    send: () => conn.onMessage(frames[next++]!),
-  };
+function wsPeer(core: BridgeCore, i: number, count: number): BenchPeer {
+  const peer: BenchPeer = { send: null, replies: 0 };
   const socket: WsPeer = {
     send(data) {
-      if (job !== null) peer.replies++;
+      if (peer.send !== null) peer.replies++;
       else {
         const f = decodeServerFrame(data as Uint8Array);
-        if (f.type === "job") job = { jobId: f.jobId, prefix: f.prefix };
+        if (f.type === "job") {
+          const frames = Array.from({ length: count }, (_, c) => {
+            const nonce = new Uint8Array(NONCE_TAIL_BYTES - f.prefix.length);
+            new DataView(nonce.buffer).setUint32(TAIL_COUNTER_OFFSET - f.prefix.length, c, true);
+            return encodeClientFrame({ type: "share", seq: c, jobId: f.jobId, nonce });
+          });
+          // Views into one buffer, as a socket's reads arrive (not each a typed array of its own).
+          const all = Buffer.concat(frames);
+          let at = 0;
+          const views = frames.map((x) => all.subarray(at, (at += x.length)));
+          let next = 0;
+          peer.send = () => conn.onMessage(views[next++]!);
+        }
       }
       return data.length;
     },
@@ -92,13 +61,21 @@ function wsPeer(ctx: WsContext, i: number): BenchPeer {
     close() {},
     terminate() {},
   };
-  const conn = new WsConnection(socket, ctx, {
-    id: i + 1,
-    remote: "127.0.0.1",
-    mode: "msgpack",
-    worker: null,
-    agent: null,
-  });
+  const ctx: WsContext = {
+    core,
+    counters: new DownstreamCounters(),
+    log: silentLogger,
+    now: Date.now,
+    limits: LIMITS,
+    maxFrameBytes: 4096,
+    jsonFrameBytes: 16384,
+    maxBufferedBytes: 1 << 30,
+    detectMs: 1000,
+    defaultWorker: "anonymous",
+    closed() {},
+  };
+  const init = { id: i + 1, remote: "127.0.0.1", mode: "msgpack", worker: null, agent: null } as const;
+  const conn = new WsConnection(socket, ctx, init);
   conn.start();
   conn.onMessage(encodeClientFrame({ type: "hello", worker: `${ADDRESS}.w${i}`, agent: null }));
   return peer;
@@ -112,49 +89,17 @@ const COUNTER = "CCCCCCCC";
 
 function stratumPeer(core: BridgeCore, i: number): BenchPeer {
   const worker = `${ADDRESS}.w${i}`;
-  let xn1: string | null = null;
-  let notify: string[] | null = null;
-  let line = new Uint8Array(0);
-  let idAt = 0;
-  let counterAt = 0;
-  let next = 0;
-  const peer = {
-    replies: 0,
-    ready: () => xn1 !== null && notify !== null,
-    prepare() {
-      const n = notify!;
-      // The template (notify param 8) zero-padded, its last 15 bytes the tail: xn1 ‖ zeros ‖ counter.
-      const template = n[8]!
-        .padEnd(2 * SOLUTION_BYTES, "0")
-        .slice(0, 2 * (SOLUTION_BYTES - NONCE_TAIL_BYTES));
-      const tail = xn1! + "00".repeat(TAIL_COUNTER_OFFSET - xn1!.length / 2) + COUNTER;
-      const xn2 = "00".repeat(NONCE_BYTES - xn1!.length / 2);
-      const text = `{"id":${ID},"method":"mining.submit","params":["${worker}","${n[0]}","${n[5]}","${xn2}","fd4005${template}${tail}"]}\n`;
-      line = encoder.encode(text);
-      idAt = text.indexOf(ID);
-      counterAt = text.indexOf(COUNTER);
-    },
-    send() {
-      // Patched in place: the connection has read the last line whole before the next one comes.
-      const out = line;
-      const id = String(Number(ID) + next);
-      for (let j = 0; j < ID.length; j++) out[idAt + j] = id.charCodeAt(j);
-      // The counter as 8 hex digits: unique per share is all that matters.
-      const hex = next.toString(16).padStart(8, "0");
-      for (let j = 0; j < 8; j++) out[counterAt + j] = hex.charCodeAt(j);
-      next++;
-      conn.onData(out);
-    },
-  };
+  const peer: BenchPeer = { send: null, replies: 0 };
+  let xn1 = "";
   const socket = {
     write(data: Uint8Array) {
-      if (notify !== null) peer.replies++;
+      if (peer.send !== null) peer.replies++;
       else
         for (const l of decoder.decode(data).split("\n")) {
           if (l === "") continue;
           const m = JSON.parse(l) as { id: unknown; result?: unknown; method?: string; params?: string[] };
           if (m.id === 1) xn1 = (m.result as string[])[1]!;
-          if (m.method === "mining.notify") notify = m.params!;
+          if (m.method === "mining.notify") peer.send = submitter(worker, xn1, m.params!, conn);
         }
       return data.length;
     },
@@ -182,4 +127,28 @@ function stratumPeer(core: BridgeCore, i: number): BenchPeer {
     ),
   );
   return peer;
+}
+
+/** Sends submits of the job in `notify` (its param 8 the template) with extranonce1 `xn1`. */
+function submitter(worker: string, xn1: string, notify: string[], conn: StratumConnection): () => void {
+  // The template zero-padded, its last 15 bytes the tail: xn1 ‖ zeros ‖ counter.
+  const template = notify[8]!
+    .padEnd(2 * SOLUTION_BYTES, "0")
+    .slice(0, 2 * (SOLUTION_BYTES - NONCE_TAIL_BYTES));
+  const tail = xn1 + "00".repeat(TAIL_COUNTER_OFFSET - xn1.length / 2) + COUNTER;
+  const xn2 = "00".repeat(NONCE_BYTES - xn1.length / 2);
+  const text = `{"id":${ID},"method":"mining.submit","params":["${worker}","${notify[0]}","${notify[5]}","${xn2}","fd4005${template}${tail}"]}\n`;
+  const line = encoder.encode(text);
+  const patch = (at: number, s: string) => {
+    for (let j = 0; j < s.length; j++) line[at + j] = s.charCodeAt(j);
+  };
+  const [idAt, counterAt] = [text.indexOf(ID), text.indexOf(COUNTER)];
+  let next = 0;
+  return () => {
+    // Patched in place: the connection has read the last line whole before the next one comes.
+    patch(idAt, String(Number(ID) + next));
+    // The counter as 8 hex digits: unique per share is all that matters.
+    patch(counterAt, (next++).toString(16).padStart(8, "0"));
+    conn.onData(line);
+  };
 }

@@ -5,6 +5,7 @@
  */
 import { Hasher, HASH_BYTES, JOB_PREFIX_BYTES, NONCE_TAIL_BYTES } from "../hash/index.ts";
 import type { ScanGo, ScanReport, ScanSetup } from "./messages.ts";
+import { SCAN_BATCH } from "./scan.ts";
 
 declare const self: Worker;
 
@@ -38,13 +39,13 @@ function scan(hasher: Hasher, s: ScanSetup): ScanReport {
   const t0 = performance.now();
   let elapsed = 0;
   do {
-    if (next + s.batch > s.end) {
+    if (next + SCAN_BATCH > s.end) {
       next = s.start;
       tail[10] = (tail[10]! + 1) & 0xff; // a fresh slice of nonce space, never re-hashed
     }
-    hasher.scanInto(tail, next, s.batch, target, found);
-    next += s.batch;
-    hashes += s.batch;
+    hasher.scanInto(tail, next, SCAN_BATCH, target, found);
+    next += SCAN_BATCH;
+    hashes += SCAN_BATCH;
     elapsed = (performance.now() - t0) / 1000;
   } while (elapsed < s.seconds);
   return { type: "done", hashes, seconds: elapsed };

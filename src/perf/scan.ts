@@ -32,7 +32,6 @@ export async function benchScan(
           header,
           start: i * span,
           end: (i + 1) * span,
-          batch: SCAN_BATCH,
           seconds,
         };
         return exchange(w, setup, "ready");

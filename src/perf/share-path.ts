@@ -19,32 +19,27 @@ import { PoolServer } from "../pool/index.ts";
 import { silentLogger } from "../util/log.ts";
 import { makePeers, type BenchPeer } from "./peers.ts";
 
-export type SharePathTransport = "ws-msgpack" | "stratum";
-
-export interface SharePathOptions {
-  transport: SharePathTransport;
-  impl: ImplChoice;
-  /** Miner sessions, one share in flight each (default 500). */
-  sessions?: number;
-  /** Shares measured, after `warmup` more (defaults 200,000 and 20,000). */
-  shares?: number;
-  warmup?: number;
-}
-
-export type SharePathLine = { bench: "share-path"; transport: SharePathTransport; verdicts_per_s: number };
+export type SharePathLine = {
+  bench: "share-path";
+  transport: "ws-msgpack" | "stratum";
+  verdicts_per_s: number;
+};
 
 /** Far below any hash (every share valid) and far above (nothing forwarded): diff1 / 2^256 < 1e-12. */
 const MINER_DIFFICULTY = 1e-12;
 const POOL_DIFFICULTY = 1e12;
-/** Each session keeps its shares of one job: within the core's per-session share memory (2048). */
-const MAX_SHARES_PER_SESSION = 2000;
 
-export async function benchSharePath(o: SharePathOptions): Promise<SharePathLine> {
-  const sessions = o.sessions ?? 500;
-  const shares = o.shares ?? 200_000;
-  const warmup = o.warmup ?? 20_000;
-  if (Math.ceil((shares + warmup) / sessions) > MAX_SHARES_PER_SESSION)
-    throw new RangeError(`too many shares for ${sessions} sessions`);
+/** About `seconds` of shares at the rate this machine reaches (≈ 60,000/s), after a tenth more. */
+export async function benchSharePath(
+  transport: SharePathLine["transport"],
+  impl: ImplChoice,
+  seconds: number,
+): Promise<SharePathLine> {
+  const shares = Math.min(800_000, Math.max(2000, Math.round(seconds * 60_000)));
+  const warmup = Math.ceil(shares / 10);
+  // Enough sessions that each keeps its shares of one job (≤ 1,760) within the core's
+  // per-session share memory (2048).
+  const sessions = Math.min(500, Math.max(20, Math.ceil(shares / 400)));
   const dir = mkdtempSync(join(tmpdir(), "vbridge-share-path-"));
   const pool = PoolServer.start({
     host: "127.0.0.1",
@@ -53,7 +48,7 @@ export async function benchSharePath(o: SharePathOptions): Promise<SharePathLine
     jobIntervalSeconds: 3600,
     blockIntervalSeconds: 7200,
     seed: 7,
-    impl: o.impl,
+    impl,
     summaryIntervalSeconds: null,
     log: silentLogger,
   });
@@ -62,7 +57,7 @@ export async function benchSharePath(o: SharePathOptions): Promise<SharePathLine
     const ws = { start: MINER_DIFFICULTY, shareSeconds: 10 };
     bridge = Bridge.start({
       client: { pools: [`stratum+tcp://127.0.0.1:${pool.port}`], user: "vbridge", password: "x" },
-      impl: o.impl,
+      impl,
       ledgerPath: join(dir, "ledger.sqlite"),
       leaseBytes: 2,
       difficulty: { ws, stratum: ws, min: MINER_DIFFICULTY, max: MINER_DIFFICULTY },
@@ -70,14 +65,13 @@ export async function benchSharePath(o: SharePathOptions): Promise<SharePathLine
       maxConnections: sessions,
       tuning: { summaryIntervalSeconds: null },
     });
-    const peers: BenchPeer[] = makePeers(o.transport, bridge, sessions);
+    const peers = makePeers(transport, bridge, sessions, Math.ceil((shares + warmup) / sessions));
     const deadline = performance.now() + 20_000;
-    while (!peers.every((p) => p.ready())) {
+    while (!peers.every((p) => p.send !== null)) {
       if (performance.now() > deadline)
         throw new Error("share-path bench: no work from the built-in pool within 20 s");
       await Bun.sleep(10);
     }
-    for (const p of peers) p.prepare(Math.ceil((shares + warmup) / sessions));
     await run(peers, warmup);
     const rate = await run(peers, shares);
     const st = bridge.stats().shares;
@@ -85,13 +79,15 @@ export async function benchSharePath(o: SharePathOptions): Promise<SharePathLine
       throw new Error(
         `share-path bench: ${st.rejected} shares rejected ${JSON.stringify(st.rejectedByCode)}`,
       );
-    return { bench: "share-path", transport: o.transport, verdicts_per_s: Math.round(rate) };
+    return { bench: "share-path", transport, verdicts_per_s: Math.round(rate) };
   } finally {
     await bridge?.stop();
     pool.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** `count` more shares, one per session per turn; the rate counts until the last reply. */
 async function run(peers: BenchPeer[], count: number): Promise<number> {
@@ -100,10 +96,10 @@ async function run(peers: BenchPeer[], count: number): Promise<number> {
   const t0 = performance.now();
   let sent = 0;
   while (sent < count) {
-    for (let i = 0; i < peers.length && sent < count; i++, sent++) peers[i]!.send();
+    for (let i = 0; i < peers.length && sent < count; i++, sent++) peers[i]!.send!();
     // The ledger's commit for this turn was queued first: it runs, and the replies go, before this resumes.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await turn();
   }
-  while (replies() - start < count) await new Promise<void>((resolve) => setImmediate(resolve));
+  while (replies() - start < count) await turn();
   return count / ((performance.now() - t0) / 1000);
 }

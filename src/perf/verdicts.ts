@@ -55,11 +55,7 @@ function makeShares(job: Uint8Array): Uint8Array[] {
   for (let i = 0; i < SHARES; i++) {
     const share = all.subarray(i * HASH_INPUT_BYTES, (i + 1) * HASH_INPUT_BYTES);
     share.set(job);
-    new DataView(all.buffer, share.byteOffset + JOB_PREFIX_BYTES + TAIL_COUNTER_OFFSET, 4).setUint32(
-      0,
-      i,
-      true,
-    );
+    new DataView(all.buffer).setUint32(share.byteOffset + JOB_PREFIX_BYTES + TAIL_COUNTER_OFFSET, i, true);
     shares.push(share);
   }
   return shares;

@@ -4,7 +4,7 @@
 
 import type { ImplChoice } from "../hash/index.ts";
 import { consoleLogger, type Logger } from "../util/log.ts";
-import { inRange, rangePhrase, type Range } from "../util/range.ts";
+import { checkRange } from "../util/range.ts";
 import { difficultyToTarget, isProtocolError } from "../protocol/index.ts";
 import { PoolError } from "./errors.ts";
 import { DEFAULT_MAX_SHARES_PER_JOB } from "./jobs.ts";
@@ -45,26 +45,11 @@ export interface PoolOptions {
   clock?: () => number;
 }
 
-export interface ResolvedPoolOptions {
-  host: string;
-  port: number;
-  difficulty: number;
+/** Every option set: defaults filled in, vardiff complete or null, no seed as null. */
+export type ResolvedPoolOptions = Required<Omit<PoolOptions, "vardiff" | "seed">> & {
   vardiff: VardiffOptions | null;
-  jobIntervalSeconds: number;
-  blockIntervalSeconds: number;
   seed: number | null;
-  impl: ImplChoice;
-  nBits: number;
-  floodGuardBytes: number | null;
-  idleTimeoutSeconds: number | null;
-  maxConnections: number;
-  maxOutboundBytes: number;
-  maxJobs: number;
-  maxSharesPerJob: number;
-  summaryIntervalSeconds: number | null;
-  log: Logger;
-  clock: () => number;
-}
+};
 
 export const DEFAULT_PORT = 3956; // the v-nomp port of the recorded sessions
 /** A share costs ≈ 8192 × d hashes (verus-stratum.md §6): at 1000, one CPU thread at 1.7 MH/s finds
@@ -137,16 +122,12 @@ function bad(why: string): never {
   throw new PoolError("E_POOL_OPTIONS", why);
 }
 
-function check(name: string, v: number, range: Range): void {
-  if (!inRange(v, range)) bad(`${name} must be ${rangePhrase(range)}, got ${v}`);
-}
-
 function integer(name: string, v: number, min: number, max: number): void {
-  check(name, v, { whole: true, min, max });
+  checkRange(name, v, { whole: true, min, max }, bad);
 }
 
 function seconds(name: string, v: number): void {
-  check(name, v, { seconds: true, min: 0, exclusiveMin: true, max: MAX_INTERVAL_SECONDS });
+  checkRange(name, v, { seconds: true, min: 0, exclusiveMin: true, max: MAX_INTERVAL_SECONDS }, bad);
 }
 
 /** A difficulty is usable when it is finite, > 0 and its target is not 0 (some hash can meet it). */

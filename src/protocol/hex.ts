@@ -5,18 +5,10 @@
 import { HexError, hexToBytes as decodeHex } from "../util/hex.ts";
 import { ProtocolError } from "./errors.ts";
 
-export {
-  bytesEqual,
-  bytesToHex,
-  concatBytes,
-  hexToBytesOrNull,
-  isAllZero,
-  isHex,
-  rangeToHex,
-  readU32LE,
-} from "../util/hex.ts";
+export * from "../util/hex.ts";
 
-/** Decode hex (either case). Throws E_BAD_HEX; with `bytes`, the length must match exactly. */
+/** Decode hex (either case). Throws E_BAD_HEX; with `bytes`, the length must match exactly. Shadows
+ * the star export's hexToBytes. */
 export function hexToBytes(hex: string, bytes?: number): Uint8Array {
   try {
     return decodeHex(hex, bytes);

@@ -13,8 +13,6 @@ import {
   NONCE_TAIL_BYTES,
   NONCE_TAIL_OFFSET,
   SOLUTION_BYTES,
-  SOLUTION_COMPACT_SIZE,
-  SOLUTION_OFFSET,
   SOLUTION_SIZE_OFFSET,
 } from "./layout.ts";
 import { assembleInput } from "./pbaas.ts";
@@ -123,14 +121,10 @@ export class Job {
   copyInputInto(out: Uint8Array): void {
     if (out.length !== HASH_INPUT_BYTES)
       throw new RangeError(`input must be ${HASH_INPUT_BYTES} bytes, got ${out.length}`);
-    if (this.#input === null) {
-      const input = new Uint8Array(HASH_INPUT_BYTES);
-      input.set(this.#head, 0);
-      input.set(SOLUTION_COMPACT_SIZE, SOLUTION_SIZE_OFFSET);
-      input.set(this.#template, SOLUTION_OFFSET);
-      input.fill(0, NONCE_TAIL_OFFSET);
-      this.#input = input;
-    }
+    this.#input ??= assembleInput(
+      this.header(new Uint8Array(NONCE_BYTES)),
+      this.solution(new Uint8Array(NONCE_TAIL_BYTES)),
+    );
     out.set(this.#input);
   }
 

@@ -100,10 +100,7 @@ export function toRpcMessage(v: unknown): RpcMessage {
     else if (Array.isArray(rawParams)) params = rawParams;
     else
       throw new ProtocolError("E_BAD_PARAMS", "params must be an array", { method, type: typeof rawParams });
-    const id = readId(v.id);
-    return id === null
-      ? { kind: "notification", id, method, params }
-      : { kind: "request", id, method, params };
+    return rpcCall(readId(v.id), method, params);
   }
   if ("result" in v || "error" in v) {
     return {

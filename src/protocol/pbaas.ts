@@ -6,7 +6,7 @@
 // verushash.md §3.6: the miner rule for miners and the bridge, the pool rule for a pool that
 // knows the daemon's header nonce.
 
-import { isAllZero } from "./hex.ts";
+import { bytesEqual, isAllZero } from "./hex.ts";
 import {
   BLOCK_HEADER_BYTES,
   CLEARED_RANGES,
@@ -72,9 +72,13 @@ export function firstPreHeaderHashOf(input: Uint8Array): Uint8Array {
  */
 export function clearedCopy(input: Uint8Array): Uint8Array {
   checkInput(input);
-  const out = Uint8Array.from(input);
-  for (const [from, to] of CLEARED_RANGES) out.fill(0, from, to);
-  return out;
+  return clearInPlace(Uint8Array.from(input));
+}
+
+/** The same clearing on `input` itself (a scratch buffer nothing else holds). */
+export function clearInPlace(input: Uint8Array): Uint8Array {
+  for (const [from, to] of CLEARED_RANGES) input.fill(0, from, to);
+  return input;
 }
 
 /** What the pool rule does with an input whose precondition holds, given the pre-header hash. */
@@ -92,6 +96,5 @@ export function poolRuleOutcome(
   const h = preHeaderHash(input);
   const want = firstPreHeaderHashOf(input);
   if (h.length !== 32) throw new RangeError(`pre-header hash must be 32 bytes, got ${h.length}`);
-  for (let i = 0; i < 32; i++) if (h[i] !== want[i]) return "mismatch";
-  return "clear";
+  return bytesEqual(h, want) ? "clear" : "mismatch";
 }

@@ -13,7 +13,6 @@
 import { bytesToHex, hexToBytes } from "./hex.ts";
 import type { Job } from "./job.ts";
 import {
-  CLEARED_RANGES,
   HASH_BYTES,
   HASH_INPUT_BYTES,
   minerRuleClears,
@@ -24,7 +23,7 @@ import {
   SOLUTION_SIZE_OFFSET,
 } from "./layout.ts";
 import type { SubmitParams } from "./miner-messages.ts";
-import { poolRuleChecks, poolRuleOutcome } from "./pbaas.ts";
+import { clearInPlace, poolRuleChecks, poolRuleOutcome } from "./pbaas.ts";
 import { lowDifficultyReject, rejectOf, unsupportedVersionReject, type ShareReject } from "./reject.ts";
 import { parseSubmit, submitReject, type SubmitBytes } from "./submit.ts";
 import { meetsTargetLE, poolShareDifficulty } from "./target.ts";
@@ -235,10 +234,4 @@ function judge(c: JobShareCheck, input: Uint8Array, tailHasExtranonce1: boolean)
   }
   // 13. accept.
   return { ok: true, job, hash, shareDifficulty: diff, creditedDifficulty: credited, blockCandidate };
-}
-
-/** PBaaS clearing (verushash.md §3.2) of the scratch input itself: nothing else holds it. */
-function clearInPlace(input: Uint8Array): Uint8Array {
-  for (const [from, to] of CLEARED_RANGES) input.fill(0, from, to);
-  return input;
 }

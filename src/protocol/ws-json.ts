@@ -12,15 +12,8 @@
 // `welcome`, `result` and `message` messages). `error` messages go to anyone who sends a bad one.
 
 import { WsFrameError, type WsErrorCode } from "./ws-errors.ts";
-import {
-  HASH_BYTES,
-  HEADER_HEAD_BYTES,
-  NONCE_BYTES,
-  NONCE_TAIL_BYTES,
-  SOLUTION_BYTES,
-  TAIL_COUNTER_OFFSET,
-} from "./layout.ts";
-import { MAX_JOB_ID_CHARS, MAX_WORKER_CHARS, type WireVerdict } from "./ws-msgpack.ts";
+import { HASH_BYTES, NONCE_BYTES, NONCE_TAIL_BYTES, SOLUTION_BYTES, TAIL_COUNTER_OFFSET } from "./layout.ts";
+import { checkTemplate, MAX_WORKER_CHARS, own, readJobId, type WireVerdict } from "./ws-msgpack.ts";
 
 /** Sec-WebSocket-Protocol value that selects this protocol without waiting for the first frame. */
 export const JSON_SUBPROTOCOL = "vbridge.json";
@@ -66,50 +59,36 @@ export type JsonServerMessage =
   | { type: "error"; code: string; message: string }
   | { type: "message"; text: string };
 
-function bad(
-  code: "E_BAD_FRAME" | "E_BAD_FIELD" | "E_UNKNOWN_TYPE",
-  message: string,
-  detail: Record<string, unknown> = {},
-): WsFrameError {
-  return new WsFrameError(code, message, detail);
-}
-
-function own(o: Record<string, unknown>, key: string): unknown {
-  return Object.hasOwn(o, key) ? o[key] : undefined;
-}
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function readJobId(v: unknown): string {
-  if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return String(v);
-  if (typeof v !== "string" || v === "" || v.length > MAX_JOB_ID_CHARS)
-    throw bad("E_BAD_FIELD", `work.job_id must be a string of 1..${MAX_JOB_ID_CHARS} characters`, {
-      field: "job_id",
-    });
-  return v;
-}
-
-/** One text message from a miner. */
-export function decodeJsonClientMessage(text: string): JsonClientMessage {
+/** One JSON object with a non-empty string `type`, or E_BAD_FRAME. */
+function parseMessage(text: string): { type: string; v: Record<string, unknown> } {
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch {
-    throw bad("E_BAD_FRAME", "not valid JSON", { length: text.length });
+    throw new WsFrameError("E_BAD_FRAME", "not valid JSON", { length: text.length });
   }
-  if (!isObject(v)) throw bad("E_BAD_FRAME", "a message must be a JSON object");
+  if (!isObject(v)) throw new WsFrameError("E_BAD_FRAME", "a message must be a JSON object");
   const type = own(v, "type");
-  if (typeof type !== "string" || type === "") throw bad("E_BAD_FRAME", "type must be a non-empty string");
+  if (typeof type !== "string" || type === "")
+    throw new WsFrameError("E_BAD_FRAME", "type must be a non-empty string");
+  return { type, v };
+}
+
+/** One text message from a miner. */
+export function decodeJsonClientMessage(text: string): JsonClientMessage {
+  const { type, v } = parseMessage(text);
   switch (type) {
     case "share": {
       const work = own(v, "work");
       // The seed sends the job id inside the echoed work; a bare top-level job_id is read too.
-      const jobId = readJobId(isObject(work) ? own(work, "job_id") : own(v, "job_id"));
+      const jobId = readJobId(isObject(work) ? work : v, "job_id");
       const nonce = own(v, "nonce");
       if (typeof nonce !== "number" || !Number.isInteger(nonce) || nonce < 0 || nonce > MAX_NONCE) {
-        throw bad("E_BAD_FIELD", "nonce must be an integer 0..4294967295", { field: "nonce" });
+        throw new WsFrameError("E_BAD_FIELD", "nonce must be an integer 0..4294967295", { field: "nonce" });
       }
       const id = own(v, "id");
       if (
@@ -118,9 +97,13 @@ export function decodeJsonClientMessage(text: string): JsonClientMessage {
         !(typeof id === "number" && Number.isFinite(id)) &&
         !(typeof id === "string" && id.length <= MAX_ID_CHARS)
       ) {
-        throw bad("E_BAD_FIELD", `id must be a number or a string of up to ${MAX_ID_CHARS} characters`, {
-          field: "id",
-        });
+        throw new WsFrameError(
+          "E_BAD_FIELD",
+          `id must be a number or a string of up to ${MAX_ID_CHARS} characters`,
+          {
+            field: "id",
+          },
+        );
       }
       return { type, jobId, nonce, id: id === undefined ? null : (id as string | number | null) };
     }
@@ -133,29 +116,35 @@ export function decodeJsonClientMessage(text: string): JsonClientMessage {
         worker !== null &&
         (typeof worker !== "string" || worker.length > MAX_WORKER_CHARS)
       ) {
-        throw bad("E_BAD_FIELD", `worker must be a string of up to ${MAX_WORKER_CHARS} characters`, {
-          field: "worker",
-        });
+        throw new WsFrameError(
+          "E_BAD_FIELD",
+          `worker must be a string of up to ${MAX_WORKER_CHARS} characters`,
+          {
+            field: "worker",
+          },
+        );
       }
       return { type, worker: typeof worker === "string" ? worker : null };
     }
     default:
-      throw bad("E_UNKNOWN_TYPE", "unknown message type", { type: type.slice(0, 32) });
+      throw new WsFrameError("E_UNKNOWN_TYPE", "unknown message type", { type: type.slice(0, 32) });
   }
 }
 
 export function encodeJsonClientMessage(m: JsonClientMessage): string {
   switch (m.type) {
     case "share":
-      return JSON.stringify(
-        m.id === null
-          ? { type: "share", work: { job_id: m.jobId }, nonce: m.nonce }
-          : { type: "share", work: { job_id: m.jobId }, nonce: m.nonce, id: m.id },
-      );
+      // JSON.stringify leaves out the undefined members.
+      return JSON.stringify({
+        type: "share",
+        work: { job_id: m.jobId },
+        nonce: m.nonce,
+        id: m.id ?? undefined,
+      });
     case "ping":
       return '{"type":"ping"}';
     case "hello":
-      return JSON.stringify(m.worker === null ? { type: "hello" } : { type: "hello", worker: m.worker });
+      return JSON.stringify({ type: "hello", worker: m.worker ?? undefined });
   }
 }
 
@@ -199,10 +188,7 @@ export class JsonWorkTemplate {
   readonly #dataPad: string;
 
   constructor(jobId: string, head: Uint8Array, solution: Uint8Array) {
-    if (head.length !== HEADER_HEAD_BYTES)
-      throw new RangeError(`head must be ${HEADER_HEAD_BYTES} bytes, got ${head.length}`);
-    if (solution.length > SOLUTION_BYTES)
-      throw new RangeError(`solution template longer than ${SOLUTION_BYTES} bytes`);
+    checkTemplate(head, solution);
     this.jobId = jobId;
     this.#dataHead = bytesToWords(head).join(",");
     const padded = new Uint8Array(SOLUTION_BYTES);
@@ -241,10 +227,7 @@ export function encodeJsonServerMessage(m: JsonServerMessage): string {
 
 /** A result message for a share (only to clients that sent hello). */
 export function jsonResult(jobId: string, nonce: number, id: string | number | null, v: WireVerdict): string {
-  const base =
-    id === null
-      ? { type: "result" as const, job_id: jobId, nonce }
-      : { type: "result" as const, job_id: jobId, nonce, id };
+  const base = { type: "result" as const, job_id: jobId, nonce, id: id ?? undefined };
   return encodeJsonServerMessage(
     v.accepted
       ? { ...base, accepted: true, difficulty: v.difficulty, forwarded: v.forwarded }
@@ -262,37 +245,32 @@ function words(v: unknown, n: number, field: string): number[] {
     v.length !== n ||
     !v.every((w) => typeof w === "number" && Number.isInteger(w) && w >= 0 && w <= 0xffff_ffff)
   ) {
-    throw bad("E_BAD_FIELD", `${field} must be ${n} u32 numbers`, { field });
+    throw new WsFrameError("E_BAD_FIELD", `${field} must be ${n} u32 numbers`, { field });
   }
   return v as number[];
 }
 
 /** One text message from the bridge (what a seed miner or a test reads). */
 export function decodeJsonServerMessage(text: string): JsonServerMessage {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    throw bad("E_BAD_FRAME", "not valid JSON", { length: text.length });
-  }
-  if (!isObject(v) || typeof own(v, "type") !== "string")
-    throw bad("E_BAD_FRAME", "a message must be an object with a type");
-  if (v.type !== "work") return v as JsonServerMessage; // the small ones are read as sent
+  const { type, v } = parseMessage(text);
+  if (type !== "work") return v as JsonServerMessage; // the small ones are read as sent
   const w = own(v, "work");
-  if (!isObject(w)) throw bad("E_BAD_FIELD", "work must be an object", { field: "work" });
+  if (!isObject(w)) throw new WsFrameError("E_BAD_FIELD", "work must be an object", { field: "work" });
   const solution = own(w, "solution");
   if (
     !Array.isArray(solution) ||
     solution.length !== SOLUTION_BYTES ||
     !solution.every((b) => typeof b === "number" && Number.isInteger(b) && b >= 0 && b <= 255)
   ) {
-    throw bad("E_BAD_FIELD", `solution must be ${SOLUTION_BYTES} byte values`, { field: "solution" });
+    throw new WsFrameError("E_BAD_FIELD", `solution must be ${SOLUTION_BYTES} byte values`, {
+      field: "solution",
+    });
   }
   const start = own(w, "start_nonce");
   const max = own(w, "max_nonce");
   const diff = own(w, "targetdiff");
   if (typeof start !== "number" || typeof max !== "number" || typeof diff !== "number")
-    throw bad("E_BAD_FIELD", "start_nonce, max_nonce and targetdiff must be numbers");
+    throw new WsFrameError("E_BAD_FIELD", "start_nonce, max_nonce and targetdiff must be numbers");
   return {
     type: "work",
     work: {
@@ -301,7 +279,7 @@ export function decodeJsonServerMessage(text: string): JsonServerMessage {
       solution: solution as number[],
       start_nonce: start,
       max_nonce: max,
-      job_id: readJobId(own(w, "job_id")),
+      job_id: readJobId(w, "job_id"),
       targetdiff: diff,
     },
   };

@@ -77,35 +77,27 @@ const serverDecoder = new Decoder({
 
 type Fields = Record<string, unknown>;
 
-function bad(
-  code: "E_BAD_FRAME" | "E_BAD_FIELD" | "E_UNKNOWN_TYPE" | "E_VERSION",
-  message: string,
-  detail: Record<string, unknown> = {},
-): WsFrameError {
-  return new WsFrameError(code, message, detail);
-}
-
 /** One map with v = 1 and a string t, or a coded error. */
 function open(bytes: Uint8Array, decoder: Decoder): { type: string; f: Fields } {
   let v: unknown;
   try {
     v = (decoder === clientDecoder ? smallMap(bytes) : null) ?? decoder.decode(bytes);
   } catch (e) {
-    throw bad("E_BAD_FRAME", "not a single msgpack value within the size limits", {
+    throw new WsFrameError("E_BAD_FRAME", "not a single msgpack value within the size limits", {
       reason: e instanceof Error ? e.message : String(e),
     });
   }
   if (typeof v !== "object" || v === null || Array.isArray(v) || ArrayBuffer.isView(v))
-    throw bad("E_BAD_FRAME", "a frame must be a msgpack map");
+    throw new WsFrameError("E_BAD_FRAME", "a frame must be a msgpack map");
   const f = v as Fields;
   const version = own(f, "v");
   if (version !== MSGPACK_VERSION)
-    throw bad("E_VERSION", `protocol version ${MSGPACK_VERSION} only`, {
+    throw new WsFrameError("E_VERSION", `protocol version ${MSGPACK_VERSION} only`, {
       version: typeof version === "number" ? version : String(typeof version),
     });
   const type = own(f, "t");
   if (typeof type !== "string" || type === "")
-    throw bad("E_BAD_FRAME", "t (the frame type) must be a non-empty string");
+    throw new WsFrameError("E_BAD_FRAME", "t (the frame type) must be a non-empty string");
   return { type, f };
 }
 
@@ -163,7 +155,8 @@ function smallMap(b: Uint8Array): Fields | null {
   return at === b.length ? f : null;
 }
 
-function own(f: Fields, key: string): unknown {
+/** A frame's own property (never one inherited from Object.prototype). */
+export function own(f: Fields, key: string): unknown {
   return Object.hasOwn(f, key) ? f[key] : undefined;
 }
 
@@ -173,16 +166,16 @@ function str(f: Fields, key: string, max: number, optional = false): string | nu
   const v = own(f, key);
   if ((v === undefined || v === null) && optional) return null;
   if (typeof v !== "string" || v.length > max || (!optional && v === ""))
-    throw bad("E_BAD_FIELD", `${key} must be a string of 1..${max} characters`, { field: key });
+    throw new WsFrameError("E_BAD_FIELD", `${key} must be a string of 1..${max} characters`, { field: key });
   return v;
 }
 
 /** Job ids are opaque strings; a numeric one (liberal in) is read as its decimal text. */
-function jobId(f: Fields): string {
-  const v = own(f, "j");
+export function readJobId(f: Fields, key: string): string {
+  const v = own(f, key);
   return typeof v === "number" && Number.isSafeInteger(v) && v >= 0
     ? String(v)
-    : str(f, "j", MAX_JOB_ID_CHARS);
+    : str(f, key, MAX_JOB_ID_CHARS);
 }
 
 function u32(f: Fields, key: string, optional: true): number | null;
@@ -191,27 +184,30 @@ function u32(f: Fields, key: string, optional = false): number | null {
   const v = own(f, key);
   if ((v === undefined || v === null) && optional) return null;
   if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 0xffff_ffff)
-    throw bad("E_BAD_FIELD", `${key} must be an integer 0..2^32-1`, { field: key });
+    throw new WsFrameError("E_BAD_FIELD", `${key} must be an integer 0..2^32-1`, { field: key });
   return v;
 }
 
 function bin(f: Fields, key: string, min: number, max: number): Uint8Array {
   const v = own(f, key);
   if (!(v instanceof Uint8Array) || v.length < min || v.length > max)
-    throw bad("E_BAD_FIELD", `${key} must be ${min}..${max} bytes of msgpack bin`, { field: key });
+    throw new WsFrameError("E_BAD_FIELD", `${key} must be ${min}..${max} bytes of msgpack bin`, {
+      field: key,
+    });
   return v;
 }
 
 function num(f: Fields, key: string): number {
   const v = own(f, key);
   if (typeof v !== "number" || !Number.isFinite(v))
-    throw bad("E_BAD_FIELD", `${key} must be a finite number`, { field: key });
+    throw new WsFrameError("E_BAD_FIELD", `${key} must be a finite number`, { field: key });
   return v;
 }
 
 function bool(f: Fields, key: string): boolean {
   const v = own(f, key);
-  if (typeof v !== "boolean") throw bad("E_BAD_FIELD", `${key} must be a boolean`, { field: key });
+  if (typeof v !== "boolean")
+    throw new WsFrameError("E_BAD_FIELD", `${key} must be a boolean`, { field: key });
   return v;
 }
 
@@ -223,11 +219,11 @@ export function decodeClientFrame(bytes: Uint8Array): MsgpackClientFrame {
     case "hello":
       return { type, worker: str(f, "w", MAX_WORKER_CHARS, true), agent: str(f, "a", MAX_AGENT_CHARS, true) };
     case "share":
-      return { type, seq: u32(f, "i"), jobId: jobId(f), nonce: bin(f, "n", 1, NONCE_TAIL_BYTES) };
+      return { type, seq: u32(f, "i"), jobId: readJobId(f, "j"), nonce: bin(f, "n", 1, NONCE_TAIL_BYTES) };
     case "ping":
       return { type, seq: u32(f, "i", true) };
     default:
-      throw bad("E_UNKNOWN_TYPE", "unknown frame type", { type: type.slice(0, 32) });
+      throw new WsFrameError("E_UNKNOWN_TYPE", "unknown frame type", { type: type.slice(0, 32) });
   }
 }
 
@@ -250,6 +246,14 @@ export function trimTemplate(solution: Uint8Array): Uint8Array {
   let n = solution.length;
   while (n > 0 && solution[n - 1] === 0) n--;
   return solution.subarray(0, n);
+}
+
+/** A job's header bytes 0..107 and solution template, as both protocols' job templates take them. */
+export function checkTemplate(head: Uint8Array, solution: Uint8Array): void {
+  if (head.length !== HEADER_HEAD_BYTES)
+    throw new RangeError(`head must be ${HEADER_HEAD_BYTES} bytes, got ${head.length}`);
+  if (solution.length > SOLUTION_BYTES)
+    throw new RangeError(`solution template longer than ${SOLUTION_BYTES} bytes`);
 }
 
 /**
@@ -275,10 +279,7 @@ export class MsgpackJobTemplate {
   } | null = null;
 
   constructor(jobId: string, head: Uint8Array, solution: Uint8Array) {
-    if (head.length !== HEADER_HEAD_BYTES)
-      throw new RangeError(`head must be ${HEADER_HEAD_BYTES} bytes, got ${head.length}`);
-    if (solution.length > SOLUTION_BYTES)
-      throw new RangeError(`solution template longer than ${SOLUTION_BYTES} bytes`);
+    checkTemplate(head, solution);
     this.jobId = jobId;
     this.#shared = encoder.encode({
       v: MSGPACK_VERSION,
@@ -399,7 +400,7 @@ export function decodeServerFrame(bytes: Uint8Array): MsgpackServerFrame {
     case "job":
       return {
         type,
-        jobId: jobId(f),
+        jobId: readJobId(f, "j"),
         clean: bool(f, "c"),
         head: bin(f, "h", HEADER_HEAD_BYTES, HEADER_HEAD_BYTES),
         solution: bin(f, "s", 0, SOLUTION_BYTES),
@@ -409,17 +410,10 @@ export function decodeServerFrame(bytes: Uint8Array): MsgpackServerFrame {
       };
     case "result": {
       const seq = u32(f, "i");
-      if (bool(f, "a"))
-        return {
-          type,
-          seq,
-          verdict: { accepted: true, difficulty: num(f, "d"), forwarded: own(f, "f") === true },
-        };
-      return {
-        type,
-        seq,
-        verdict: { accepted: false, code: num(f, "c"), message: str(f, "m", 4096, true) ?? "" },
-      };
+      const verdict: WireVerdict = bool(f, "a")
+        ? { accepted: true, difficulty: num(f, "d"), forwarded: own(f, "f") === true }
+        : { accepted: false, code: num(f, "c"), message: str(f, "m", 4096, true) ?? "" };
+      return { type, seq, verdict };
     }
     case "pong":
       return { type, seq: u32(f, "i", true) };
@@ -428,6 +422,6 @@ export function decodeServerFrame(bytes: Uint8Array): MsgpackServerFrame {
     case "msg":
       return { type: "message", text: str(f, "m", 4096, true) ?? "" };
     default:
-      throw bad("E_UNKNOWN_TYPE", "unknown frame type", { type: type.slice(0, 32) });
+      throw new WsFrameError("E_UNKNOWN_TYPE", "unknown frame type", { type: type.slice(0, 32) });
   }
 }

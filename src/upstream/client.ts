@@ -9,7 +9,7 @@
 
 import { isProtocolError, LineDecoder } from "../protocol/index.ts";
 import { poolProtocolError, UpstreamError } from "./errors.ts";
-import type { SubmitFate, UpstreamEvent, UpstreamListener, UpstreamShare } from "./events.ts";
+import type { SubmitFate, UpstreamListener, UpstreamShare } from "./events.ts";
 import {
   resolveOptions,
   sessionOptions,
@@ -92,7 +92,7 @@ export class PoolClient<T = unknown> {
   submit(share: UpstreamShare, token: T): void {
     const conn = this.#conn;
     const report = (outcome: SubmitFate) =>
-      this.#emit({ type: "result", token, jobId: share.jobId, pool: this.pool, outcome });
+      this.#listener({ type: "result", token, jobId: share.jobId, pool: this.pool, outcome });
     if (this.#closing) return report({ status: "dropped", reason: "closed" });
     // Between connections every epoch is dead: the work was built on an extranonce1 that is gone.
     if (conn === null || conn.session.phase === "closed")
@@ -138,7 +138,7 @@ export class PoolClient<T = unknown> {
     this.#conn = conn;
     this.#attempt++;
     o.log.info("connecting to pool", { pool: endpoint.url, attempt: this.#attempt });
-    this.#emit({ type: "state", state: "connecting", pool: endpoint.url, attempt: this.#attempt });
+    this.#listener({ type: "state", state: "connecting", pool: endpoint.url, attempt: this.#attempt });
     conn.transport = o.connect(
       {
         endpoint,
@@ -148,7 +148,7 @@ export class PoolClient<T = unknown> {
       },
       {
         onOpen: () => {
-          this.#emit({ type: "state", state: "connected", pool: endpoint.url });
+          this.#listener({ type: "state", state: "connected", pool: endpoint.url });
           session.start(o.now());
           this.#scheduleDeadline();
         },
@@ -175,10 +175,15 @@ export class PoolClient<T = unknown> {
     const pool = conn.endpoint.url;
     switch (e.type) {
       case "subscribed":
-        if (e.subscriptionId !== null)
-          this.#subscriptionIds.set(this.#o.pools.indexOf(conn.slot), e.subscriptionId);
-        this.#emit({ type: "state", state: "subscribed", pool });
-        return this.#emit({
+      case "extranonce":
+        if (e.type === "extranonce")
+          this.#listener({ type: "invalidate", epoch: e.previousEpoch, reason: "extranonce-changed" });
+        else {
+          if (e.subscriptionId !== null)
+            this.#subscriptionIds.set(this.#o.pools.indexOf(conn.slot), e.subscriptionId);
+          this.#listener({ type: "state", state: "subscribed", pool });
+        }
+        return this.#listener({
           type: "extranonce",
           epoch: e.epoch,
           extranonce1: e.extranonce1,
@@ -188,21 +193,12 @@ export class PoolClient<T = unknown> {
       case "authorized":
         conn.authorizedAt = this.#o.now();
         this.#o.log.info("authorized", { pool, user: conn.slot.user });
-        this.#emit({ type: "state", state: "authorized", pool });
+        this.#listener({ type: "state", state: "authorized", pool });
         if (this.#rotation.onBackup && !this.#closing) this.#watch?.start(() => this.#primaryHealthy());
         return;
-      case "extranonce":
-        this.#emit({ type: "invalidate", epoch: e.previousEpoch, reason: "extranonce-changed" });
-        return this.#emit({
-          type: "extranonce",
-          epoch: e.epoch,
-          extranonce1: e.extranonce1,
-          extranonce2Size: e.extranonce2Size,
-          pool,
-        });
       case "target":
       case "job":
-        return this.#emit(e);
+        return this.#listener(e);
       case "result":
         if (e.outcome.status === "rejected")
           this.#o.log.info("share rejected", {
@@ -210,16 +206,19 @@ export class PoolClient<T = unknown> {
             code: e.outcome.reject.code,
             reason: e.outcome.reject.message,
           });
-        this.#emit({ ...e, pool });
+        this.#listener({ ...e, pool });
         if (conn.switching && conn.session.idle && this.#conn === conn) this.#switchNow(conn);
         return;
       case "message":
-        return this.#emit({ type: "message", pool, text: e.text });
-      case "end":
-        if (e.redirect !== null)
-          this.#redirect = this.#redirectTarget(conn.endpoint, e.redirect.host, e.redirect.port);
+        return this.#listener({ type: "message", pool, text: e.text });
+      case "end": {
+        const to = e.redirect;
+        if (to !== null && to.host !== null && !isValidHost(to.host))
+          this.#o.log.warn("client.reconnect to an invalid host ignored", { host: to.host.slice(0, 64) });
+        else if (to !== null) this.#redirect = redirectEndpoint(conn.endpoint, to.host, to.port);
         conn.transport?.close(e.reason);
         return;
+      }
     }
   }
 
@@ -231,13 +230,13 @@ export class PoolClient<T = unknown> {
     this.#conn = null;
     this.#clearDeadline();
     this.#watch?.stop();
-    if (epoch !== null) this.#emit({ type: "invalidate", epoch, reason: reason.code });
+    if (epoch !== null) this.#listener({ type: "invalidate", epoch, reason: reason.code });
     this.#o.log.warn("pool connection ended", {
       pool: conn.endpoint.url,
       code: reason.code,
       message: reason.message,
     });
-    this.#emit({ type: "state", state: "disconnected", pool: conn.endpoint.url, error: reason });
+    this.#listener({ type: "state", state: "disconnected", pool: conn.endpoint.url, error: reason });
     if (this.#closing) return this.#finishClose();
 
     const healthy = conn.authorizedAt !== null && now - conn.authorizedAt >= this.#o.healthyAfterMs;
@@ -260,20 +259,12 @@ export class PoolClient<T = unknown> {
 
   #retry(delayMs: number, reason: "backoff" | "redirect" | "failover" | "primary"): void {
     const pool = (this.#redirect ?? this.#o.pools[this.#rotation.current]!.endpoint).url;
-    this.#emit({ type: "state", state: "waiting", pool, delayMs, reason });
+    this.#listener({ type: "state", state: "waiting", pool, delayMs, reason });
     if (this.#closing) return; // a listener closed us
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = null;
       this.#connect();
     }, delayMs);
-  }
-
-  #redirectTarget(from: PoolEndpoint, host: string | null, port: number | null): PoolEndpoint | null {
-    if (host !== null && !isValidHost(host)) {
-      this.#o.log.warn("client.reconnect to an invalid host ignored", { host: host.slice(0, 64) });
-      return null;
-    }
-    return redirectEndpoint(from, host, port);
   }
 
   // ---- return to the primary -------------------------------------------------------------
@@ -331,11 +322,7 @@ export class PoolClient<T = unknown> {
   #finishClose(): void {
     this.#clearTimers();
     this.#watch?.stop();
-    this.#emit({ type: "state", state: "closed", pool: null });
+    this.#listener({ type: "state", state: "closed", pool: null });
     this.#resolveClosed?.();
-  }
-
-  #emit(e: UpstreamEvent<T>): void {
-    this.#listener(e);
   }
 }

@@ -53,10 +53,6 @@ export class UpstreamError extends CodedError<UpstreamErrorCode> {
   }
 }
 
-export function isUpstreamError(e: unknown): e is UpstreamError {
-  return e instanceof UpstreamError;
-}
-
 /** The pool sent something unreadable: the one way a ProtocolError ends a connection. */
 export function poolProtocolError(e: ProtocolError): UpstreamError {
   return new UpstreamError(

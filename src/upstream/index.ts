@@ -1,7 +1,7 @@
 // index.ts — the public surface of the pool client (src/upstream/). Layers above import from here.
 
 export { PoolClient } from "./client.ts";
-export { UpstreamError, isUpstreamError, type UpstreamErrorCode } from "./errors.ts";
+export { UpstreamError, type UpstreamErrorCode } from "./errors.ts";
 export {
   type SubmitFate,
   type StaleReason,

@@ -66,28 +66,13 @@ export interface PoolSlot {
   readonly tls: TlsPolicy;
 }
 
-export interface ResolvedOptions {
-  readonly pools: readonly PoolSlot[];
-  readonly userAgent: string;
-  readonly connectTimeoutMs: number;
-  readonly subscribeTimeoutMs: number;
-  readonly authorizeTimeoutMs: number;
-  readonly submitTimeoutMs: number;
-  readonly backoff: BackoffOptions;
-  readonly failoverAfter: number;
-  readonly returnToPrimary: boolean;
-  readonly primaryProbeIntervalMs: number;
-  readonly healthyAfterMs: number;
-  readonly maxLineBytes: number;
-  readonly maxWriteBufferBytes: number;
-  readonly maxInFlightSubmits: number;
-  readonly maxQueuedSubmits: number;
-  readonly maxJobs: number;
-  readonly log: Logger;
-  readonly random: () => number;
-  readonly now: () => number;
-  readonly connect: ConnectFn;
-}
+/** Every setting filled in; user, password and TLS are per pool slot. */
+export type ResolvedOptions = Readonly<
+  Required<Omit<PoolClientOptions, "pools" | "user" | "password" | "tls" | "backoff">> & {
+    pools: readonly PoolSlot[];
+    backoff: BackoffOptions;
+  }
+>;
 
 export const DEFAULT_USER_AGENT = `vbridge/${pkg.version}`;
 const MAX_POOLS = 16;
@@ -111,15 +96,8 @@ function num(
   return x;
 }
 
-function int(
-  name: string,
-  v: number | undefined,
-  def: number,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  return num(name, v, def, min, max, true);
-}
+const int = (name: string, v: number | undefined, def: number, min: number, max?: number) =>
+  num(name, v, def, min, max, true);
 
 export function resolveOptions(o: PoolClientOptions): ResolvedOptions {
   if (o.pools.length === 0) throw new UpstreamError("E_POOL_CONFIG", "no pool configured");

@@ -1,10 +1,9 @@
 // probe.ts — is the primary pool back? `probePool` checks once: connect, send mining.subscribe,
 // wait for a well-formed result. `PrimaryWatch` repeats that every interval while the client works
-// on a backup, and says when the primary is healthy again.
-// A bare TCP
-// connect is not enough (a port can accept while the pool behind it is down); a subscribe result
-// with an extranonce1 is the cheapest proof that the Stratum server is serving. The probe never
-// authorizes and never submits, then closes: pools see one short-lived connection per interval.
+// on a backup, and says when the primary is healthy again. A bare TCP connect is not enough (a port
+// can accept while the pool behind it is down); a subscribe result with an extranonce1 is the
+// cheapest proof that the Stratum server is serving. The probe never authorizes and never submits,
+// then closes: pools see one short-lived connection per interval.
 
 import {
   decodeFromPool,
@@ -39,12 +38,13 @@ export function probePool(o: ProbeOptions, done: (failure: UpstreamError | null)
   let finished = false;
   let transport: Transport | null = null;
   const decoder = new LineDecoder({ maxLineBytes: o.maxLineBytes });
-  const finish = (failure: UpstreamError | null): void => {
+  /** `report` false: cancelled, so `done` is not called. */
+  const finish = (failure: UpstreamError | null, report = true): void => {
     if (finished) return;
     finished = true;
     clearTimeout(timer);
     transport?.close(failure ?? new UpstreamError("E_CLIENT_CLOSED", "probe finished"));
-    done(failure);
+    if (report) done(failure);
   };
   const timer = setTimeout(
     () =>
@@ -77,14 +77,7 @@ export function probePool(o: ProbeOptions, done: (failure: UpstreamError | null)
       onClose: (reason) => finish(reason),
     },
   );
-  return {
-    cancel: () => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      transport?.close(new UpstreamError("E_CLIENT_CLOSED", "probe cancelled"));
-    },
-  };
+  return { cancel: () => finish(new UpstreamError("E_CLIENT_CLOSED", "probe cancelled"), false) };
 }
 
 export interface PrimaryWatchOptions extends ProbeOptions {

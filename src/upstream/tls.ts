@@ -70,9 +70,7 @@ export function resolveTlsPolicy(o: TlsOptions = {}): TlsPolicy {
 /** The `tls` option of Bun.connect for this policy. */
 export function bunTlsOptions(p: TlsPolicy): { ca?: string; rejectUnauthorized: boolean } {
   // With a pin the chain is not ours to judge (self-signed is the point); the pin is checked instead.
-  return p.ca === null
-    ? { rejectUnauthorized: p.pin === null }
-    : { ca: p.ca, rejectUnauthorized: p.pin === null };
+  return { ...(p.ca === null ? {} : { ca: p.ca }), rejectUnauthorized: p.pin === null };
 }
 
 /** What transport.ts learns in the handshake callback. */
@@ -122,16 +120,14 @@ export function classifyTlsError(
 ): UpstreamError {
   const code = e?.code ?? "";
   const message = e?.message ?? "TLS handshake failed";
-  if (isVerificationError(e)) {
-    return new UpstreamError("E_TLS_VERIFY", `the pool's certificate did not verify (${code}): ${message}`, {
-      ...where,
-      tlsCode: code,
-    });
-  }
-  return new UpstreamError("E_TLS_HANDSHAKE", `TLS handshake failed${code ? ` (${code})` : ""}: ${message}`, {
-    ...where,
-    tlsCode: code,
-  });
+  const detail = { ...where, tlsCode: code };
+  return isVerificationError(e)
+    ? new UpstreamError("E_TLS_VERIFY", `the pool's certificate did not verify (${code}): ${message}`, detail)
+    : new UpstreamError(
+        "E_TLS_HANDSHAKE",
+        `TLS handshake failed${code ? ` (${code})` : ""}: ${message}`,
+        detail,
+      );
 }
 
 function isVerificationError(e: { code?: string } | null): boolean {

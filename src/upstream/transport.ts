@@ -109,11 +109,7 @@ class BunTransport implements Transport {
         new UpstreamError(
           "E_WRITE_OVERFLOW",
           `more than ${this.#o.maxWriteBufferBytes} bytes unsent: the pool is not reading`,
-          {
-            ...this.#where,
-            limit: this.#o.maxWriteBufferBytes,
-            buffered: this.#queued,
-          },
+          { ...this.#where, limit: this.#o.maxWriteBufferBytes, buffered: this.#queued },
         ),
       );
     }
@@ -205,14 +201,13 @@ class BunTransport implements Transport {
 
   /** A FIN from the pool: before the TLS handshake completed it is that handshake failing. */
   #closedByPool(): UpstreamError {
-    if (!this.#open && this.#o.endpoint.tls) {
-      return new UpstreamError(
-        "E_TLS_HANDSHAKE",
-        `${this.#o.endpoint.url} closed the connection during the TLS handshake`,
-        this.#where,
-      );
-    }
-    return new UpstreamError("E_CONNECTION_CLOSED", "the pool closed the connection", this.#where);
+    return !this.#open && this.#o.endpoint.tls
+      ? new UpstreamError(
+          "E_TLS_HANDSHAKE",
+          `${this.#o.endpoint.url} closed the connection during the TLS handshake`,
+          this.#where,
+        )
+      : new UpstreamError("E_CONNECTION_CLOSED", "the pool closed the connection", this.#where);
   }
 
   #liveError(e: Error): UpstreamError {

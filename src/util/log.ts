@@ -38,13 +38,8 @@ const SECRET = /pass|token|secret|authorization/i;
 /** The value to print for a field: secrets redacted, strings quoted when they contain spaces. */
 export function formatField(key: string, value: unknown): string {
   if (SECRET.test(key)) return `${key}=***`;
-  const text =
-    typeof value === "string"
-      ? /[\s="]/.test(value) || value === ""
-        ? JSON.stringify(value)
-        : value
-      : JSON.stringify(value);
-  return `${key}=${text}`;
+  const bare = typeof value === "string" && value !== "" && !/[\s="]/.test(value);
+  return `${key}=${bare ? value : JSON.stringify(value)}`;
 }
 
 export function consoleLogger(o: ConsoleLoggerOptions): Logger {
@@ -54,18 +49,13 @@ export function consoleLogger(o: ConsoleLoggerOptions): Logger {
     ((line: string, level: Level) =>
       level === "warn" || level === "error" ? console.error(line) : console.log(line));
   const emit = (level: Level, message: string, fields?: Record<string, unknown>) => {
-    const tail =
-      fields === undefined
-        ? ""
-        : Object.entries(fields)
-            .map(([k, v]) => ` ${formatField(k, v)}`)
-            .join("");
+    const tail = Object.entries(fields ?? {})
+      .map(([k, v]) => ` ${formatField(k, v)}`)
+      .join("");
     write(`${new Date(clock()).toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${tail}`, level);
   };
   return {
-    debug: (m, f) => {
-      if (o.debug) emit("debug", m, f);
-    },
+    debug: o.debug ? (m, f) => emit("debug", m, f) : () => {},
     info: (m, f) => emit("info", m, f),
     warn: (m, f) => emit("warn", m, f),
     error: (m, f) => emit("error", m, f),

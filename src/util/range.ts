@@ -28,6 +28,11 @@ export function inRange(n: unknown, r: Range): n is number {
   return (r.exclusiveMin === true ? n > r.min : n >= r.min) && n <= r.max;
 }
 
+/** Calls `fail` with "<name> must be <range>, got <v>" unless v is in the range (each layer its own error). */
+export function checkRange(name: string, v: number, r: Range, fail: (why: string) => never): void {
+  if (!inRange(v, r)) fail(`${name} must be ${rangePhrase(r)}, got ${v}`);
+}
+
 /** What must-be says: "a whole number from 0 to 65535", "a number of seconds above 0 and at most 3600". */
 export function rangePhrase(r: Range): string {
   const what = r.whole === true ? "a whole number" : r.seconds === true ? "a number of seconds" : "a number";

@@ -64,7 +64,7 @@ describe("tailCheck (WebSocket shares)", () => {
 
 test("upstreamShareOf: the template with that tail, the lease id before a zero extranonce2", () => {
   const lease = { epoch: 3, idHex: "0007" } as Lease;
-  const up = upstreamShareOf(job, { ...lease, extranonce1: XN1 }, null, tail);
+  const up = upstreamShareOf(job, { ...lease, extranonce1: XN1 }, { kind: "tail", jobId: job.id, tail });
   const p = job.submitParams("w", new Uint8Array(26), tail);
   expect(up).toEqual({
     epoch: 3,
