@@ -77,6 +77,11 @@ export interface MinerSink {
   result(r: ShareResult): void;
   /** The pool said something miners should see (client.show_message). */
   message?(text: string): void;
+  /**
+   * No work can be had now (the pool is gone and no backup serves): stop hashing, since every
+   * share would be stale. The next work() resumes. Transports that cannot say it ignore it.
+   */
+  pause?(reason: string): void;
   end(e: SessionEnd): void;
 }
 
@@ -102,6 +107,8 @@ export interface BridgeStats {
     rejected: number;
     /** Rejections by code (20..25). */
     rejectedByCode: Record<string, number>;
+    /** Of the rejected: for dead work (21 after a new block, a reconnect or a lost pool), not the miner's fault. */
+    stale: number;
     /** Sum of credited share difficulty (what the ledger pays on). */
     creditedDifficulty: number;
   };
@@ -126,7 +133,14 @@ export interface BridgeCore {
    */
   open(hello: MinerHello, sink: MinerSink): MinerSession;
   stats(): BridgeStats;
+  /**
+   * Whether a miner can get work now: some upstream session is subscribed with a current job.
+   * /health answers 200 or 503 with the reason from this.
+   */
+  health(): BridgeHealth;
 }
+
+export type BridgeHealth = { ok: true } | { ok: false; reason: string };
 
 // Access tokens (bridge.token) and Origin checks are the transports' business: they refuse a
 // connection before it ever reaches open().

@@ -11,6 +11,7 @@ import { JOBS_KEPT } from "../protocol/job-window.ts";
 import { quieter, silentLogger, type Logger } from "../util/log.ts";
 import type {
   BridgeCore,
+  BridgeHealth,
   BridgeStats,
   MinerHello,
   MinerSession,
@@ -116,6 +117,12 @@ export class Bridge implements BridgeCore {
     });
     slot.join(s);
     return s;
+  }
+
+  health(): BridgeHealth {
+    if (this.#closing) return { ok: false, reason: "the bridge is stopping" };
+    if (this.#slots.some((s) => s.latest !== null)) return { ok: true };
+    return { ok: false, reason: "no upstream pool session has work" };
   }
 
   stats(): BridgeStats {

@@ -68,6 +68,7 @@ export class BridgeCounters {
         accepted: this.#accepted,
         rejected: this.#rejected,
         rejectedByCode: { ...this.#rejectedByCode },
+        stale: this.#rejectedByCode["21"] ?? 0,
         creditedDifficulty: this.#creditedDifficulty,
       },
       pool: { ...this.#pool },

@@ -79,16 +79,17 @@ export function route(req: Request, server: Server<WsData>, r: HttpRoutes): Resp
   }
 }
 
-/** ok when some upstream session is subscribed (has an extranonce1): miners can get work. */
+/** 200 only when a miner can get work now (BridgeCore.health); 503 with the reason otherwise. */
 function health(core: BridgeCore): Response {
+  const h = core.health();
   const s = core.stats();
-  const ok = s.upstreams.some((u) => u.extranonce1 !== null);
   return json(
     {
-      ok,
+      ok: h.ok,
+      ...(h.ok ? {} : { reason: h.reason }),
       uptimeSeconds: s.uptimeSeconds,
       upstreams: s.upstreams.map((u) => ({ state: u.state, connected: u.extranonce1 !== null })),
     },
-    ok ? 200 : 503,
+    h.ok ? 200 : 503,
   );
 }

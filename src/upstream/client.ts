@@ -43,6 +43,9 @@ export class PoolClient<T = unknown> {
   readonly #subscriptionIds = new Map<number, string>();
   #conn: Connection<T> | null = null;
   #started = false;
+  #urgent = false;
+  /** abandon() was called: the connection's end moves on to the next pool at once. */
+  #abandoned = false;
   #closing = false;
   #closed: Promise<void> | null = null;
   #resolveClosed: (() => void) | null = null;
@@ -99,6 +102,25 @@ export class PoolClient<T = unknown> {
       return report({ status: "stale", reason: "old-epoch" });
     conn.session.submit(share, token, this.#o.now());
     this.#scheduleDeadline();
+  }
+
+  /**
+   * Miners are attached (true) or not: while they are, a lost pool is retried fast (they are
+   * hashing on dead work); without them the long backoff is fine.
+   */
+  setUrgent(urgent: boolean): void {
+    this.#urgent = urgent;
+  }
+
+  /**
+   * The pool in use cannot serve us (e.g. an extranonce1 too long for the caller's leases): the
+   * connection is closed with `error` and the next pool of the list is tried at once.
+   */
+  abandon(error: UpstreamError): void {
+    const conn = this.#conn;
+    if (conn === null || this.#closing) return;
+    this.#abandoned = true;
+    conn.transport?.close(error);
   }
 
   /** Close the connection and stop reconnecting; pending shares are reported. */

@@ -4,6 +4,7 @@
 // the test answers them itself.
 
 import type {
+  BridgeHealth,
   BridgeCore,
   BridgeStats,
   MinerHello,
@@ -125,6 +126,13 @@ export class FakeCore implements BridgeCore {
     return this.sessions.filter((s) => !s.closed);
   }
 
+  /** What health() answers; a test sets it to a failure. */
+  healthNow: BridgeHealth = { ok: true };
+
+  health(): BridgeHealth {
+    return this.healthNow;
+  }
+
   stats(): BridgeStats {
     return {
       uptimeSeconds: 12,
@@ -133,7 +141,7 @@ export class FakeCore implements BridgeCore {
         "ws-json": this.live().filter((s) => s.hello.transport === "ws-json").length,
         stratum: this.live().filter((s) => s.hello.transport === "stratum").length,
       },
-      shares: { accepted: 3, rejected: 1, rejectedByCode: { "23": 1 }, creditedDifficulty: 24 },
+      shares: { accepted: 3, rejected: 1, rejectedByCode: { "23": 1 }, stale: 0, creditedDifficulty: 24 },
       pool: { submitted: 1, accepted: 1, rejected: 0, stale: 0, lost: 0 },
       hashrate: 1234.5,
       upstreams: [

@@ -42,10 +42,11 @@ describe("HTTP routes", () => {
       ...FakeCore.prototype.stats.call(down),
       upstreams: [{ url: "x", state: "connecting", extranonce1: null, difficulty: null, sessions: 0 }],
     });
+    down.healthNow = { ok: false, reason: "no upstream pool session has work" };
     const s2 = h.start({}, {}, down);
     const r2 = await fetch(base(s2.ds.port) + "/health");
     expect(r2.status).toBe(503);
-    expect(((await r2.json()) as { ok: boolean }).ok).toBe(false);
+    expect(await r2.json()).toMatchObject({ ok: false, reason: "no upstream pool session has work" });
   });
 
   test("/stats from loopback: the core's stats and the transports' counters", async () => {

@@ -4,6 +4,7 @@
 
 import { expect } from "bun:test";
 import type {
+  BridgeHealth,
   BridgeCore,
   BridgeStats,
   MinerHello,
@@ -143,6 +144,9 @@ export class FakeCore implements BridgeCore {
     return s;
   }
   stats(): BridgeStats {
+    throw new Error("not used by WsConnection");
+  }
+  health(): BridgeHealth {
     throw new Error("not used by WsConnection");
   }
   get session(): FakeSession {
