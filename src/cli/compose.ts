@@ -49,7 +49,12 @@ function inProcessPoolLog(log: Logger): Logger {
 }
 
 /** What [upstream] sets of the pool client's options (the rest keep their defaults). */
-type PoolSettings = Required<Pick<PoolClientOptions, "user" | "password" | "tls" | "returnToPrimary">> & {
+type PoolSettings = Required<
+  Pick<
+    PoolClientOptions,
+    "user" | "password" | "tls" | "returnToPrimary" | "urgentBackoff" | "noJobTimeoutMs"
+  >
+> & {
   pools: string[];
 };
 
@@ -75,6 +80,8 @@ export function poolClientOptions(
       ...(u.tls_fingerprint === "" ? {} : { fingerprint: u.tls_fingerprint }),
     },
     returnToPrimary: u.return_to_primary,
+    urgentBackoff: { maxMs: u.reconnect_max_delay * 1000 },
+    noJobTimeoutMs: u.job_timeout * 1000,
   };
 }
 

@@ -89,6 +89,8 @@ export const FIELDS = [
     flag: flag("tls-fingerprint", ["mine"]),
   }),
   field("upstream.return_to_primary", BOOL, true, "go back to the first pool once it is healthy"),
+  field("upstream.reconnect_max_delay", SECONDS, 5, "reconnect wait cap while miners are attached"),
+  field("upstream.job_timeout", SECONDS, 30, "seconds after authorize without a job before the next pool"),
 
   field("builtin_pool.host", TEXT, "127.0.0.1", "listen address of `vbridge pool`", {
     flag: flag("host", ["pool"]),

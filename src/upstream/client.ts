@@ -6,9 +6,14 @@
 // its work is invalidated (`invalidate`), its pending shares are reported (`result`: lost or
 // stale, never silently forgotten) and the next attempt is scheduled (`state: waiting`).
 // The caller sees only UpstreamEvents and calls submit(); it never touches a socket.
+//
+// Issue 10: while miners are attached (setUrgent) the retries follow the fast policy and a
+// handshake must produce work within urgentWorkTimeoutMs; a pool that cannot be used (abandon(),
+// a protocol error, a refused user, no job) is left for the next one at once, and a primary found
+// unusable is not returned to at the next probe.
 
 import { isProtocolError, LineDecoder } from "../protocol/index.ts";
-import { poolProtocolError, UpstreamError } from "./errors.ts";
+import { poolProtocolError, UNUSABLE_CODES, UpstreamError, type UpstreamErrorCode } from "./errors.ts";
 import type { SubmitFate, UpstreamListener, UpstreamShare } from "./events.ts";
 import {
   resolveOptions,
@@ -19,10 +24,13 @@ import {
   type ResolvedOptions,
 } from "./options.ts";
 import { PrimaryWatch } from "./probe.ts";
-import { backoffDelay, PoolRotation } from "./reconnect-policy.ts";
+import { backoffDelay, PoolRotation, retryPolicy } from "./reconnect-policy.ts";
 import { StratumSession, type SessionEvent } from "./session.ts";
 import type { Transport } from "./transport.ts";
 import { isValidHost, redirectEndpoint, type PoolEndpoint } from "./url.ts";
+
+/** Probe intervals to stay away from a primary that was found unusable (5 min by default). */
+const PRIMARY_HOLD_PROBES = 5;
 
 interface Connection<T> {
   readonly slot: PoolSlot;
@@ -31,6 +39,8 @@ interface Connection<T> {
   readonly decoder: LineDecoder;
   transport: Transport | null;
   authorizedAt: number | null;
+  /** A job came on this connection: the pool is usable. */
+  hadJob: boolean;
   /** Set when leaving a backup for the primary: close as soon as no submit is in flight. */
   switching: boolean;
 }
@@ -50,6 +60,14 @@ export class PoolClient<T = unknown> {
   #closed: Promise<void> | null = null;
   #resolveClosed: (() => void) | null = null;
   #failures = 0;
+  /** Pools found unusable in a row (no usable session between): a whole round of them backs off. */
+  #unusable = 0;
+  /** The code that ended the last connection, and when the scheduled retry is due (setUrgent). */
+  #lastCode: UpstreamErrorCode | null = null;
+  #retryDueAt = 0;
+  /** When the primary was last found unusable: the way back to it is held for a while. */
+  #primaryUnusableAt: number | null = null;
+  #retryReason: "backoff" | "redirect" | "failover" | "primary" = "backoff";
   #attempt = 0;
   #epoch = 0;
   #redirect: PoolEndpoint | null = null;
@@ -109,7 +127,23 @@ export class PoolClient<T = unknown> {
    * hashing on dead work); without them the long backoff is fine.
    */
   setUrgent(urgent: boolean): void {
+    if (urgent === this.#urgent) return;
     this.#urgent = urgent;
+    if (!urgent || this.#closing) return;
+    // Miners just arrived during a handshake: a silent pool gets urgentWorkTimeoutMs, not 30 s.
+    const conn = this.#conn;
+    if (conn !== null && conn.session.phase !== "idle") {
+      conn.session.hurry(this.#o.now() + this.#o.urgentWorkTimeoutMs);
+      this.#scheduleDeadline();
+    }
+    // Miners just arrived while a long wait runs: wait no longer than the fast policy would.
+    if (this.#retryTimer === null) return;
+    if (this.#retryReason !== "backoff" && this.#retryReason !== "failover") return;
+    const delay = this.#backoff();
+    if (this.#retryDueAt - this.#o.now() <= delay) return;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#retry(delay, this.#retryReason);
   }
 
   /**
@@ -118,9 +152,12 @@ export class PoolClient<T = unknown> {
    */
   abandon(error: UpstreamError): void {
     const conn = this.#conn;
-    if (conn === null || this.#closing) return;
+    if (conn === null || this.#closing || conn.session.phase === "closed") return;
     this.#abandoned = true;
-    conn.transport?.close(error);
+    // Not "authorized" a moment longer: the session ends here, the transport's close follows.
+    conn.session.close(error);
+    if (conn.transport !== null) conn.transport.close(error);
+    else this.#onClose(conn, error);
   }
 
   /** Close the connection and stop reconnecting; pending shares are reported. */
@@ -155,6 +192,7 @@ export class PoolClient<T = unknown> {
       decoder: new LineDecoder({ maxLineBytes: o.maxLineBytes }),
       transport: null,
       authorizedAt: null,
+      hadJob: false,
       switching: false,
     };
     this.#conn = conn;
@@ -172,6 +210,7 @@ export class PoolClient<T = unknown> {
         onOpen: () => {
           this.#listener({ type: "state", state: "connected", pool: endpoint.url });
           session.start(o.now());
+          if (this.#urgent) session.hurry(o.now() + o.urgentWorkTimeoutMs);
           this.#scheduleDeadline();
         },
         onData: (bytes) => this.#onData(conn, bytes),
@@ -214,13 +253,24 @@ export class PoolClient<T = unknown> {
         });
       case "authorized":
         conn.authorizedAt = this.#o.now();
+        if (conn.hadJob) this.#unusable = 0;
         this.#o.log.info("authorized", { pool, user: conn.slot.user });
         this.#listener({ type: "state", state: "authorized", pool });
         if (this.#rotation.onBackup && !this.#closing) this.#watch?.start(() => this.#primaryHealthy());
         return;
       case "target":
-      case "job":
         return this.#listener(e);
+      case "job":
+        conn.hadJob = true;
+        if (conn.authorizedAt !== null) this.#unusable = 0;
+        return this.#listener(e);
+      case "warning":
+        this.#o.log.warn("pool sent something unusable: ignored", {
+          pool,
+          code: e.error.code,
+          message: e.error.message,
+        });
+        return this.#listener({ type: "warning", pool, error: e.error });
       case "result":
         if (e.outcome.status === "rejected")
           this.#o.log.info("share rejected", {
@@ -247,6 +297,9 @@ export class PoolClient<T = unknown> {
   #onClose(conn: Connection<T>, reason: UpstreamError): void {
     if (this.#conn !== conn) return;
     const now = this.#o.now();
+    const unusable = this.#abandoned || UNUSABLE_CODES.has(reason.code);
+    this.#abandoned = false;
+    this.#lastCode = reason.code;
     const epoch = conn.session.epoch;
     conn.session.close(reason);
     this.#conn = null;
@@ -261,9 +314,20 @@ export class PoolClient<T = unknown> {
     this.#listener({ type: "state", state: "disconnected", pool: conn.endpoint.url, error: reason });
     if (this.#closing) return this.#finishClose();
 
-    const healthy = conn.authorizedAt !== null && now - conn.authorizedAt >= this.#o.healthyAfterMs;
+    const healthy =
+      !unusable && conn.authorizedAt !== null && now - conn.authorizedAt >= this.#o.healthyAfterMs;
     if (healthy) this.#failures = 0;
     if (conn.switching || reason.code === "E_SWITCH_PRIMARY") return this.#retry(0, "primary");
+    if (unusable) {
+      if (conn.slot === this.#o.pools[0]) this.#primaryUnusableAt = now;
+      // No retry of the same pool: the next one at once — unless a whole round of pools was
+      // unusable, or there is only one, when the backoff applies (never a tight loop).
+      this.#failures++;
+      this.#unusable++;
+      const moved = this.#rotation.next();
+      const atOnce = moved && this.#unusable < this.#o.pools.length;
+      return this.#retry(atOnce ? 0 : this.#backoff(), moved ? "failover" : "backoff");
+    }
     if (reason.code === "E_POOL_RECONNECT") {
       // Not a failure: the pool chose to move us (client.reconnect). The wait it asked for, but at
       // least the backoff base, so that a pool redirecting every connection cannot spin us.
@@ -273,14 +337,21 @@ export class PoolClient<T = unknown> {
     if (healthy) this.#rotation.healthy();
     this.#failures++;
     const moved = this.#rotation.fail();
-    this.#retry(
-      backoffDelay(this.#o.backoff, this.#failures, this.#o.random()),
-      moved ? "failover" : "backoff",
-    );
+    // With miners waiting, a move to another pool is not held back: the backoff spares the pool
+    // that failed, and the next one has not failed yet.
+    this.#retry(moved && this.#urgent ? 0 : this.#backoff(), moved ? "failover" : "backoff");
+  }
+
+  /** The wait before retrying after this.#failures failures, by the policy in force. */
+  #backoff(): number {
+    const policy = retryPolicy(this.#o.backoff, this.#urgent ? this.#o.urgentBackoff : null, this.#lastCode);
+    return backoffDelay(policy, Math.max(1, this.#failures), this.#o.random());
   }
 
   #retry(delayMs: number, reason: "backoff" | "redirect" | "failover" | "primary"): void {
     const pool = (this.#redirect ?? this.#o.pools[this.#rotation.current]!.endpoint).url;
+    this.#retryDueAt = this.#o.now() + delayMs;
+    this.#retryReason = reason;
     this.#listener({ type: "state", state: "waiting", pool, delayMs, reason });
     if (this.#closing) return; // a listener closed us
     this.#retryTimer = setTimeout(() => {
@@ -293,6 +364,14 @@ export class PoolClient<T = unknown> {
 
   /** The watch found the primary healthy: leave the backup once no submit is in flight. */
   #primaryHealthy(): void {
+    // A probe only subscribes: it cannot see why the primary was unusable (an extranonce1 too
+    // long, a refused user, no jobs). Going back at every probe would move the miners off and on
+    // the backup once a minute, so a primary found unusable waits PRIMARY_HOLD_PROBES intervals.
+    const at = this.#primaryUnusableAt;
+    if (at !== null && this.#o.now() - at < PRIMARY_HOLD_PROBES * this.#o.primaryProbeIntervalMs) {
+      this.#o.log.debug("primary answers again, but was unusable recently: staying on the backup");
+      return this.#watch?.start(() => this.#primaryHealthy());
+    }
     this.#o.log.info("primary pool is healthy again: switching back", {
       pool: this.#o.pools[0]!.endpoint.url,
     });

@@ -30,9 +30,14 @@ export type UpstreamErrorCode =
   | "E_SUBSCRIBE_FAILED" // mining.subscribe answered with an error
   | "E_AUTH_FAILED" // mining.authorize answered false or with an error
   | "E_CALL_TIMEOUT" // subscribe, authorize or a submit got no answer in time
+  | "E_NO_JOB" // authorized, but no mining.notify within noJobTimeoutMs: the pool is unusable
+  | "E_POOL_UNUSABLE" // the caller abandoned the pool (e.g. an extranonce1 too long for its leases)
   | "E_POOL_RECONNECT" // the pool asked us to reconnect (client.reconnect)
   | "E_SWITCH_PRIMARY" // we left a backup pool because the primary is healthy again
-  | "E_CLIENT_CLOSED"; // close() was called
+  | "E_CLIENT_CLOSED" // close() was called
+  // warnings: the connection stays (a `warning` event, and a log line)
+  | "E_POOL_DIFFICULTY" // set_difficulty / set_target unusable (0, negative, NaN, 1e300, target 0): ignored
+  | "E_POOL_REDIRECT_REFUSED"; // client.reconnect to a host that is neither this one nor a configured pool
 
 export class UpstreamError extends CodedError<UpstreamErrorCode> {
   static override readonly usageCodes: ReadonlySet<string> = new Set<UpstreamErrorCode>([
@@ -52,6 +57,18 @@ export class UpstreamError extends CodedError<UpstreamErrorCode> {
     super(code, message, options);
   }
 }
+
+/**
+ * Ends that mean "this pool cannot serve us now", not "the network hiccupped": the next pool of the
+ * list is tried at once instead of retrying this one (abandon() is the caller's way to say so).
+ */
+export const UNUSABLE_CODES: ReadonlySet<UpstreamErrorCode> = new Set<UpstreamErrorCode>([
+  "E_POOL_PROTOCOL",
+  "E_SUBSCRIBE_FAILED",
+  "E_AUTH_FAILED",
+  "E_NO_JOB",
+  "E_POOL_UNUSABLE",
+]);
 
 /** The pool sent something unreadable: the one way a ProtocolError ends a connection. */
 export function poolProtocolError(e: ProtocolError): UpstreamError {

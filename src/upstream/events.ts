@@ -69,6 +69,11 @@ export type UpstreamEvent<T> =
   | { type: "job"; epoch: number; job: Job; clean: boolean; extranonce1: string }
   | { type: "result"; token: T; jobId: string; pool: string; outcome: SubmitFate }
   /** client.show_message text (for the log or a UI). */
-  | { type: "message"; pool: string; text: string };
+  | { type: "message"; pool: string; text: string }
+  /**
+   * Something the pool sent was refused and ignored; the connection stays (E_POOL_DIFFICULTY: the
+   * previous target is kept; E_POOL_REDIRECT_REFUSED). Already logged; for counters such as /stats.
+   */
+  | { type: "warning"; pool: string; error: UpstreamError };
 
 export type UpstreamListener<T> = (event: UpstreamEvent<T>) => void;

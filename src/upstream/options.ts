@@ -11,11 +11,11 @@ import { inRange, rangePhrase } from "../util/range.ts";
 import type { PrimaryWatchOptions } from "./probe.ts";
 import type { SessionOptions } from "./session.ts";
 import { JOBS_KEPT } from "../protocol/job-window.ts";
-import { DEFAULT_BACKOFF, type BackoffOptions } from "./reconnect-policy.ts";
+import { DEFAULT_BACKOFF, DEFAULT_URGENT_BACKOFF, type BackoffOptions } from "./reconnect-policy.ts";
 import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_QUEUED } from "./submits.ts";
 import { resolveTlsPolicy, type TlsOptions, type TlsPolicy } from "./tls.ts";
 import { connectTransport, type ConnectFn } from "./transport.ts";
-import { parsePoolUrl, type PoolEndpoint } from "./url.ts";
+import { parsePoolUrl, redirectAllowed, type PoolEndpoint } from "./url.ts";
 
 /** One pool of the failover list; user, password and TLS fall back to the client-wide ones. */
 export interface PoolConfig {
@@ -40,6 +40,16 @@ export interface PoolClientOptions {
   authorizeTimeoutMs?: number; // 30 s
   submitTimeoutMs?: number; // 30 s
   backoff?: Partial<BackoffOptions>;
+  /** The backoff while miners are attached (setUrgent): default 250 ms doubling to 5 s, jitter 0.5. */
+  urgentBackoff?: Partial<BackoffOptions>;
+  /** Authorized but no mining.notify this long: the pool is unusable, the next one is tried (30 s). */
+  noJobTimeoutMs?: number;
+  /**
+   * While miners are attached: no work (subscribed, authorized, a job) this long after connecting,
+   * or after they arrived, makes the pool unusable too (default 3 s: a live pool answers in a round
+   * trip or two; a silent one must not hold them for the 30 s of the call timeouts).
+   */
+  urgentWorkTimeoutMs?: number;
   /** Consecutive failures on one pool before trying the next (default 3). */
   failoverAfter?: number;
   /** Probe the primary while on a backup and go back once it is healthy (default true). */
@@ -68,9 +78,10 @@ export interface PoolSlot {
 
 /** Every setting filled in; user, password and TLS are per pool slot. */
 export type ResolvedOptions = Readonly<
-  Required<Omit<PoolClientOptions, "pools" | "user" | "password" | "tls" | "backoff">> & {
+  Required<Omit<PoolClientOptions, "pools" | "user" | "password" | "tls" | "backoff" | "urgentBackoff">> & {
     pools: readonly PoolSlot[];
     backoff: BackoffOptions;
+    urgentBackoff: BackoffOptions;
   }
 >;
 
@@ -99,6 +110,23 @@ function num(
 const int = (name: string, v: number | undefined, def: number, min: number, max?: number) =>
   num(name, v, def, min, max, true);
 
+/** A cap below the default base lowers the base with it (reconnect_max_delay = 0.1 s is allowed). */
+function backoffOptions(
+  name: string,
+  o: Partial<BackoffOptions> | undefined,
+  def: BackoffOptions,
+): BackoffOptions {
+  const maxMs = num(`${name}.maxMs`, o?.maxMs, def.maxMs, 0);
+  const b = Object.freeze({
+    baseMs: num(`${name}.baseMs`, o?.baseMs, Math.min(def.baseMs, maxMs), 0),
+    maxMs,
+    jitter: num(`${name}.jitter`, o?.jitter, def.jitter, 0, 1),
+  });
+  if (b.maxMs < b.baseMs)
+    throw new UpstreamError("E_POOL_CONFIG", `${name}.maxMs must be at least ${name}.baseMs`);
+  return b;
+}
+
 export function resolveOptions(o: PoolClientOptions): ResolvedOptions {
   if (o.pools.length === 0) throw new UpstreamError("E_POOL_CONFIG", "no pool configured");
   if (o.pools.length > MAX_POOLS) throw new UpstreamError("E_POOL_CONFIG", `at most ${MAX_POOLS} pools`);
@@ -113,13 +141,8 @@ export function resolveOptions(o: PoolClientOptions): ResolvedOptions {
       tls: resolveTlsPolicy(c.tls ?? o.tls),
     });
   });
-  const backoff = {
-    baseMs: num("backoff.baseMs", o.backoff?.baseMs, DEFAULT_BACKOFF.baseMs, 0),
-    maxMs: num("backoff.maxMs", o.backoff?.maxMs, DEFAULT_BACKOFF.maxMs, 0),
-    jitter: num("backoff.jitter", o.backoff?.jitter, DEFAULT_BACKOFF.jitter, 0, 1),
-  };
-  if (backoff.maxMs < backoff.baseMs)
-    throw new UpstreamError("E_POOL_CONFIG", "backoff.maxMs must be at least backoff.baseMs");
+  const backoff = backoffOptions("backoff", o.backoff, DEFAULT_BACKOFF);
+  const urgentBackoff = backoffOptions("urgentBackoff", o.urgentBackoff, DEFAULT_URGENT_BACKOFF);
   const maxLineBytes = int("maxLineBytes", o.maxLineBytes, DEFAULT_MAX_LINE_BYTES, 256, 1 << 20);
   return Object.freeze({
     pools: Object.freeze(pools),
@@ -128,10 +151,13 @@ export function resolveOptions(o: PoolClientOptions): ResolvedOptions {
     subscribeTimeoutMs: num("subscribeTimeoutMs", o.subscribeTimeoutMs, 30_000, 1),
     authorizeTimeoutMs: num("authorizeTimeoutMs", o.authorizeTimeoutMs, 30_000, 1),
     submitTimeoutMs: num("submitTimeoutMs", o.submitTimeoutMs, 30_000, 1),
-    backoff: Object.freeze(backoff),
+    backoff,
+    urgentBackoff,
     failoverAfter: int("failoverAfter", o.failoverAfter, 3, 1),
     returnToPrimary: o.returnToPrimary ?? true,
     primaryProbeIntervalMs: num("primaryProbeIntervalMs", o.primaryProbeIntervalMs, 60_000, 1),
+    noJobTimeoutMs: num("noJobTimeoutMs", o.noJobTimeoutMs, 30_000, 1),
+    urgentWorkTimeoutMs: num("urgentWorkTimeoutMs", o.urgentWorkTimeoutMs, 3_000, 1),
     healthyAfterMs: num("healthyAfterMs", o.healthyAfterMs, 30_000, 0),
     maxLineBytes,
     maxWriteBufferBytes: int("maxWriteBufferBytes", o.maxWriteBufferBytes, 64 * 1024, 4096),
@@ -162,6 +188,13 @@ export function sessionOptions(
     subscribeTimeoutMs: o.subscribeTimeoutMs,
     authorizeTimeoutMs: o.authorizeTimeoutMs,
     submitTimeoutMs: o.submitTimeoutMs,
+    noJobTimeoutMs: o.noJobTimeoutMs,
+    allowRedirect: (host) =>
+      redirectAllowed(
+        host,
+        endpoint,
+        o.pools.map((p) => p.endpoint),
+      ),
     maxInFlightSubmits: o.maxInFlightSubmits,
     maxQueuedSubmits: o.maxQueuedSubmits,
     maxJobs: o.maxJobs,

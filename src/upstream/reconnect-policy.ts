@@ -16,12 +16,43 @@ export interface BackoffOptions {
 
 export const DEFAULT_BACKOFF: BackoffOptions = Object.freeze({ baseMs: 1_000, maxMs: 60_000, jitter: 0.5 });
 
+/**
+ * While miners are attached (PoolClient.setUrgent): they hash on dead work until we are back, so
+ * the first retry comes within 250 ms and the wait never grows past 5 s (issue 10).
+ */
+export const DEFAULT_URGENT_BACKOFF: BackoffOptions = Object.freeze({
+  baseMs: 250,
+  maxMs: 5_000,
+  jitter: 0.5,
+});
+
+/**
+ * A refused connect costs the pool nothing (its kernel answers), so while miners wait a pool that
+ * is not listening is knocked on at least once a second: fresh work then reaches them within about
+ * a second of the pool listening again, whatever the cap on other failures.
+ */
+export const REFUSED_RETRY_MAX_MS = 1_000;
+
 /** Delay before the next attempt after `failures` (≥ 1) consecutive failures; `random` in [0, 1). */
 export function backoffDelay(o: BackoffOptions, failures: number, random: number): number {
   if (failures < 1) return 0;
   // 2^(k−1) overflows to Infinity for huge k; min() then clamps it to max.
   const step = Math.min(o.maxMs, o.baseMs * 2 ** Math.min(failures - 1, 1024));
   return Math.round(step * (1 - o.jitter * random));
+}
+
+/**
+ * The backoff in force: the long one, or — while miners are attached (`urgent` given) — the fast
+ * one, its cap lowered to REFUSED_RETRY_MAX_MS when the last attempt was refused.
+ */
+export function retryPolicy(
+  normal: BackoffOptions,
+  urgent: BackoffOptions | null,
+  lastCode: string | null,
+): BackoffOptions {
+  if (urgent === null) return normal;
+  if (lastCode !== "E_CONNECT_REFUSED" || urgent.maxMs <= REFUSED_RETRY_MAX_MS) return urgent;
+  return { ...urgent, baseMs: Math.min(urgent.baseMs, REFUSED_RETRY_MAX_MS), maxMs: REFUSED_RETRY_MAX_MS };
 }
 
 /**
@@ -63,6 +94,14 @@ export class PoolRotation {
     if (this.#failures < this.failoverAfter || this.size === 1) return false;
     this.#current = (this.#current + 1) % this.size;
     this.#failures = 0;
+    return true;
+  }
+
+  /** The current pool is unusable: the next one at once. True when this moved to another pool. */
+  next(): boolean {
+    this.#failures = 0;
+    if (this.size === 1) return false;
+    this.#current = (this.#current + 1) % this.size;
     return true;
   }
 

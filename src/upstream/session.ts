@@ -53,6 +53,10 @@ export interface SessionOptions {
   subscribeTimeoutMs: number;
   authorizeTimeoutMs: number;
   submitTimeoutMs: number;
+  /** Authorized and still no mining.notify after this long: E_NO_JOB ends the session. */
+  noJobTimeoutMs: number;
+  /** May client.reconnect send us to `host`? (The same host, or one of the configured pools.) */
+  allowRedirect: (host: string) => boolean;
   maxInFlightSubmits: number;
   maxQueuedSubmits: number;
   maxJobs: number;
@@ -75,12 +79,21 @@ export type SessionEvent<T> =
   | { type: "job"; epoch: number; job: Job; clean: boolean; extranonce1: string }
   | { type: "result"; token: T; jobId: string; outcome: SubmitFate }
   | { type: "message"; text: string }
+  /** Something the pool sent was refused and ignored (E_POOL_DIFFICULTY, E_POOL_REDIRECT_REFUSED). */
+  | { type: "warning"; error: UpstreamError }
   /** The session is over (already closed); the driver closes the connection with `reason`. */
   | { type: "end"; reason: UpstreamError; redirect: Redirect | null };
 
 export type SessionPhase = "idle" | "subscribing" | "subscribed" | "authorized" | "closed";
 
 const DEFAULT_TARGET = difficultyToTarget(1);
+
+/**
+ * The hardest share target a pool may set: difficulty 1e15 (the highest [builtin_pool] accepts;
+ * about 70 000 × the network difficulty of verushash.md §6). A harder one — set_difficulty 1e300
+ * becomes target 0 — could never be met: it is refused and the previous target kept.
+ */
+const MIN_TARGET = difficultyToTarget(1e15);
 
 export class StratumSession<T> {
   readonly #o: SessionOptions;
@@ -95,6 +108,13 @@ export class StratumSession<T> {
   #target: bigint | null = null;
   #targetSource: TargetSource = "default";
   #draining = false;
+  /** A job event was emitted on this session. */
+  #hadJob = false;
+  /**
+   * When E_NO_JOB ends the session unless it is working (authorized, with a job) by then: armed at
+   * authorize while no job came yet (noJobTimeoutMs), or earlier by hurry().
+   */
+  #jobDeadline: number | null = null;
 
   constructor(o: SessionOptions, emit: (e: SessionEvent<T>) => void, send: (line: string) => void) {
     this.#o = o;
@@ -154,6 +174,11 @@ export class StratumSession<T> {
       else this.#onCall(m, now);
     } catch (e) {
       if (!isProtocolError(e)) throw e;
+      // A set_difficulty the decoder refused (0, negative, NaN, Infinity) is a bad value, not an
+      // unreadable pool: keep the target we have (never silent). A set_target that is not 64 hex
+      // digits stays a protocol error.
+      if (e.detail.method === "mining.set_difficulty")
+        return this.#refuseTarget("mining.set_difficulty", e.message, { protocolCode: e.code });
       this.#end(poolProtocolError(e));
     }
   }
@@ -172,17 +197,36 @@ export class StratumSession<T> {
           { method: first.kind, id: first.id },
         ),
       );
+    } else if (this.#jobDeadline !== null && now >= this.#jobDeadline) {
+      this.#end(
+        new UpstreamError("E_NO_JOB", `no work from the pool in time (still ${this.#phase}, no job yet)`, {
+          phase: this.#phase,
+          hadJob: this.#hadJob,
+        }),
+      );
     }
   }
 
   /** The earliest pending timeout, or null. */
   nextDeadline(): number | null {
-    return this.#calls.nextDeadline();
+    const call = this.#calls.nextDeadline();
+    const job = this.#jobDeadline;
+    return call === null ? job : job === null ? call : Math.min(call, job);
   }
 
   /** Forward a share (reported once through a `result` event, whatever happens to it). */
   submit(share: UpstreamShare, token: T, now: number): void {
     this.#shares.offer({ share, token }, now);
+  }
+
+  /**
+   * Miners are waiting: unless this session is working (authorized, with a job) by `deadline`,
+   * E_NO_JOB ends it — a pool that accepts the connection and then says nothing must not hold
+   * them for the 30 s of the call timeouts.
+   */
+  hurry(deadline: number): void {
+    if (this.#phase === "closed" || (this.#phase === "authorized" && this.#hadJob)) return;
+    this.#jobDeadline = Math.min(this.#jobDeadline ?? Infinity, deadline);
   }
 
   /** Stop sending submits (a switch is coming); `idle` tells when the last answer arrived. */
@@ -225,6 +269,8 @@ export class StratumSession<T> {
           );
         }
         this.#phase = "authorized";
+        if (this.#hadJob) this.#jobDeadline = null;
+        else this.#jobDeadline = Math.min(this.#jobDeadline ?? Infinity, now + this.#o.noJobTimeoutMs);
         this.#emit({ type: "authorized" });
         if (!this.#isClosed() && !this.#draining) this.#shares.open(now);
         return;
@@ -275,14 +321,18 @@ export class StratumSession<T> {
     switch (m.method) {
       case "mining.set_target":
         return this.#setTarget(m.target, "set_target");
-      case "mining.set_difficulty":
-        return this.#setTarget(difficultyToTarget(m.difficulty), "set_difficulty");
+      case "mining.set_difficulty": {
+        // Only difficulties the decoder let through (finite, > 0) reach this; 1e300 still makes 0.
+        const target = difficultyToTarget(m.difficulty);
+        return this.#setTarget(target, "set_difficulty", m.difficulty);
+      }
       case "mining.notify": {
         const { job, clean } = this.#jobs.accept(m);
         if (this.#epoch === null) return; // announced once subscribed (#onSubscribed)
         if (clean) this.#shares.purge("job-gone", (s) => !this.#jobs.has(s.share.jobId));
         if (this.#target === null) this.#setTarget(DEFAULT_TARGET, "default");
         if (this.#isClosed()) return;
+        this.#jobEmitted();
         this.#emit({ type: "job", epoch: this.#epoch, job, clean, extranonce1: this.#extranonce1! });
         return this.#shares.pump(now);
       }
@@ -307,6 +357,14 @@ export class StratumSession<T> {
         if (a.note !== null) this.#o.log.info(a.note);
         if (a.reply !== null) this.#write(a.reply);
         if (a.message !== null) this.#emit({ type: "message", text: a.message });
+        if (a.redirect !== null && a.redirect.host !== null && !this.#o.allowRedirect(a.redirect.host))
+          return this.#warn(
+            new UpstreamError(
+              "E_POOL_REDIRECT_REFUSED",
+              "client.reconnect to a host that is neither this pool's nor a configured one: ignored",
+              { host: a.redirect.host.slice(0, 64), port: a.redirect.port },
+            ),
+          );
         if (a.redirect !== null)
           this.#end(
             new UpstreamError("E_POOL_RECONNECT", "the pool asked us to reconnect", { ...a.redirect }),
@@ -323,7 +381,15 @@ export class StratumSession<T> {
   }
 
   /** Kept at once; announced once there is an epoch for it to belong to. */
-  #setTarget(target: bigint, source: TargetSource): void {
+  #setTarget(target: bigint, source: TargetSource, difficulty: number | null = null): void {
+    if (target < MIN_TARGET) {
+      const method = source === "set_difficulty" ? "mining.set_difficulty" : "mining.set_target";
+      const what = difficulty !== null ? `difficulty ${difficulty}` : `target ${target.toString(16)}`;
+      return this.#refuseTarget(method, `${what} is harder than any share can meet`, {
+        difficulty,
+        target: target.toString(16),
+      });
+    }
     this.#target = target;
     this.#targetSource = source;
     this.#announceTarget();
@@ -342,7 +408,28 @@ export class StratumSession<T> {
     if (job === null || this.#isClosed() || this.#epoch === null) return;
     if (this.#target === null) this.#setTarget(DEFAULT_TARGET, "default");
     if (this.#isClosed()) return;
+    this.#jobEmitted();
     this.#emit({ type: "job", epoch: this.#epoch, job, clean: true, extranonce1: this.#extranonce1! });
+  }
+
+  #jobEmitted(): void {
+    this.#hadJob = true;
+    if (this.#phase === "authorized") this.#jobDeadline = null;
+  }
+
+  /** An unusable set_target / set_difficulty: warned about, and the target in force stays. */
+  #refuseTarget(method: string, why: string, detail: Record<string, unknown>): void {
+    this.#warn(
+      new UpstreamError("E_POOL_DIFFICULTY", `${method} ignored, the previous target is kept: ${why}`, {
+        method,
+        ...detail,
+        kept: this.target.toString(16),
+      }),
+    );
+  }
+
+  #warn(error: UpstreamError): void {
+    this.#emit({ type: "warning", error });
   }
 
   #write(text: string): void {

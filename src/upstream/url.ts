@@ -98,6 +98,26 @@ export function isValidHost(host: string): boolean {
   return HOSTNAME.test(host) || (host.includes(":") && IPV6.test(host));
 }
 
+/**
+ * client.reconnect may move us to another port of the same host, or to a host of the configured
+ * pool list — never elsewhere: a pool (or whoever sits between us and it) must not be able to send
+ * our miners' work and our user's address to a host the operator never chose (issue 10).
+ */
+export function redirectAllowed(
+  host: string,
+  current: PoolEndpoint,
+  pools: readonly PoolEndpoint[],
+): boolean {
+  const h = hostKey(host);
+  return h === hostKey(current.host) || pools.some((p) => hostKey(p.host) === h);
+}
+
+/** Host names compare case-insensitively and without a trailing dot; IPv6 without brackets. */
+function hostKey(host: string): string {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  return h.endsWith(".") ? h.slice(0, -1) : h;
+}
+
 /** The same pool on another host and/or port: client.reconnect redirects (verus-stratum.md §3.8). */
 export function redirectEndpoint(e: PoolEndpoint, host: string | null, port: number | null): PoolEndpoint {
   return endpointOf(e.scheme, host ?? e.host, port ?? e.port, e.extranonceSubscribe);

@@ -32,6 +32,8 @@ test("pool client settings: \"builtin\" becomes the in-process pool's URL; the c
     password: "x",
     tls: { fingerprint: "ab".repeat(32) },
     returnToPrimary: true,
+    urgentBackoff: { maxMs: 5000 },
+    noJobTimeoutMs: 30_000,
   });
   const shipped = config({});
   expect(poolClientOptions(shipped, builtin, "vbridge").user).toBe("vbridge");

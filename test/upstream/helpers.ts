@@ -77,6 +77,8 @@ export class SessionRig {
         subscribeTimeoutMs: 30_000,
         authorizeTimeoutMs: 30_000,
         submitTimeoutMs: 30_000,
+        noJobTimeoutMs: 30_000,
+        allowRedirect: () => true,
         maxInFlightSubmits: 3,
         maxQueuedSubmits: 100,
         maxJobs: 8,

@@ -1,5 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { backoffDelay, PoolRotation } from "../../src/upstream/reconnect-policy.ts";
+import {
+  backoffDelay,
+  DEFAULT_URGENT_BACKOFF,
+  PoolRotation,
+  REFUSED_RETRY_MAX_MS,
+  retryPolicy,
+} from "../../src/upstream/reconnect-policy.ts";
 
 describe("backoffDelay", () => {
   const o = { baseMs: 1000, maxMs: 30_000, jitter: 0.5 };
@@ -51,5 +57,36 @@ describe("PoolRotation", () => {
     expect(r.current).toBe(1);
     r.toPrimary();
     expect([r.current, r.failures, r.onBackup]).toEqual([0, 0, false]);
+  });
+
+  test("next: an unusable pool is left at once, whatever the count; a single pool stays", () => {
+    const r = new PoolRotation(3, 3);
+    r.fail();
+    expect([r.next(), r.current, r.failures]).toEqual([true, 1, 0]);
+    expect([r.next(), r.next(), r.current]).toEqual([true, true, 0]);
+    const one = new PoolRotation(1, 3);
+    expect([one.next(), one.current]).toEqual([false, 0]);
+  });
+});
+
+describe("the urgent policy (miners attached)", () => {
+  test("first retry within 250 ms, capped at 5 s, jitter kept", () => {
+    const d = (k: number, r: number) => backoffDelay(DEFAULT_URGENT_BACKOFF, k, r);
+    expect([1, 2, 3, 4, 5, 6, 50].map((k) => d(k, 0))).toEqual([250, 500, 1000, 2000, 4000, 5000, 5000]);
+    expect(d(1, 0.999)).toBeGreaterThanOrEqual(125);
+    expect(d(7, 0.999)).toBeLessThan(5000);
+  });
+
+  test("retryPolicy: the long one without miners; the fast one with; a refused pool knocked every second", () => {
+    const normal = { baseMs: 1000, maxMs: 60_000, jitter: 0.5 };
+    expect(retryPolicy(normal, null, "E_CONNECT_REFUSED")).toBe(normal);
+    expect(retryPolicy(normal, DEFAULT_URGENT_BACKOFF, "E_CONNECTION_CLOSED")).toBe(DEFAULT_URGENT_BACKOFF);
+    expect(retryPolicy(normal, DEFAULT_URGENT_BACKOFF, "E_CONNECT_REFUSED")).toEqual({
+      baseMs: 250,
+      maxMs: REFUSED_RETRY_MAX_MS,
+      jitter: 0.5,
+    });
+    const tight = { baseMs: 100, maxMs: 400, jitter: 0 }; // reconnect_max_delay below a second stays
+    expect(retryPolicy(normal, tight, "E_CONNECT_REFUSED")).toBe(tight);
   });
 });

@@ -486,3 +486,125 @@ describe("pool requests and oddities", () => {
     expect(new SessionRig().session.target).toBe(difficultyToTarget(1));
   });
 });
+
+describe("upstream difficulty extremes: a coded warning, the previous target kept, the session stays", () => {
+  const setDiff = (d: unknown) => JSON.stringify({ id: null, method: "mining.set_difficulty", params: [d] });
+  test.each([
+    ["set_difficulty 0", setDiff(0), "E_BAD_PARAMS"],
+    ["set_difficulty −1", setDiff(-1), "E_BAD_PARAMS"],
+    ['set_difficulty "NaN"', setDiff("NaN"), "E_BAD_PARAMS"],
+    [
+      "set_difficulty 1e309 (Infinity)",
+      '{"id":null,"method":"mining.set_difficulty","params":[1e309]}',
+      "E_BAD_PARAMS",
+    ],
+    ["set_difficulty 1e300 (target 0)", setDiff(1e300), undefined],
+    ["set_difficulty 1e16", setDiff(1e16), undefined],
+    ["set_target 0", setTargetLine("0".repeat(64)), undefined],
+    ["set_target 1", setTargetLine("0".repeat(63) + "1"), undefined],
+  ])("%s", (_n, line, protocolCode) => {
+    const rig = new SessionRig();
+    const epoch = rig.handshake();
+    rig.feed(setTargetLine(T2)).feed(notifyLine("a1"));
+    rig.session.submit(share(epoch, "a1"), 1, 0);
+    rig.feed(line);
+    expect(rig.of("end")).toEqual([]);
+    const [w] = rig.of("warning");
+    expect(w!.error.code).toBe("E_POOL_DIFFICULTY");
+    expect(w!.error.detail.protocolCode).toBe(protocolCode);
+    expect(w!.error.detail.kept).toBe(T2.replace(/^0+/, ""));
+    expect(targetToHex(rig.session.target)).toBe(T2);
+    expect(rig.of("target").map((t) => t.difficulty)).toEqual([2]); // nothing announced for it
+    expect(rig.session.phase).toBe("authorized");
+    rig.feed(resultLine(3, true));
+    expect(rig.outcomes()).toEqual([[1, "accepted"]]);
+  });
+
+  test("before any target: difficulty 1 stays; a sane difficulty afterwards is taken", () => {
+    const rig = new SessionRig();
+    rig.handshake();
+    rig.feed(setDiff(0)).feed(setDiff(16384));
+    expect(rig.of("warning").map((w) => w.error.code)).toEqual(["E_POOL_DIFFICULTY"]);
+    expect(rig.of("target").map((t) => [t.difficulty, t.source])).toEqual([[16384, "set_difficulty"]]);
+  });
+
+  test("the easiest target (2^256 − 1, a tiny difficulty) is a target, not an error", () => {
+    const rig = new SessionRig();
+    rig.handshake();
+    rig.feed(setTargetLine("f".repeat(64))).feed(setDiff(0.00001));
+    expect(rig.of("warning")).toEqual([]);
+    expect(rig.of("target")).toHaveLength(2);
+  });
+});
+
+describe("no job after authorize", () => {
+  test("E_NO_JOB once noJobTimeoutMs passed without a notify", () => {
+    const rig = new SessionRig({ noJobTimeoutMs: 500 });
+    rig.handshake(); // authorized at t = 0, no notify
+    expect(rig.session.nextDeadline()).toBe(500);
+    rig.session.tick(499);
+    expect(rig.of("end")).toEqual([]);
+    rig.session.tick(500);
+    expect(rig.of("end").map((e) => e.reason.code)).toEqual(["E_NO_JOB"]);
+  });
+
+  test.each([
+    ["a notify after authorize disarms it", [vnompSubscribe(1), resultLine(2, true), notifyLine("a1")]],
+    [
+      "a notify before authorize (v-nomp order) never arms it",
+      [vnompSubscribe(1), notifyLine("a1"), resultLine(2, true)],
+    ],
+  ])("%s", (_n, lines) => {
+    const rig = new SessionRig({ noJobTimeoutMs: 500 });
+    rig.session.start(0);
+    for (const l of lines) rig.feed(l);
+    expect(rig.session.nextDeadline()).toBeNull();
+    rig.session.tick(10_000);
+    expect(rig.of("end")).toEqual([]);
+  });
+});
+
+describe("client.reconnect to a host we did not choose", () => {
+  test("refused: a coded warning, no end, the session goes on", () => {
+    const rig = new SessionRig({ allowRedirect: (h) => h === "pool2.example.com" });
+    const epoch = rig.handshake();
+    rig.feed(notifyLine("a1"));
+    rig.feed(JSON.stringify({ id: null, method: "client.reconnect", params: ["evil.example.com", 3333, 0] }));
+    expect(rig.of("end")).toEqual([]);
+    expect(rig.of("warning").map((w) => [w.error.code, w.error.detail.host])).toEqual([
+      ["E_POOL_REDIRECT_REFUSED", "evil.example.com"],
+    ]);
+    rig.session.submit(share(epoch, "a1"), 1, 0);
+    expect(rig.submits()).toHaveLength(1);
+    rig.feed(
+      JSON.stringify({ id: null, method: "client.reconnect", params: ["pool2.example.com", 3333, 0] }),
+    );
+    expect(rig.of("end").map((e) => e.reason.code)).toEqual(["E_POOL_RECONNECT"]);
+  });
+});
+
+describe("hurry: miners are waiting", () => {
+  test("a pool silent after the connect: E_NO_JOB at the deadline, while still subscribing", () => {
+    const rig = new SessionRig();
+    rig.session.start(0);
+    rig.session.hurry(3000);
+    expect(rig.session.nextDeadline()).toBe(3000);
+    rig.session.tick(3000);
+    expect(rig.of("end").map((e) => [e.reason.code, e.reason.detail.phase])).toEqual([
+      ["E_NO_JOB", "subscribing"],
+    ]);
+  });
+
+  test("a job before authorize does not disarm it; authorize then does; a working session ignores it", () => {
+    const rig = new SessionRig();
+    rig.session.start(0);
+    rig.session.hurry(3000);
+    rig.feed(vnompSubscribe(1)).feed(notifyLine("a1"));
+    expect(rig.session.nextDeadline()).toBe(3000);
+    rig.feed(resultLine(2, true));
+    expect(rig.session.nextDeadline()).toBeNull();
+    rig.session.hurry(10);
+    rig.session.tick(10_000);
+    expect(rig.of("end")).toEqual([]);
+  });
+});

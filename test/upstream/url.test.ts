@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { UpstreamError } from "../../src/upstream/errors.ts";
-import { isValidHost, parsePoolUrl, redirectEndpoint } from "../../src/upstream/url.ts";
+import { isValidHost, parsePoolUrl, redirectAllowed, redirectEndpoint } from "../../src/upstream/url.ts";
 
 function errorOf(f: () => unknown): UpstreamError {
   try {
@@ -106,5 +106,26 @@ describe("redirects (client.reconnect)", () => {
     expect(isValidHost("evil/path")).toBe(false);
     expect(isValidHost("a b")).toBe(false);
     expect(isValidHost("")).toBe(false);
+  });
+});
+
+describe("redirectAllowed: the same host (any port) or a configured pool's host, nothing else", () => {
+  const here = parsePoolUrl("stratum+tcp://na.luckpool.net:3956");
+  const pools = [
+    here,
+    parsePoolUrl("stratum+tcp://eu.luckpool.net:3956"),
+    parsePoolUrl("stratum+tcp://[::1]:1"),
+  ];
+  test.each([
+    ["na.luckpool.net", true],
+    ["NA.LuckPool.net.", true], // case and a trailing dot do not make another host
+    ["eu.luckpool.net", true],
+    ["::1", true],
+    ["[::1]", true],
+    ["evil.example.com", false],
+    ["luckpool.net", false],
+    ["127.0.0.1", false],
+  ])("%s → %p", (host, ok) => {
+    expect(redirectAllowed(host, here, pools)).toBe(ok);
   });
 });
