@@ -45,6 +45,11 @@ export type MinerShare =
       kind: "tail";
       jobId: string;
       tail: Uint8Array;
+      /**
+       * The job the transport announced under that id: a pool that restarts its job ids (v-nomp)
+       * re-sends an id for new work, and a share hashed on the old job is stale, not the new one's.
+       */
+      announced?: Job;
     }
   /** Stratum miners: mining.submit in bytes, parsed where it arrived (protocol parseSubmit). */
   | SubmitBytes;
@@ -107,13 +112,18 @@ export interface BridgeStats {
     rejected: number;
     /** Rejections by code (20..25). */
     rejectedByCode: Record<string, number>;
-    /** Of the rejected: for dead work (21 after a new block, a reconnect or a lost pool), not the miner's fault. */
+    /**
+     * Of the rejected: exactly those for dead work (21 for a job this session was given that is gone:
+     * a new block, a reconnect, a lost pool, an old lease), not the miner's fault.
+     */
     stale: number;
     /** Sum of credited share difficulty (what the ledger pays on). */
     creditedDifficulty: number;
   };
   /** Shares forwarded to the pool and what it answered. */
   pool: { submitted: number; accepted: number; rejected: number; stale: number; lost: number };
+  /** Upstream warnings (e.g. a pool difficulty out of range) by error code. */
+  upstreamErrors?: Record<string, number>;
   /** Estimated from credited difficulty over the last minutes, H/s. */
   hashrate: number;
   upstreams: {
@@ -129,7 +139,8 @@ export interface BridgeCore {
   /**
    * A new miner connection. Throws a CodedError to refuse it (E_BRIDGE_FULL when no lease or
    * upstream session is free; the transport tells the miner and closes). Work arrives through
-   * sink.work as soon as there is a job, possibly before this returns.
+   * sink.work as soon as there is a job, possibly before this returns; while there is none,
+   * sink.pause is called once (also possibly before this returns).
    */
   open(hello: MinerHello, sink: MinerSink): MinerSession;
   stats(): BridgeStats;
@@ -165,7 +176,10 @@ export interface ForwardToken {
   worker: string;
   session: number;
   jobId: string;
+  /** The miner's difficulty (what the ledger credited). */
   difficulty: number;
+  /** The pool's difficulty the share was forwarded at (the upstream session adds it). */
+  poolDifficulty?: number;
 }
 
 /** What a miner session needs from its upstream session. */
@@ -192,5 +206,7 @@ export interface LeasedSession {
   deliver(job: Job, clean: boolean): void;
   /** The pool's client.show_message text. */
   notice(text: string): void;
+  /** No work can be had now (pool lost, unusable, no job yet): pause the miner, once, until work. */
+  idle(reason: string): void;
   end(e: SessionEnd): void;
 }

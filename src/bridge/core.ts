@@ -56,6 +56,7 @@ export class Bridge implements BridgeCore {
   #closing = false;
   #stopped: Promise<void> | null = null;
   #summary: ReturnType<typeof setInterval> | null = null;
+  #ticker: ReturnType<typeof setInterval> | null = null;
 
   /**
    * Opens the ledger and hash contexts and connects the first upstream session. Throws
@@ -97,6 +98,17 @@ export class Bridge implements BridgeCore {
       );
       this.#summary.unref();
     }
+    const tick = this.tuning.tickIntervalMs;
+    if (tick !== null) {
+      this.#ticker = setInterval(() => this.tick(), tick);
+      this.#ticker.unref();
+    }
+  }
+
+  /** Vardiff between jobs for every session, at the core's clock (a timer calls it; tests too). */
+  tick(): void {
+    const now = this.#clock();
+    for (const s of this.#sessions) s.tick(now);
   }
 
   open(hello: MinerHello, sink: MinerSink): MinerSession {
@@ -121,8 +133,9 @@ export class Bridge implements BridgeCore {
 
   health(): BridgeHealth {
     if (this.#closing) return { ok: false, reason: "the bridge is stopping" };
-    if (this.#slots.some((s) => s.latest !== null)) return { ok: true };
-    return { ok: false, reason: "no upstream pool session has work" };
+    if (this.#slots.some((s) => s.serving)) return { ok: true };
+    const why = this.#slots.map((s) => s.trouble).filter((t) => t !== null);
+    return { ok: false, reason: `no upstream pool session has work (${why.join("; ") || "none open"})` };
   }
 
   stats(): BridgeStats {
@@ -155,6 +168,7 @@ export class Bridge implements BridgeCore {
   async #stop(): Promise<void> {
     this.#closing = true;
     if (this.#summary !== null) clearInterval(this.#summary);
+    if (this.#ticker !== null) clearInterval(this.#ticker);
     this.#ledger.flush();
     const deadline = performance.now() + DRAIN_TIMEOUT_MS;
     while (this.#slots.some((s) => s.pending > 0) && performance.now() < deadline) await Bun.sleep(10);
@@ -169,12 +183,6 @@ export class Bridge implements BridgeCore {
   #place(): UpstreamSlot {
     const free = this.#slots.find((s) => s.canAdmit());
     if (free !== undefined) return free;
-    if (this.#slots.some((s) => s.refused)) {
-      // Another pool connection would get the same extranonce1 length: refuse (the log says why).
-      throw new BridgeError("E_BRIDGE_FULL", "the pool's extranonce1 leaves no room for miner leases", {
-        cause: "E_BRIDGE_EXTRANONCE",
-      });
-    }
     if (this.#slots.length >= this.tuning.maxUpstreams) {
       throw new BridgeError(
         "E_BRIDGE_FULL",

@@ -17,6 +17,8 @@ export interface Tuning {
   maxUpstreams: number;
   /** Seconds between summary lines; null: none. */
   summaryIntervalSeconds: number | null;
+  /** Milliseconds between vardiff looks at sessions between jobs; null: none (tests call tick()). */
+  tickIntervalMs: number | null;
 }
 
 /** Vardiff judges a window of this many share intervals (4: a few shares per judgement). */
@@ -55,6 +57,7 @@ export function resolveTuning(o: BridgeCoreOptions): Tuning {
     maxSessionsPerUpstream: perUpstream,
     maxUpstreams: Math.min(64, Math.max(1, Math.ceil(o.maxConnections / perUpstream))),
     summaryIntervalSeconds: 60,
+    tickIntervalMs: 1000,
     ...o.tuning,
   };
   for (const name of ["maxSessionsPerUpstream", "maxUpstreams"] as const)

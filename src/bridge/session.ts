@@ -6,10 +6,17 @@
 // hashing; a limited miner is also given a harder target at once) → a lease and a live job → the
 // bridge's own checks (verdict.ts) → validateTail / validateSubmit with the miner rule and native
 // hash, on bytes → ledger commit → sink.result, then the pool (the only step that makes hex).
+//
+// Pool trouble (issue 10): with no work the miner is paused (sink.pause, once) until the next work;
+// a share for work it was given that is gone — no lease, a job voided, its previous lease's prefix,
+// or a job id the pool reused after a restart — is stale (21, counted as stale, never invalid).
+// Vardiff also acts between jobs when a miner is far (×2) off its interval: the current job again
+// with the new target, at most once a share interval.
 
 import {
   difficultyToTarget,
   rejectOf,
+  sameWork,
   splitUser,
   validateSubmit,
   validateTail,
@@ -68,6 +75,15 @@ export interface SessionSettings {
 /** Shortest time between two rate-limit slow-downs: shares in flight were found with the old target. */
 const SLOW_DOWN_MS = 1000;
 
+/** Job ids remembered per epoch (to tell a share for dead work from one for a job never given). */
+const JOB_IDS_KEPT = 16;
+/** Between jobs, vardiff steps in only this far off the goal (×2 too fast or too slow). */
+const QUICK_FACTOR = 2;
+/** A miner too fast is judged on at least this many shares. */
+const QUICK_MIN_SHARES = 4;
+/** Largest quick step (as the windowed vardiff's). */
+const QUICK_MAX_STEP = 4;
+
 const USER = /^[\x21-\x7e]{1,128}$/; // printable ASCII, no spaces: it becomes a ledger key and log text
 
 export class Session implements MinerSession, LeasedSession {
@@ -76,7 +92,8 @@ export class Session implements MinerSession, LeasedSession {
   readonly #sink: MinerSink;
   readonly #ctx: SessionContext;
   readonly #up: SessionUpstream;
-  readonly #vardiff: Vardiff;
+  #vardiff: Vardiff;
+  readonly #vardiffOptions: VardiffOptions;
   readonly #minDifficulty: number;
   readonly #maxDifficulty: number;
   readonly #limiter: ShareRateLimiter;
@@ -94,6 +111,14 @@ export class Session implements MinerSession, LeasedSession {
   #needsClean = true;
   #slowedAt = -Infinity;
   #closed = false;
+  /** pause() told and no work since. */
+  #paused = false;
+  /** Job ids given under the current epoch, and under the one before (v-nomp reuses ids), with nTime. */
+  #jobIds = new Map<string, number>();
+  #olderJobIds = new Map<string, number>();
+  /** The quick retarget's window: its start and the shares credited since. */
+  #quickStart: number;
+  #quickShares = 0;
 
   constructor(
     id: number,
@@ -110,6 +135,8 @@ export class Session implements MinerSession, LeasedSession {
     this.#up = up;
     const now = ctx.now();
     this.#vardiff = new Vardiff(s.vardiff, now);
+    this.#vardiffOptions = s.vardiff;
+    this.#quickStart = now;
     this.#minDifficulty = s.vardiff.minDifficulty;
     this.#maxDifficulty = s.vardiff.maxDifficulty;
     this.#difficulty = Math.min(this.#maxDifficulty, Math.max(this.#minDifficulty, s.startDifficulty));
@@ -127,6 +154,9 @@ export class Session implements MinerSession, LeasedSession {
   }
   get closed(): boolean {
     return this.#closed;
+  }
+  get paused(): boolean {
+    return this.#paused;
   }
 
   authorize(user: string, _password: string): { ok: true } | { ok: false; reason: string } {
@@ -148,7 +178,7 @@ export class Session implements MinerSession, LeasedSession {
     if (rate !== "ok") {
       this.#reject(token, BRIDGE_REJECTS.rateLimited);
       // Made slower: forgiven. Still flooding a second after the last change, and no harder
-      // target left to give: ended.
+      // target (or no work to carry it) left to give: ended.
       if (this.#slowDown(now)) this.#limiter.forgive();
       else if (rate === "exceeded" && now - this.#slowedAt >= SLOW_DOWN_MS)
         this.#end({
@@ -163,7 +193,10 @@ export class Session implements MinerSession, LeasedSession {
       (jobId) => this.#up.job(jobId) !== undefined,
     ));
     const job = lease === null || memory.retired(share.jobId) ? undefined : this.#up.job(share.jobId);
-    if (lease === null || job === undefined) return this.#reject(token, rejectOf("job-not-found"));
+    // Dead work when this session was given the job (now gone, or of an older epoch); a job id it
+    // never had is "not found" too, but not stale.
+    const given = this.#jobIds.has(share.jobId) || this.#olderJobIds.has(share.jobId);
+    if (lease === null || job === undefined) return this.#reject(token, rejectOf("job-not-found"), given);
     const check: JobShareCheck = {
       job,
       extranonce1: lease.extranonce1,
@@ -175,18 +208,31 @@ export class Session implements MinerSession, LeasedSession {
     };
     let v: Verdict;
     if (share.kind === "tail") {
+      if (share.announced !== undefined && !sameWork(share.announced, job))
+        return this.#reject(token, rejectOf("job-not-found"), true); // found on an older job of that id
       const own = tailCheck(job, share.tail, lease.extranonce1, this.#previous?.extranonce1 ?? null);
-      if (own !== null) return this.#reject(token, own);
+      if (own !== null) return this.#reject(token, own, own.code === 21);
       v = validateTail(check, share.tail);
     } else {
-      const own = submitCheck(job, share, lease.extranonce1Hex, this.#previous?.extranonce1Hex ?? null);
-      if (own !== null) return this.#reject(token, own);
+      const previousHex = this.#previous?.extranonce1Hex ?? null;
+      const own = submitCheck(job, share, lease.extranonce1Hex, previousHex);
+      if (own !== null) {
+        // A pool that restarts its job ids (v-nomp) re-sends an id of the old epoch for new work: a
+        // share found on the old job under that id no longer matches its template. Stale, not invalid.
+        const old =
+          own.code === 21 ||
+          (own === BRIDGE_REJECTS.template &&
+            (this.#olderJobIds.has(share.jobId) ||
+              (previousHex !== null && share.tailText.startsWith(previousHex))));
+        return old ? this.#reject(token, rejectOf("job-not-found"), true) : this.#reject(token, own);
+      }
+      // The same job id under an older epoch with another nTime: the share carries the old job's.
+      const olderTime = this.#olderJobIds.get(share.jobId);
+      if (olderTime !== undefined && share.nTime === olderTime && share.nTime !== job.nTime)
+        return this.#reject(token, rejectOf("job-not-found"), true);
       v = validateSubmit(check, share);
     }
     if (!v.ok) return this.#reject(token, v.reject);
-    this.#invalidWindow().record(true);
-    const next = this.#vardiff.onShare(now, this.#pendingDifficulty ?? this.#difficulty);
-    if (next !== null) this.#pendingDifficulty = next;
     const credited = v.creditedDifficulty;
     const poolDifficulty = this.#up.difficulty;
     const toPool = poolDifficulty !== null && meetsPool(v, poolDifficulty);
@@ -210,6 +256,8 @@ export class Session implements MinerSession, LeasedSession {
           this.#sink.result({ token, outcome: { status: "rejected", reject: BRIDGE_REJECTS.ledger } });
         return;
       }
+      // Counted as a valid share (invalid window, vardiff) only once the ledger has it.
+      if (!this.#closed) this.#credited(now);
       this.#ctx.stats.accepted(now, credited);
       if (toPool)
         this.#up.forward(upstreamShareOf(job, lease, share), {
@@ -243,6 +291,17 @@ export class Session implements MinerSession, LeasedSession {
     this.#lease = lease;
     this.#needsClean = true;
     this.#memory?.clear();
+    if (this.#jobIds.size > 0) {
+      this.#olderJobIds = this.#jobIds;
+      this.#jobIds = new Map();
+    }
+  }
+
+  /** No work now: the miner is told to pause, once, until the next work. */
+  idle(reason: string): void {
+    if (this.#closed || this.#paused) return;
+    this.#paused = true;
+    this.#sink.pause?.(reason);
   }
 
   /** Work for a new job; `clean` when the pool voided older jobs. */
@@ -250,6 +309,11 @@ export class Session implements MinerSession, LeasedSession {
     if (this.#closed || this.#lease === null) return;
     if (clean) this.#memory?.clear();
     this.#applyDifficulty();
+    this.#paused = false;
+    if (!this.#jobIds.has(job.id)) {
+      if (this.#jobIds.size >= JOB_IDS_KEPT) this.#jobIds.delete(this.#jobIds.keys().next().value!);
+      this.#jobIds.set(job.id, job.nTime);
+    }
     const xn1 = this.#lease.extranonce1;
     this.#sink.work({
       jobId: job.id,
@@ -261,6 +325,20 @@ export class Session implements MinerSession, LeasedSession {
       clean: clean || this.#needsClean,
     });
     this.#needsClean = false;
+  }
+
+  /**
+   * Vardiff between jobs (the core calls it about once a second): a miner that has found no share
+   * for more than two share intervals is eased down now, with the current job again.
+   */
+  tick(now: number): void {
+    if (this.#closed) return;
+    const goal = this.#vardiffOptions.targetShareSeconds * 1000;
+    const elapsed = now - this.#quickStart;
+    if (elapsed < QUICK_FACTOR * goal) return;
+    const average = elapsed / Math.max(this.#quickShares, 1);
+    if (average <= QUICK_FACTOR * goal) return;
+    this.#retarget(this.#difficulty * Math.max(1 / QUICK_MAX_STEP, goal / average), now);
   }
 
   notice(text: string): void {
@@ -285,7 +363,9 @@ export class Session implements MinerSession, LeasedSession {
    */
   #slowDown(now: number): boolean {
     const job = this.#up.latest;
-    if (now - this.#slowedAt < SLOW_DOWN_MS || job === null) return false;
+    // No job to carry a harder target (no lease, no work): nothing changed, nothing forgiven.
+    if (now - this.#slowedAt < SLOW_DOWN_MS || job === null || this.#lease === null || this.#closed)
+      return false;
     const pool = this.#up.difficulty ?? Infinity;
     const next = Math.min(this.#maxDifficulty, pool, (this.#pendingDifficulty ?? this.#difficulty) * 4);
     if (next <= this.#difficulty) return false;
@@ -297,6 +377,46 @@ export class Session implements MinerSession, LeasedSession {
     this.#pendingDifficulty = next;
     this.deliver(job, false);
     return true;
+  }
+
+  /** A share the ledger committed: the invalid-share window, windowed vardiff, quick retarget. */
+  #credited(now: number): void {
+    this.#invalidWindow().record(true);
+    const next = this.#vardiff.onShare(now, this.#pendingDifficulty ?? this.#difficulty);
+    if (next !== null) this.#pendingDifficulty = next;
+    // Between jobs: a miner at least ×2 too fast over one share interval (and QUICK_MIN_SHARES
+    // shares) is raised now. One judgement per interval, so at most one retarget per interval.
+    this.#quickShares++;
+    const goal = this.#vardiffOptions.targetShareSeconds * 1000;
+    const elapsed = now - this.#quickStart;
+    if (elapsed < goal) return;
+    const average = elapsed / this.#quickShares;
+    if (this.#quickShares >= QUICK_MIN_SHARES && average * QUICK_FACTOR <= goal)
+      this.#retarget(this.#difficulty * Math.min(QUICK_MAX_STEP, goal / average), now);
+    else {
+      this.#quickStart = now;
+      this.#quickShares = 0;
+    }
+  }
+
+  /** A difficulty change between jobs: the current job again (not clean) with the new target. */
+  #retarget(to: number, now: number): void {
+    this.#quickStart = now;
+    this.#quickShares = 0;
+    let next = Math.min(this.#maxDifficulty, Math.max(this.#minDifficulty, to));
+    const pool = this.#up.difficulty;
+    if (pool !== null) next = Math.min(next, pool);
+    const job = this.#up.latest;
+    if (next === this.#difficulty || job === null || this.#lease === null) return;
+    // The windowed vardiff starts over from the new difficulty.
+    this.#vardiff = new Vardiff(this.#vardiffOptions, now);
+    this.#pendingDifficulty = next;
+    this.#ctx.log.debug("miner far off its share interval: difficulty changed between jobs", {
+      session: this.id,
+      from: this.#difficulty,
+      to: next,
+    });
+    this.deliver(job, false);
   }
 
   /** Vardiff's pending value (or a tick's), bounded, and never harder than the pool. */
@@ -311,10 +431,14 @@ export class Session implements MinerSession, LeasedSession {
     this.#ctx.log.debug("miner difficulty changed", { session: this.id, from: this.#difficulty, to: next });
     this.#previousDifficulty = this.#difficulty;
     this.#difficulty = next;
+    // Shares found at the old difficulty say nothing about the new one: the quick window starts over.
+    this.#quickStart = this.#ctx.now();
+    this.#quickShares = 0;
   }
 
-  #reject(token: unknown, reject: ShareReject): void {
+  #reject(token: unknown, reject: ShareReject, stale = false): void {
     this.#ctx.stats.rejected(reject.code);
+    if (stale) this.#ctx.stats.stale();
     if (this.#worker !== null && reject !== BRIDGE_REJECTS.closing)
       this.#ctx.ledger.reject(this.#worker, this.#ctx.now());
     this.#ctx.log.debug("share rejected", { session: this.id, code: reject.code, reason: reject.message });

@@ -19,6 +19,8 @@ export class BridgeCounters {
   #accepted = 0;
   #rejected = 0;
   readonly #rejectedByCode: Record<string, number> = {};
+  #stale = 0;
+  readonly #upstreamErrors: Record<string, number> = {};
   #creditedDifficulty = 0;
   readonly #pool = { submitted: 0, accepted: 0, rejected: 0, stale: 0, lost: 0 };
   readonly #window: HashrateWindow;
@@ -47,6 +49,15 @@ export class BridgeCounters {
     this.#rejectedByCode[code] = (this.#rejectedByCode[code] ?? 0) + 1;
   }
 
+  /** Of the rejected (already counted by rejected()): one for dead work. */
+  stale(): void {
+    this.#stale++;
+  }
+
+  upstreamError(code: string): void {
+    this.#upstreamErrors[code] = (this.#upstreamErrors[code] ?? 0) + 1;
+  }
+
   forwarded(): void {
     this.#pool.submitted++;
   }
@@ -68,10 +79,11 @@ export class BridgeCounters {
         accepted: this.#accepted,
         rejected: this.#rejected,
         rejectedByCode: { ...this.#rejectedByCode },
-        stale: this.#rejectedByCode["21"] ?? 0,
+        stale: this.#stale,
         creditedDifficulty: this.#creditedDifficulty,
       },
       pool: { ...this.#pool },
+      upstreamErrors: { ...this.#upstreamErrors },
       hashrate: this.hashrate(nowMs),
       upstreams,
     };

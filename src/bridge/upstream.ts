@@ -5,7 +5,8 @@
 // - extranonce (a new pool xn1, i.e. a new epoch): a fresh lease book; every session gets a new
 //   lease and, with the job that follows, a clean job (verus-stratum.md §7 "new xn1 after
 //   reconnect", §8). If P ‖ lease would not fit in 7 bytes, fewer lease bytes are used; if not
-//   even one fits, the pool is refused (E_BRIDGE_EXTRANONCE, logged) and sessions get no work.
+//   even one fits, the pool is unusable: logged once per pool (E_BRIDGE_EXTRANONCE) and abandoned,
+//   so the client fails over to the next pool (or retries); sessions are paused meanwhile.
 // - invalidate (connection gone or xn1 changed): jobs and leases of that epoch are void at once;
 //   shares for them are stale ("21 job not found") until the new epoch brings work.
 // - job: clean drops older jobs and frees quarantined leases; every session gets the job.
@@ -15,6 +16,7 @@ import { hexToBytes, type Job } from "../protocol/index.ts";
 import { JobWindow } from "../protocol/job-window.ts";
 import {
   PoolClient,
+  UpstreamError,
   type PoolClientOptions,
   type SubmitFate,
   type UpstreamEvent,
@@ -60,7 +62,11 @@ export class UpstreamSlot implements SessionUpstream {
   #xn1: Uint8Array | null = null;
   #xn1Hex: string | null = null;
   #leases: LeaseBook | null = null;
+  /** The current epoch's extranonce1 left no room for a lease (until the next epoch). */
   #refused = false;
+  /** Pools already logged as unusable for their extranonce1 (logged once per pool). */
+  readonly #unusable = new Set<string>();
+  #pool: string | null = null;
   #difficulty: number | null = null;
   #latest: Job | null = null;
   #pending = 0;
@@ -70,7 +76,7 @@ export class UpstreamSlot implements SessionUpstream {
     this.index = index;
     this.#ctx = ctx;
     this.#jobs = new JobWindow(ctx.maxJobs);
-    this.#client = new PoolClient<ForwardToken>(client, (e) => this.#onEvent(e));
+    this.#client = new PoolClient<ForwardToken>(client, (e) => this.handle(e));
   }
 
   start(): void {
@@ -97,24 +103,43 @@ export class UpstreamSlot implements SessionUpstream {
   get refused(): boolean {
     return this.#refused;
   }
+  /** Subscribed with a job of the current epoch: a miner can get work from it now. */
+  get serving(): boolean {
+    return this.#epoch !== null && this.#leases !== null && this.#latest !== null && !this.#refused;
+  }
+  /** Why it cannot serve (for /health), or null when it can. */
+  get trouble(): string | null {
+    if (this.serving) return null;
+    const pool = this.#pool ?? this.#client.pool;
+    if (this.#refused) return `${pool}: extranonce1 ${this.#xn1Hex} leaves no room for miner leases`;
+    if (this.#epoch === null) return `${pool}: ${this.#state}, not subscribed`;
+    return `${pool}: subscribed, no job yet`;
+  }
 
   /** Whether a new session fits: a free lease now, or room once the pool's xn1 is known. */
   canAdmit(): boolean {
-    if (this.#refused) return false;
     if (this.#leases !== null) return this.#leases.available > 0;
     return this.#members.size < Math.min(this.#ctx.sessionCap, 256 ** this.#ctx.leaseBytes);
   }
 
   join(s: LeasedSession): void {
     this.#members.add(s);
-    if (this.#leases === null) return; // leased when the pool's extranonce1 arrives
-    s.assign(this.#leaseFor(this.#leases));
-    if (this.#latest !== null) s.deliver(this.#latest, true);
+    this.#urgent();
+    // Leased when the pool's extranonce1 arrives; until there is work it waits, paused.
+    if (this.#leases !== null) s.assign(this.#leaseFor(this.#leases));
+    if (this.#latest !== null && this.#leases !== null) s.deliver(this.#latest, true);
+    else s.idle(this.trouble ?? "waiting for the pool");
   }
 
   leave(s: LeasedSession): void {
     this.#members.delete(s);
+    this.#urgent();
     this.#checkIdle();
+  }
+
+  /** Miners attached: the client reconnects fast; none: the long backoff is fine. */
+  #urgent(): void {
+    this.#client.setUrgent(this.#members.size > 0);
   }
 
   job(jobId: string): Job | undefined {
@@ -128,7 +153,7 @@ export class UpstreamSlot implements SessionUpstream {
   forward(share: UpstreamShare, token: ForwardToken): void {
     this.#pending++;
     this.#ctx.stats.forwarded();
-    this.#client.submit(share, token);
+    this.#client.submit(share, { ...token, poolDifficulty: this.#difficulty ?? undefined });
   }
 
   stats(): UpstreamStats {
@@ -141,12 +166,14 @@ export class UpstreamSlot implements SessionUpstream {
     };
   }
 
-  #onEvent(e: UpstreamEvent<ForwardToken>): void {
+  /** One event of the pool client (public so tests can play a pool's events without one). */
+  handle(e: UpstreamEvent<ForwardToken>): void {
     const log = this.#ctx.log;
     const tag = `upstream #${this.index}`;
     switch (e.type) {
       case "state":
         this.#state = e.state;
+        if (e.pool !== null) this.#pool = e.pool;
         if (e.state === "connecting")
           return log.info(`${tag} connecting to ${e.pool} (attempt ${e.attempt})`);
         if (e.state === "disconnected") {
@@ -157,7 +184,7 @@ export class UpstreamSlot implements SessionUpstream {
           return log.info(`${tag} next attempt on ${e.pool} in ${Math.round(e.delayMs)} ms (${e.reason})`);
         return log.info(`${tag} ${e.state}${e.pool === null ? "" : ` ${e.pool}`}`);
       case "extranonce":
-        return this.#newEpoch(e.epoch, e.extranonce1, tag);
+        return this.#newEpoch(e.epoch, e.extranonce1, e.pool, tag);
       case "invalidate":
         if (e.epoch !== this.#epoch) return;
         log.info(`${tag} work of extranonce1 ${this.#xn1Hex} void (${e.reason})`);
@@ -165,7 +192,9 @@ export class UpstreamSlot implements SessionUpstream {
         this.#leases = null;
         this.#jobs.clear();
         this.#latest = null;
+        this.#refused = false;
         for (const s of [...this.#members]) s.assign(null);
+        this.#idleAll(`pool ${e.reason}`);
         return;
       case "target":
         if (e.epoch !== this.#epoch || !(e.difficulty > 0) || !Number.isFinite(e.difficulty)) return;
@@ -181,11 +210,22 @@ export class UpstreamSlot implements SessionUpstream {
         log.info(`${tag} pool message: ${JSON.stringify(e.text.slice(0, 200))}`);
         for (const s of [...this.#members]) s.notice(e.text);
         return;
+      case "warning":
+        // Something the pool sent that was handled as the spec says but must not go unseen.
+        this.#ctx.stats.upstreamError(e.error.code);
+        log.warn(`${tag} ${e.pool}: ${e.error.code} ${e.error.message}`);
+        return;
     }
   }
 
-  #newEpoch(epoch: number, xn1Hex: string, tag: string): void {
+  /** No work can be had now: every session stops hashing until the next work. */
+  #idleAll(reason: string): void {
+    for (const s of [...this.#members]) s.idle(reason);
+  }
+
+  #newEpoch(epoch: number, xn1Hex: string, pool: string, tag: string): void {
     const log = this.#ctx.log;
+    this.#pool = pool;
     this.#epoch = epoch;
     this.#xn1Hex = xn1Hex;
     this.#xn1 = hexToBytes(xn1Hex);
@@ -193,14 +233,28 @@ export class UpstreamSlot implements SessionUpstream {
     this.#latest = null;
     const k = leaseBytesFor(this.#xn1.length, this.#ctx.leaseBytes);
     if (k === 0) {
+      // Unusable: never "authorized" and stuck. The client closes it and tries the next pool.
       this.#refused = true;
       this.#leases = null;
       const err = new BridgeError(
         "E_BRIDGE_EXTRANONCE",
         `${tag}: the pool's extranonce1 ${xn1Hex} is ${this.#xn1.length} bytes; a lease needs it to be at most ${MAX_SESSION_XN1_BYTES - 1}`,
+        { pool, extranonce1: xn1Hex },
       );
-      log.error(`${err.code} ${err.message}`);
+      if (!this.#unusable.has(pool)) {
+        this.#unusable.add(pool);
+        log.error(`${err.code} ${err.message}`);
+      }
       for (const s of [...this.#members]) s.assign(null);
+      this.#idleAll("the pool's extranonce1 leaves no room for miner leases");
+      this.#client.abandon(
+        new UpstreamError(
+          "E_POOL_UNUSABLE",
+          `extranonce1 ${xn1Hex} is too long for the bridge's leases`,
+          { cause: err.code, extranonce1: xn1Hex },
+          { cause: err },
+        ),
+      );
       return;
     }
     this.#refused = false;
@@ -211,6 +265,9 @@ export class UpstreamSlot implements SessionUpstream {
         ? ` (reduced from ${this.#ctx.leaseBytes}: the pool's extranonce1 is ${this.#xn1.length} bytes)`
         : "";
     log.info(`${tag} extranonce1 ${xn1Hex}: ${k}-byte leases${reduced}, room for ${book.capacity} sessions`);
+    // Every session keeps its connection: a new lease in-band, clean work with the next job. Only
+    // when the new extranonce1 leaves fewer leases than sessions (shorter leases) are the last ones
+    // ended, so their miners reconnect to a bridge session with room.
     for (const s of [...this.#members]) {
       const lease = this.#leaseFor(book);
       if (lease !== null) s.assign(lease);
@@ -250,7 +307,7 @@ export class UpstreamSlot implements SessionUpstream {
           ? `${outcome.status} (${outcome.reason})`
           : outcome.status;
     this.#ctx.log.info(
-      `${tag} share of ${t.worker} (session ${t.session}, job ${t.jobId}, difficulty ${t.difficulty}): ${what}`,
+      `${tag} share of ${t.worker} (session ${t.session}, job ${t.jobId}, pool difficulty ${t.poolDifficulty ?? "unknown"}, miner difficulty ${t.difficulty}): ${what}`,
     );
     this.#checkIdle();
   }

@@ -88,7 +88,11 @@ function health(core: BridgeCore): Response {
       ok: h.ok,
       ...(h.ok ? {} : { reason: h.reason }),
       uptimeSeconds: s.uptimeSeconds,
-      upstreams: s.upstreams.map((u) => ({ state: u.state, connected: u.extranonce1 !== null })),
+      // Connected: subscribed now (an extranonce1 of a connection that is gone does not count).
+      upstreams: s.upstreams.map((u) => ({
+        state: u.state,
+        connected: u.extranonce1 !== null && (u.state === "subscribed" || u.state === "authorized"),
+      })),
     },
     h.ok ? 200 : 503,
   );

@@ -12,7 +12,7 @@
 // ("<id>~1"); the wire id maps back to the pool's id and the prefix it was announced with.
 
 import type { MinerShare, MinerWork } from "../bridge/contract.ts";
-import { bytesEqual, targetToLE, type Job } from "../protocol/index.ts";
+import { bytesEqual, sameWork, targetToLE, type Job } from "../protocol/index.ts";
 import { JobWindow } from "../protocol/job-window.ts";
 import { JsonWorkTemplate, tailWithNonce } from "../protocol/ws-json.ts";
 import { HEADER_HEAD_BYTES, NONCE_TAIL_BYTES } from "../protocol/layout.ts";
@@ -67,9 +67,10 @@ export function jsonWorkMessage(w: MinerWork): string {
   return t.json.encode(w.extranonce1, targetLE(w.target), w.difficulty);
 }
 
-/** A job as this session was told it: the pool's id and the extranonce1 it came with. */
+/** A job as this session was told it: the pool's id, the job and the extranonce1 it came with. */
 interface Announced {
   poolId: string;
+  job: Job;
   prefix: Uint8Array;
 }
 
@@ -87,17 +88,19 @@ export class AnnouncedJobs {
 
   /**
    * Remembers the job and returns the id to send it under: the pool's, unless this session already
-   * knows that id with another prefix (a job re-sent after a new lease) — then "<id>~n", the first
-   * such name that is free or already means this job and prefix.
+   * knows that id with another prefix (a job re-sent after a new lease) or for another job (a pool
+   * that restarted its ids) — then "<id>~n", the first such name that is free or already means
+   * this job and prefix.
    */
   announce(w: MinerWork): string {
     let wireId = w.jobId;
     for (let n = 1; ; n++) {
       const known = this.#jobs.get(wireId);
-      if (known === undefined || (known.poolId === w.jobId && bytesEqual(known.prefix, w.extranonce1))) break;
+      if (known === undefined || (sameWork(known.job, w.job) && bytesEqual(known.prefix, w.extranonce1)))
+        break;
       wireId = `${w.jobId}~${n}`;
     }
-    this.#jobs.put(wireId, { poolId: w.jobId, prefix: w.extranonce1 });
+    this.#jobs.put(wireId, { poolId: w.jobId, job: w.job, prefix: w.extranonce1 });
     this.#current = w.extranonce1;
     return wireId;
   }
@@ -115,7 +118,7 @@ export class AnnouncedJobs {
     const tail = new Uint8Array(NONCE_TAIL_BYTES);
     tail.set(prefix, 0);
     tail.set(nonce, prefix.length);
-    return { kind: "tail", jobId: this.#poolId(wireId), tail };
+    return { kind: "tail", jobId: this.#poolId(wireId), tail, ...this.#announced(wireId) };
   }
 
   /** JSON: the miner sent a u32 for tail bytes 11..14. */
@@ -123,7 +126,18 @@ export class AnnouncedJobs {
     const prefix = this.prefixFor(wireId);
     return prefix === null
       ? "no-work"
-      : { kind: "tail", jobId: this.#poolId(wireId), tail: tailWithNonce(prefix, nonce) };
+      : {
+          kind: "tail",
+          jobId: this.#poolId(wireId),
+          tail: tailWithNonce(prefix, nonce),
+          ...this.#announced(wireId),
+        };
+  }
+
+  /** The job announced under `wireId`, for the core to tell an older job of the same id (none: unknown id). */
+  #announced(wireId: string): { announced?: Job } {
+    const job = this.#jobs.get(wireId)?.job;
+    return job === undefined ? {} : { announced: job };
   }
 
   /** The pool's id of a job this session knows by `wireId` (unknown ids pass through for the core to refuse). */

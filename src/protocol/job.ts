@@ -174,3 +174,22 @@ export function nonceOf(extranonce1: Uint8Array, extranonce2: Uint8Array): Uint8
   n.set(extranonce2, extranonce1.length);
   return n;
 }
+
+/**
+ * The same work under whatever id and clean flag: a pool re-sending a job (a new difficulty, a
+ * reconnect) is the same job; a pool that restarted its ids sends other work under an old id.
+ */
+export function sameWork(a: Job, b: Job): boolean {
+  if (a === b) return true;
+  const x = a.notify;
+  const y = b.notify;
+  return (
+    x.prevHash === y.prevHash &&
+    x.merkleRoot === y.merkleRoot &&
+    x.finalSaplingRoot === y.finalSaplingRoot &&
+    x.nTime === y.nTime &&
+    x.nBits === y.nBits &&
+    x.version === y.version &&
+    x.solution === y.solution
+  );
+}

@@ -4,9 +4,8 @@
 
 import { afterEach, expect, test } from "bun:test";
 import type { Bridge } from "../../src/bridge/index.ts";
-import { startBridgeStack } from "../../src/cli/compose.ts";
+import { startBridgeStack, type BridgeStackOptions } from "../../src/cli/compose.ts";
 import { bytesToHex } from "../../src/protocol/index.ts";
-import { codeOf } from "../support/errors.ts";
 import { FakePool } from "../upstream/fake-pool.ts";
 import { notifyLine, resultLine } from "../upstream/helpers.ts";
 import { ADDRESS, connect, FakeSink, findTail, testConfig, until, verdict } from "./harness.ts";
@@ -30,14 +29,20 @@ function poolWith(xn1: string): FakePool {
   return pool;
 }
 
-function bridgeOn(pool: FakePool, logs: string[] = []): Bridge {
+function bridgeOn(
+  pool: FakePool,
+  logs: string[] = [],
+  o: Pick<BridgeStackOptions, "client"> = {},
+  pools = pool.url,
+): Bridge {
   const st = startBridgeStack(
     testConfig({
-      "upstream.pools": pool.url,
+      "upstream.pools": pools,
       "upstream.user": `${ADDRESS}.bridge`,
       "bridge.ws_difficulty": 0.001,
     }),
     {
+      ...o,
       tuning: { summaryIntervalSeconds: null },
       log: { debug() {}, info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
     },
@@ -55,17 +60,41 @@ test("a 6-byte pool extranonce1 leaves room for 1 lease byte: leases shrink to f
   expect(logs.some((l) => /1-byte leases \(reduced from 2/.test(l))).toBe(true);
 });
 
-test("a 7-byte pool extranonce1 leaves none: the pool is refused (logged) and new miners get E_BRIDGE_FULL", async () => {
+// Changed by issue 10: a pool whose extranonce1 leaves no room is abandoned (the client fails over
+// or retries), logged once per pool; miners are no longer refused E_BRIDGE_FULL but wait, paused.
+test("a 7-byte pool extranonce1 leaves none: logged once, the pool abandoned and retried, miners kept and paused", async () => {
   const logs: string[] = [];
-  const b = bridgeOn(poolWith("1ffffff0aabbcc"), logs);
+  const pool = poolWith("1ffffff0aabbcc");
+  const b = bridgeOn(pool, logs, { client: { backoff: { baseMs: 10, maxMs: 20, jitter: 0 } } });
   const early = new FakeSink();
   b.open({ transport: "ws-msgpack", remote: "127.0.0.1" }, early);
-  await until(() => logs.some((l) => l.startsWith("E_BRIDGE_EXTRANONCE")), "the refusal in the log");
-  expect(codeOf(() => b.open({ transport: "stratum", remote: "127.0.0.1" }, new FakeSink()))).toBe(
-    "E_BRIDGE_FULL",
-  );
+  await until(() => pool.conns.length >= 3, "the pool abandoned and retried");
+  await until(() => pool.conns.slice(0, 2).every((c) => c.closed), "the abandoned connections closed");
+  expect(logs.filter((l) => l.startsWith("E_BRIDGE_EXTRANONCE"))).toHaveLength(1);
+  const late = new FakeSink();
+  b.open({ transport: "stratum", remote: "127.0.0.1" }, late); // not E_BRIDGE_FULL
   expect(early.works).toEqual([]); // no work on a nonce space it cannot split
+  expect(early.pauses).toHaveLength(1); // paused once, however often the pool is retried
+  expect(late.pauses).toHaveLength(1);
+  expect(early.ends).toEqual([]);
   expect(b.stats().upstreams).toHaveLength(1); // no pointless second connection
+  const h = b.health();
+  expect(h.ok).toBe(false);
+});
+
+test("a 7-byte extranonce1 on the primary: failover to the second pool, whose work reaches the waiting miners", async () => {
+  const logs: string[] = [];
+  const bad = poolWith("1ffffff0aabbcc");
+  const good = poolWith("2ffffff0");
+  const b = bridgeOn(bad, logs, {}, `${bad.url},${good.url}`);
+  const sink = new FakeSink();
+  const s = b.open({ transport: "ws-msgpack", remote: "127.0.0.1" }, sink);
+  s.authorize(`${ADDRESS}.w1`, "x");
+  await until(() => sink.works.length > 0, "work from the second pool", 5000);
+  expect(bytesToHex(sink.last.extranonce1).startsWith("2ffffff0")).toBe(true);
+  expect(sink.last.clean).toBe(true);
+  expect(b.health()).toEqual({ ok: true });
+  expect(logs.filter((l) => l.startsWith("E_BRIDGE_EXTRANONCE"))).toHaveLength(1);
 });
 
 test("mining.set_extranonce: every session re-leased under the new xn1 with a clean job at once", async () => {

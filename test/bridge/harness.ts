@@ -46,6 +46,8 @@ export class FakeSink implements MinerSink {
   readonly results: ShareResult[] = [];
   readonly messages: string[] = [];
   readonly ends: SessionEnd[] = [];
+  /** pause() reasons, in order. */
+  readonly pauses: string[] = [];
   /** Runs inside result(), before it is recorded (to look at the ledger at that moment). */
   onResult: ((r: ShareResult) => void) | null = null;
 
@@ -61,6 +63,9 @@ export class FakeSink implements MinerSink {
   }
   end(e: SessionEnd): void {
     this.ends.push(e);
+  }
+  pause(reason: string): void {
+    this.pauses.push(reason);
   }
 
   get last(): MinerWork {

@@ -7,7 +7,7 @@ import type { ShareResult } from "../../src/bridge/index.ts";
 import { startBridgeStack } from "../../src/cli/compose.ts";
 import { PoolServer } from "../../src/pool/index.ts";
 import { bytesToHex, difficultyToTarget } from "../../src/protocol/index.ts";
-import { ADDRESS, connect, findTail, testConfig, until, verdict } from "./harness.ts";
+import { ADDRESS, connect, FakeSink, findTail, stratumShare, testConfig, until, verdict } from "./harness.ts";
 import { silentLogger } from "../../src/util/log.ts";
 
 const cleanups: (() => unknown)[] = [];
@@ -100,4 +100,54 @@ test("pool restart: re-leased under the new extranonce1, clean jobs, old shares 
   const row = bridge.worker(`${ADDRESS}.a`)!;
   expect(row).toMatchObject({ accepted: 2, acceptedDifficulty: 0.002, rejected: 2 });
   expect(row.poolAccepted + row.poolRejected + row.poolStale + row.poolLost).toBe(2);
+});
+
+test("pool lost, no backup: every session paused once (and one opened meanwhile); back: a clean job at each, old Stratum shares stale", async () => {
+  let first = pool(0, 1);
+  const port = first.port;
+  const stack = startBridgeStack(
+    testConfig({
+      "upstream.pools": `stratum+tcp://127.0.0.1:${port}`,
+      "upstream.user": `${ADDRESS}.bridge`,
+      "bridge.ws_difficulty": 0.001,
+      "bridge.tcp_difficulty": 0.001,
+    }),
+    {
+      client: { backoff: { baseMs: 20, maxMs: 100, jitter: 0 } },
+      tuning: { summaryIntervalSeconds: null, tickIntervalMs: null },
+    },
+  );
+  const bridge = stack.bridge;
+  cleanups.push(() => stack.stop());
+  const ws = await connect(bridge, `${ADDRESS}.a`);
+  const tcp = await connect(bridge, `${ADDRESS}.b`, "stratum");
+  const old = tcp.sink.last;
+  const oldTail = findTail(old, old.target).tail;
+  await until(() => bridge.stats().upstreams[0]!.state === "authorized", "the upstream authorized");
+  // (A session opened before the upstream had its first job was paused then too.)
+  const before = new Map([ws.sink, tcp.sink].map((s) => [s, s.pauses.length]));
+  first.stop();
+  await until(() => [ws.sink, tcp.sink].every((s) => s.pauses.length > before.get(s)!), "the pause");
+  const late = new FakeSink();
+  bridge.open({ transport: "ws-msgpack", remote: "127.0.0.1" }, late).authorize(`${ADDRESS}.c`, "x");
+  expect(late.pauses).toHaveLength(1);
+  // A share while there is no work: stale, never invalid.
+  expect(status(await verdict(tcp, stratumShare(old, oldTail)))).toBe(21);
+
+  first = pool(port, 2); // (job ids reused with new work: session-outage.test.ts, with fakes)
+  await until(
+    () => [ws, tcp].every((m) => m.sink.works.length === 2) && late.works.length === 1,
+    "work after the pool came back",
+  );
+  for (const s of [ws.sink, tcp.sink, late]) {
+    expect(s.works.at(-1)!.clean).toBe(true);
+    expect(s.pauses.length - (before.get(s) ?? 0)).toBe(1); // once for the outage
+    expect(s.ends).toEqual([]);
+  }
+  expect(status(await verdict(tcp, stratumShare(old, oldTail)))).toBe(21);
+  const st = bridge.stats().shares;
+  expect(st.rejectedByCode).toEqual({ "21": 2 });
+  expect(st.stale).toBe(2);
+  const w = tcp.sink.last;
+  expect(status(await verdict(tcp, stratumShare(w, findTail(w, w.target).tail)))).toBe("accepted");
 });

@@ -102,6 +102,7 @@ export class FakeSink implements MinerSink {
   readonly results: ShareResult[] = [];
   readonly messages: string[] = [];
   readonly ends: SessionEnd[] = [];
+  readonly pauses: string[] = [];
   onResult: ((r: ShareResult) => void) | null = null;
 
   work(w: MinerWork): void {
@@ -116,6 +117,9 @@ export class FakeSink implements MinerSink {
   }
   end(e: SessionEnd): void {
     this.ends.push(e);
+  }
+  pause(reason: string): void {
+    this.pauses.push(reason);
   }
   /** Each result as accepted(difficulty, forwarded) or its reject code. */
   verdicts(): (number | { difficulty: number; forwarded: boolean })[] {

@@ -157,11 +157,12 @@ describe("work", () => {
     expect(s.sink.works[0]!.difficulty).toBe(100);
   });
 
-  test("vardiff: a retarget is sent with the next job, not before; a share at the previous difficulty still counts", () => {
+  test("vardiff: a miner somewhat off is retargeted with the next job, not before; a share at the previous difficulty still counts", () => {
     const s = ready({ retargetSeconds: 10, startDifficulty: 1 });
-    // 20 shares in 10 s: one every 0.5 s against a target of 10 s → ×4 (the largest step).
-    for (let i = 0; i < 20; i++) {
-      s.clock.now += 500;
+    // (Changed by issue 10: a miner ×2 off or more is retargeted between jobs, see below.)
+    // 2 shares in 12.8 s: one every 6.4 s against 10 s → ×1.5625 (windowed vardiff), not ×2 off.
+    for (let i = 0; i < 2; i++) {
+      s.clock.now += 6400;
       expect(judge(s, ZERO_HASH)).toMatchObject({ difficulty: 1 });
     }
     expect(s.sink.works.length).toBe(1);
@@ -170,15 +171,73 @@ describe("work", () => {
     s.session.deliver(next, false);
     expect(s.sink.works.at(-1)).toMatchObject({
       jobId: "ced5",
+      difficulty: 1.5625,
+      target: difficultyToTarget(1.5625),
+      clean: false,
+    });
+    expect(s.session.difficulty).toBe(1.5625);
+    // Found before the miner saw the new target: credited at the old difficulty; below both → 23.
+    expect(judge(s, hashOf(1.2), share(s, undefined, "ced5"))).toEqual({ difficulty: 1, forwarded: false });
+    expect(judge(s, hashOf(2), share(s, undefined, "ced5"))).toEqual({
+      difficulty: 1.5625,
+      forwarded: false,
+    });
+    expect(judge(s, hashOf(0.5), share(s, undefined, "ced5"))).toBe(23);
+  });
+
+  test("vardiff between jobs: a miner ×20 too fast is raised ×4 after one share interval, the current job again (not clean)", () => {
+    const s = ready({ retargetSeconds: 40, startDifficulty: 1 });
+    // 20 shares in 10 s: one every 0.5 s against a target of 10 s → ×4 (the largest step) at once.
+    for (let i = 0; i < 19; i++) {
+      s.clock.now += 500;
+      expect(judge(s, ZERO_HASH)).toMatchObject({ difficulty: 1 });
+    }
+    expect(s.sink.works.length).toBe(1); // less than one share interval: not judged yet
+    s.clock.now += 500;
+    expect(judge(s, ZERO_HASH)).toMatchObject({ difficulty: 1 });
+    expect(s.sink.works.length).toBe(2);
+    expect(s.sink.works.at(-1)).toMatchObject({
+      jobId: s.job.id,
       difficulty: 4,
       target: difficultyToTarget(4),
       clean: false,
     });
     expect(s.session.difficulty).toBe(4);
-    // Found before the miner saw the new target: credited at the old difficulty; below both → 23.
-    expect(judge(s, hashOf(2), share(s, undefined, "ced5"))).toEqual({ difficulty: 1, forwarded: false });
-    expect(judge(s, hashOf(5), share(s, undefined, "ced5"))).toEqual({ difficulty: 4, forwarded: false });
-    expect(judge(s, hashOf(0.5), share(s, undefined, "ced5"))).toBe(23);
+    // Bounded: still ×5 too fast, but no second change within the next share interval.
+    for (let i = 0; i < 19; i++) {
+      s.clock.now += 500;
+      judge(s, ZERO_HASH);
+    }
+    expect(s.sink.works.length).toBe(2);
+    s.clock.now += 500;
+    judge(s, ZERO_HASH);
+    expect(s.sink.works.length).toBe(3);
+    expect(s.session.difficulty).toBe(16);
+    // Found before the miner saw the new target: credited at the previous difficulty.
+    expect(judge(s, hashOf(5))).toEqual({ difficulty: 4, forwarded: false });
+  });
+
+  test("vardiff between jobs: a miner with no share for more than two intervals is eased down by a tick; a miner on target is left alone", () => {
+    const s = ready({ retargetSeconds: 40, startDifficulty: 8 });
+    s.clock.now += 20_000;
+    s.session.tick(s.clock.now); // exactly two intervals: not yet
+    expect(s.sink.works.length).toBe(1);
+    s.clock.now += 5_000;
+    s.session.tick(s.clock.now); // 25 s without a share: 10/25 → ÷2.5
+    expect(s.sink.works.length).toBe(2);
+    expect(s.sink.works.at(-1)).toMatchObject({ jobId: s.job.id, difficulty: 3.2, clean: false });
+    for (let t = 0; t < 19; t++) {
+      s.clock.now += 1000;
+      s.session.tick(s.clock.now); // the window starts over: no second change within two intervals
+    }
+    expect(s.sink.works.length).toBe(2);
+    // On target (a share every 10 s): never changed between jobs.
+    for (let i = 0; i < 30; i++) {
+      s.clock.now += 10_000;
+      judge(s, ZERO_HASH);
+      s.session.tick(s.clock.now);
+    }
+    expect(s.sink.works.length).toBe(2);
   });
 
   test("the pool's messages reach the sink", () => {

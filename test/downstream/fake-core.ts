@@ -25,9 +25,10 @@ import { shareVectors } from "../protocol/fixtures.ts";
 export const POOL_XN1 = hexToBytes("1ffffff9");
 
 /** ccminer 3.8.3's recorded v7 job; `jobNumber` gives it another id (and clean flag). */
-export function v7Job(id = "ced4"): Job {
+export function v7Job(id = "ced4", prevHash?: string): Job {
   const params = [...shareVectors()[2]!.notifyParams];
   params[0] = id;
+  if (prevHash !== undefined) params[2] = prevHash;
   return new Job(decodeNotify(null, params));
 }
 

@@ -42,6 +42,7 @@ describe("AnnouncedJobs", () => {
       kind: "tail",
       jobId: "a",
       tail: Uint8Array.of(1, 2, ...new Uint8Array(13)),
+      announced: expect.anything(),
     });
     expect(j.tailShare("unknown", new Uint8Array(13))).toMatchObject({
       tail: Uint8Array.of(3, 4, ...new Uint8Array(13)),
@@ -65,11 +66,13 @@ describe("AnnouncedJobs", () => {
       kind: "tail",
       jobId: "a",
       tail: Uint8Array.of(1, 2, ...zeros),
+      announced: expect.anything(),
     });
     expect(j.tailShare("a~1", zeros)).toEqual({
       kind: "tail",
       jobId: "a",
       tail: Uint8Array.of(5, 6, ...zeros),
+      announced: expect.anything(),
     });
     expect(j.nonceShare("a~1", 7)).toMatchObject({
       jobId: "a",
@@ -104,5 +107,17 @@ describe("AnnouncedJobs", () => {
     expect(j.prefixFor("j39")).toEqual(Uint8Array.of(39));
     expect(j.prefixFor("j8")).toEqual(Uint8Array.of(8));
     expect(j.prefixFor("j0")).toEqual(Uint8Array.of(39)); // forgotten: the current prefix
+  });
+
+  test("a pool that restarted its ids: other work under an old id (same prefix) gets a new name, and old shares carry the old job", () => {
+    const j = new AnnouncedJobs();
+    const first = w("a", [5, 6]);
+    expect(j.announce(first)).toBe("a");
+    expect(j.announce({ ...w("a", [5, 6]) })).toBe("a"); // the same work re-sent (a new Job object): same name
+    const other = { ...w("a", [5, 6]), job: v7Job("a", "11".repeat(32)) };
+    expect(j.announce(other)).toBe("a~1");
+    const zeros = new Uint8Array(13);
+    expect(j.tailShare("a", zeros)).toMatchObject({ jobId: "a", announced: first.job });
+    expect(j.tailShare("a~1", zeros)).toMatchObject({ jobId: "a", announced: other.job });
   });
 });
