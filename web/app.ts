@@ -61,13 +61,22 @@ const session = new BridgeSession(wsUrl(), {
       connecting: "connecting…",
       connected: "connected",
       waiting: "disconnected",
+      idle: "waiting for pool",
     }[state];
     setText(ui.status, detail !== "" && state === "waiting" ? `${text}: ${detail}` : text, state);
-    if (state === "waiting") log(detail);
+    if (state === "waiting" || state === "idle") log(detail);
   },
   welcome: (id: number, worker: string) => {
     pool?.clearJobs(); // a new session has a new prefix: old jobs are worthless
     log(`session ${id} as ${worker}`);
+  },
+  lease: () => {
+    pool?.pause(); // work of the old prefix is worthless; the clean job for the new one follows
+    log("new nonce lease from the bridge");
+  },
+  idle: () => {
+    pool?.pause(); // no visitor CPU on work no pool will take
+    refresh();
   },
   job: (job: MsgpackJob) => {
     setText(ui.difficulty, formatNumber(job.difficulty), String(job.difficulty));

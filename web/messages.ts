@@ -16,7 +16,9 @@ export type ToWorker =
       target: Uint8Array;
     }
   /** Percent of the time to hash (10–100); the worker sleeps in proportion between batches. */
-  | { type: "throttle"; throttle: number };
+  | { type: "throttle"; throttle: number }
+  /** Drop the current chunk after this batch (no work for now); answered by its "idle". */
+  | { type: "pause" };
 
 /** Worker → page. */
 export type FromWorker =

@@ -51,6 +51,11 @@ scope.onmessage = (e) => {
     case "throttle":
       throttle = m.throttle;
       break;
+    case "pause":
+      // The loop stops before its next batch; the page learns the chunk is dropped.
+      if (work !== null) post({ type: "idle", key: work.key });
+      work = null;
+      break;
   }
 };
 

@@ -101,6 +101,21 @@ export class MinerPool {
     this.#current = null;
   }
 
+  /**
+   * No work for now (the bridge is idle, or the prefix changed): drops every job and stops every
+   * worker after its current batch (≤ 50 ms), so no CPU is spent on worthless work; shares still
+   * reported for the dropped jobs are discarded. The next setJob() resumes.
+   */
+  pause(): void {
+    this.clearJobs();
+    for (const s of this.#slots) if (s.busy !== null) this.#send(s, { type: "pause" });
+  }
+
+  /** Workers still on a chunk (0 once a pause() is confirmed: nothing hashes). */
+  get busyWorkers(): number {
+    return this.#slots.filter((s) => s.busy !== null).length;
+  }
+
   /** Hashes per second over the last RATE_WINDOW_S seconds; 0 when stopped. */
   hashrate(now = performance.now()): number {
     if (this.#slots.length === 0) return 0;

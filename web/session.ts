@@ -2,6 +2,8 @@
 // of docs/protocol.md §3 (codec: src/protocol/ws-msgpack.ts), hello → welcome → jobs, shares with
 // their results, a ping every 30 s, and reconnects with exponential backoff and jitter while the
 // user has mining switched on. It reports what happens through events; it never mines.
+// The bridge may say, between jobs, that the session's prefix changed (`lease`: work of the old
+// prefix is worthless) or that no work can be had now (`idle`: stop hashing until the next job).
 
 import {
   decodeServerFrame,
@@ -11,12 +13,17 @@ import {
   type WireVerdict,
 } from "../src/protocol/ws-msgpack.ts";
 
-export type SessionState = "stopped" | "connecting" | "connected" | "waiting";
+/** "idle": connected, but the bridge has no work for now (its pool is gone): nothing to hash. */
+export type SessionState = "stopped" | "connecting" | "connected" | "waiting" | "idle";
 
 export interface SessionEvents {
   state(state: SessionState, detail: string): void;
   welcome(session: number, worker: string): void;
   job(job: MsgpackJob): void;
+  /** The session's prefix changed: drop the work of the old one (its clean job follows). */
+  lease(prefix: Uint8Array): void;
+  /** No work for now: stop hashing; the next job() resumes. */
+  idle(reason: string): void;
   result(verdict: WireVerdict): void;
   /** A pool message or an error frame from the bridge, for the user. */
   message(text: string): void;
@@ -43,6 +50,7 @@ export class BridgeSession {
   #seq = 0;
   /** Shares sent and not yet answered, by sequence number. */
   readonly #pending = new Set<number>();
+  #idle = false;
 
   constructor(url: string, events: SessionEvents) {
     this.#url = url;
@@ -127,12 +135,23 @@ export class BridgeSession {
     }
     switch (f.type) {
       case "welcome":
+        this.#idle = false;
         this.#attempt = 0; // a session that got this far resets the backoff
         this.#events.state("connected", this.#url);
         this.#events.welcome(f.session, f.worker);
         break;
       case "job":
+        if (this.#idle) this.#events.state("connected", this.#url);
+        this.#idle = false;
         this.#events.job(f);
+        break;
+      case "lease":
+        this.#events.lease(f.prefix);
+        break;
+      case "idle":
+        this.#idle = true;
+        this.#events.state("idle", f.reason);
+        this.#events.idle(f.reason);
         break;
       case "result":
         this.#pending.delete(f.seq);

@@ -52,6 +52,19 @@ export interface DownstreamTuning {
   maxBufferedBytes?: number;
   /** Worker name of WebSocket clients that give none. Default "anonymous". */
   defaultWorker?: string;
+  /**
+   * Stratum miners without mining.extranonce.subscribe, on a new lease: client.reconnect to this
+   * bridge with a wait of 0..this many whole seconds at random (spread), closed after it. Default 5.
+   */
+  reconnectSpreadSeconds?: number;
+  /** Milliseconds after that wait before such a miner is closed (E_RELEASED). Default 1000. */
+  releaseGraceMs?: number;
+  /**
+   * Where client.reconnect sends them when the address a miner reached is not one it can reach
+   * again (NAT, a container's port mapping). Default: the socket's local address and the Stratum
+   * listener's port.
+   */
+  reconnectTo?: { host: string; port: number };
   /** Listen for Stratum on an ephemeral port even though stratumPort is 0 (0 means off). */
   stratumEphemeral?: boolean;
   /** Milliseconds. Default Date.now. */
@@ -138,6 +151,10 @@ export function startDownstream(
           limits,
           maxLineBytes: options.maxLineBytes,
           maxOutboundBytes: maxBufferedBytes,
+          reconnectSpreadSeconds: tuning.reconnectSpreadSeconds ?? 5,
+          releaseGraceMs: tuning.releaseGraceMs ?? 1000,
+          reconnectTo: tuning.reconnectTo ?? null,
+          random: Math.random,
         },
         gate,
       );

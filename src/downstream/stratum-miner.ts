@@ -7,7 +7,10 @@
 // - the first subscribe or authorize opens a core session (E_BRIDGE_FULL / E_BRIDGE_CLOSING close
 //   the connection when the core has no room);
 // - with bridge.token set, the authorize password must be the token (else 24 and a close);
-// - a submit goes to the core with its request id as the token; the verdict comes back as result().
+// - a submit goes to the core with its request id as the token; the verdict comes back as result();
+// - no pause(): Stratum has nothing to say "no work for now" with, so the connection stays and
+//   shares for dead work are answered 21 by the core;
+// - a new lease: mining.set_extranonce, or client.reconnect back here (server-session.ts).
 
 import type {
   BridgeCore,

@@ -24,6 +24,17 @@ export interface StratumServerContext {
   limits: GuardLimits;
   maxLineBytes: number;
   maxOutboundBytes: number;
+  /**
+   * A miner without mining.extranonce.subscribe whose lease changed is sent client.reconnect here
+   * with a wait of 0..reconnectSpreadSeconds whole seconds, uniform at random, and closed
+   * (E_RELEASED) releaseGraceMs after that wait.
+   */
+  reconnectSpreadSeconds: number;
+  releaseGraceMs: number;
+  /** Overrides the address sent (see DownstreamTuning.reconnectTo); null: as the miner reached us. */
+  reconnectTo: { host: string; port: number } | null;
+  /** Uniform in [0, 1). */
+  random(): number;
 }
 
 export class StratumServer {
@@ -31,6 +42,7 @@ export class StratumServer {
   readonly #gate: ConnectionGate;
   readonly #listener: TCPSocketListener<unknown>;
   readonly #live = new Set<StratumConnection>();
+  readonly #host: string;
   #nextId = 1;
   #stopping = false;
 
@@ -38,6 +50,7 @@ export class StratumServer {
   constructor(host: string, port: number, ctx: StratumServerContext, gate: ConnectionGate) {
     this.#ctx = ctx;
     this.#gate = gate;
+    this.#host = host;
     try {
       this.#listener = listenStratum(host, port, (socket) => this.#open(socket));
     } catch (e) {
@@ -67,6 +80,14 @@ export class StratumServer {
     this.#listener.stop(true);
   }
 
+  /** The address to send a re-leased miner back to: the one it reached us at (the listener's host if unknown). */
+  #hostFor(socket: StratumSocket, listenHost: string): string {
+    const local = (socket as { localAddress?: string }).localAddress;
+    const host = typeof local === "string" && local !== "" ? normaliseIp(local) : listenHost;
+    // An IPv6 literal in brackets: miners paste the host into "stratum+tcp://HOST:PORT".
+    return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  }
+
   #open(socket: StratumSocket): StratumConnection | null {
     const ctx = this.#ctx;
     const id = this.#nextId++;
@@ -85,9 +106,20 @@ export class StratumServer {
       miner,
       {
         garbage: "answer",
-        // Room for a few pipelined submits (≈ 2.8 KB each) besides one maximal line.
-        decoder: { maxLineBytes: ctx.maxLineBytes, maxBufferedBytes: 4 * ctx.maxLineBytes },
+        // Caps per line and per held partial line, not per read: a miner may pipeline many submits
+        // (≈ 2.8 KB each) into one write (issue 10). Unlike the pool's v-nomp flood guard.
+        decoder: {
+          maxLineBytes: ctx.maxLineBytes,
+          maxBufferedBytes: 4 * ctx.maxLineBytes,
+          bufferCap: "partial",
+        },
         maxOutboundBytes: ctx.maxOutboundBytes,
+        reconnect: {
+          host: ctx.reconnectTo?.host ?? this.#hostFor(socket, this.#host),
+          port: ctx.reconnectTo?.port ?? this.#listener.port,
+          waitSeconds: () => Math.floor(ctx.random() * (ctx.reconnectSpreadSeconds + 1)),
+          graceMs: ctx.releaseGraceMs,
+        },
         guard: new InboundGuard(ctx.limits, ctx.now()),
         now: ctx.now,
       },

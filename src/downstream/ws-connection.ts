@@ -15,7 +15,7 @@ import type {
   SessionEnd,
   ShareResult,
 } from "../bridge/contract.ts";
-import { rejectOf, type FixedRejectReason } from "../protocol/index.ts";
+import { bytesEqual, rejectOf, type FixedRejectReason } from "../protocol/index.ts";
 import { WS_CLOSE_CODES, type CloseCode } from "../protocol/close-codes.ts";
 import { WsFrameError, isWsFrameError, type WsErrorCode } from "../protocol/ws-errors.ts";
 import type { WireVerdict } from "../protocol/ws-msgpack.ts";
@@ -89,7 +89,13 @@ export class WsConnection implements MinerSink {
   /** Work is held back while the session opens and, for msgpack, until the welcome is out. */
   #ready = false;
   #pendingWork: MinerWork | null = null;
+  /** A pause that came before the session was ready: told once it is. */
+  #pendingPause: string | null = null;
   #sentJob = false;
+  /** The prefix of the last job sent: a job with another one follows a lease frame. */
+  #sentPrefix: Uint8Array | null = null;
+  /** Told to stop hashing (idle) and no work since: a repeated pause sends nothing. */
+  #paused = false;
   #helloSeen = false;
   #detectTimer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
@@ -189,9 +195,21 @@ export class WsConnection implements MinerSink {
     if (this.#closed) return;
     if (!this.#ready) {
       this.#pendingWork = w;
+      this.#pendingPause = null;
       return;
     }
     this.#boundary(() => this.#deliver(w));
+  }
+
+  /** No work can be had now: msgpack clients (and JSON ones that sent hello) are told to stop hashing. */
+  pause(reason: string): void {
+    if (this.#closed) return;
+    if (!this.#ready) {
+      this.#pendingWork = null; // work of a pool that is gone
+      this.#pendingPause = reason;
+      return;
+    }
+    this.#boundary(() => this.#sendIdle(reason));
   }
 
   result(r: ShareResult): void {
@@ -291,8 +309,11 @@ export class WsConnection implements MinerSink {
   #becomeReady(): void {
     this.#ready = true;
     const w = this.#pendingWork;
+    const pause = this.#pendingPause;
     this.#pendingWork = null;
+    this.#pendingPause = null;
     if (w !== null) this.#deliver(w);
+    else if (pause !== null) this.#sendIdle(pause);
   }
 
   // ------------------------------------------------------------------------------------ outbound
@@ -304,9 +325,25 @@ export class WsConnection implements MinerSink {
 
   #deliver(w: MinerWork): void {
     const jobId = this.#jobs.announce(w); // the pool's id, or its own name after a new lease (work.ts)
-    const clean = w.clean || !this.#sentJob; // every miner's first job is clean (verus-stratum.md §3.5)
+    // A new prefix (the pool's extranonce1 changed): msgpack clients hear it first, so they drop
+    // the work of the old one; the job after it is clean either way.
+    const leased = this.#sentPrefix !== null && !bytesEqual(this.#sentPrefix, w.extranonce1);
+    if (leased) {
+      const lease = this.#dialect!.lease(w.extranonce1);
+      if (lease !== null) this.#send(lease);
+    }
+    // every miner's first job is clean (verus-stratum.md §3.5), and so is the first of a new lease
+    const clean = w.clean || !this.#sentJob || leased;
     this.#sentJob = true;
+    this.#sentPrefix = w.extranonce1;
+    this.#paused = false;
     this.#send(this.#dialect!.job(jobId === w.jobId ? w : { ...w, jobId }, clean));
+  }
+
+  #sendIdle(reason: string): void {
+    if (this.#paused || !this.#extras()) return;
+    this.#paused = true;
+    this.#send(this.#dialect!.idle(reason));
   }
 
   #localReject(token: ShareToken, reason: FixedRejectReason): void {
@@ -320,8 +357,8 @@ export class WsConnection implements MinerSink {
     if (out !== null) this.#send(out);
   }
 
-  #sendError(code: WsErrorCode, message: string): void {
-    this.#send(this.#dialect!.error(code, message));
+  #sendError(code: WsErrorCode, message: string, seq: number | null = null): void {
+    this.#send(this.#dialect!.error(code, message, seq));
   }
 
   /** Every byte goes through here: a peer whose buffer passes the cap is cut off, never skipped. */
@@ -345,7 +382,7 @@ export class WsConnection implements MinerSink {
         if (this.#closed) return;
         this.#ctx.counters.badFrames++;
         if (e.code === "E_VERSION") return this.close("E_VERSION", e.message);
-        this.#sendError(e.code, e.message);
+        this.#sendError(e.code, e.message, e.seq);
         if (this.#guard.badFrame())
           this.close("E_TOO_MANY_BAD_FRAMES", `${this.#guard.badFrames} bad frames`);
         return;

@@ -15,6 +15,7 @@ import {
   decodeClientFrame,
   encodeServerFrame,
   errorFrame,
+  MAX_IDLE_REASON_CHARS,
   type WireVerdict,
 } from "../protocol/ws-msgpack.ts";
 import { jsonWorkMessage, msgpackJobFrame } from "./work.ts";
@@ -42,8 +43,13 @@ export interface WsDialect {
   /** null when the token is not one of this protocol's (never sent then). */
   result(token: unknown, v: WireVerdict): Outbound | null;
   message(text: string): Outbound;
+  /** The session's prefix changed (sent before the clean job); null: the protocol has no such frame. */
+  lease(prefix: Uint8Array): Outbound | null;
+  /** No work can be had now: stop hashing until the next job. */
+  idle(reason: string): Outbound;
   pong(seq: number | null): Outbound;
-  error(code: WsErrorCode, message: string): Outbound;
+  /** `seq`: the msgpack share's `i` the error concerns (JSON has no such field). */
+  error(code: WsErrorCode, message: string, seq?: number | null): Outbound;
 }
 
 export const MSGPACK_DIALECT: WsDialect = {
@@ -66,8 +72,10 @@ export const MSGPACK_DIALECT: WsDialect = {
     return typeof t.seq === "number" ? encodeServerFrame({ type: "result", seq: t.seq, verdict }) : null;
   },
   message: (text) => encodeServerFrame({ type: "message", text }),
+  lease: (prefix) => encodeServerFrame({ type: "lease", prefix }),
+  idle: (reason) => encodeServerFrame({ type: "idle", reason }),
   pong: (seq) => encodeServerFrame({ type: "pong", seq }),
-  error: (code, message) => errorFrame(code, message),
+  error: (code, message, seq = null) => errorFrame(code, message, seq),
 };
 
 export const JSON_DIALECT: WsDialect = {
@@ -97,6 +105,8 @@ export const JSON_DIALECT: WsDialect = {
       : null;
   },
   message: (text) => encodeJsonServerMessage({ type: "message", text }),
+  lease: () => null, // the next work message carries the new prefix in its data and solution
+  idle: (reason) => encodeJsonServerMessage({ type: "idle", reason: reason.slice(0, MAX_IDLE_REASON_CHARS) }),
   pong: () => '{"type":"pong"}',
   error: (code, message) => jsonError(code, message),
 };

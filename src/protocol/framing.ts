@@ -7,7 +7,11 @@
 // Caps (STYLE.md principle 10): a line longer than `maxLineBytes` is E_LINE_TOO_LONG as soon as it
 // is known to be too long, without waiting for its "\n" — v-nomp's flood guard does the same at
 // 10 240 bytes; real lines are ≈ 2.8 KB (a v7 submit) and ≈ 0.6 KB (a v7 notify). More than
-// `maxBufferedBytes` held at once is E_BUFFER_OVERFLOW. Either error is sticky: the connection is
+// `maxBufferedBytes` held at once is E_BUFFER_OVERFLOW: with `bufferCap: "read"` (the default,
+// v-nomp's flood guard) a read's complete lines count too, so 4 pipelined submits in one read
+// overflow 10 KiB; with `bufferCap: "partial"` only what stays held between reads counts (unread
+// lines and the partial last line), so a read of many complete valid lines is fine — each line is
+// still capped, and a read's size is the transport's. Either error is sticky: the connection is
 // beyond repair, and every later feed throws it again. Nothing is ever truncated silently.
 
 import { ProtocolError } from "./errors.ts";
@@ -17,6 +21,12 @@ export interface LineDecoderOptions {
   maxLineBytes?: number;
   /** Most bytes held between feeds (unread lines plus one partial line). Default 1 MiB. */
   maxBufferedBytes?: number;
+  /**
+   * What maxBufferedBytes counts: "read" (default) what was held plus the whole new read, complete
+   * lines included (v-nomp's flood guard); "partial" only what was held before the read (unread
+   * lines and a partial line), so one read may hold any number of complete lines.
+   */
+  bufferCap?: "read" | "partial";
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024;
@@ -30,6 +40,7 @@ const utf8Encoder = new TextEncoder();
 export class LineDecoder {
   readonly maxLineBytes: number;
   readonly maxBufferedBytes: number;
+  readonly bufferCap: "read" | "partial";
   #buf = new Uint8Array(4096);
   #start = 0; // first unread byte
   #end = 0; // one past the last buffered byte
@@ -39,6 +50,7 @@ export class LineDecoder {
   constructor(options: LineDecoderOptions = {}) {
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.bufferCap = options.bufferCap ?? "read";
     if (!Number.isInteger(this.maxLineBytes) || this.maxLineBytes < 1)
       throw new RangeError("maxLineBytes must be a positive integer");
     if (!Number.isInteger(this.maxBufferedBytes) || this.maxBufferedBytes < this.maxLineBytes + 2) {
@@ -64,11 +76,12 @@ export class LineDecoder {
   feed(chunk: Uint8Array | string): IterableIterator<string> {
     if (this.#failure) throw this.#failure;
     const bytes = typeof chunk === "string" ? utf8Encoder.encode(chunk) : chunk;
-    if (this.bufferedBytes + bytes.length > this.maxBufferedBytes) {
+    const counted = this.bufferedBytes + (this.bufferCap === "read" ? bytes.length : 0);
+    if (counted > this.maxBufferedBytes) {
       throw this.#fail(
         new ProtocolError("E_BUFFER_OVERFLOW", `more than ${this.maxBufferedBytes} bytes buffered`, {
           limit: this.maxBufferedBytes,
-          buffered: this.bufferedBytes + bytes.length,
+          buffered: counted,
         }),
       );
     }

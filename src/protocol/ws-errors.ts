@@ -25,6 +25,8 @@ export class WsFrameError extends CodedError<WsFrameErrorCode> {
     message: string,
     /** Context for logs (field names, sizes); never frame contents. */
     readonly detail: Readonly<Record<string, unknown>> = {},
+    /** The `i` of the msgpack share frame this error concerns (echoed in the error frame), if any. */
+    readonly seq: number | null = null,
   ) {
     super(code, message);
   }

@@ -9,7 +9,7 @@
 // `work.job_id` and `nonce` are read: the rest of the echoed work is never trusted.
 //
 // Additions that an old seed miner never sees unless it asks: `hello` (worker name; turns on
-// `welcome`, `result` and `message` messages). `error` messages go to anyone who sends a bad one.
+// `welcome`, `result`, `message` and `idle` messages). `error` messages go to anyone who sends a bad one.
 
 import { WsFrameError, type WsErrorCode } from "./ws-errors.ts";
 import { HASH_BYTES, NONCE_BYTES, NONCE_TAIL_BYTES, SOLUTION_BYTES, TAIL_COUNTER_OFFSET } from "./layout.ts";
@@ -57,7 +57,9 @@ export type JsonServerMessage =
       error?: string;
     }
   | { type: "error"; code: string; message: string }
-  | { type: "message"; text: string };
+  | { type: "message"; text: string }
+  /** No work can be had now (the pool is gone): stop hashing until the next work. After hello only. */
+  | { type: "idle"; reason: string };
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);

@@ -56,7 +56,14 @@ export type MsgpackServerFrame =
   | { type: "pong"; seq: number | null }
   /** `code` is a WsErrorCode; decoded as any string, so an older client survives new codes. */
   | { type: "error"; code: string; message: string; seq: number | null }
-  | { type: "message"; text: string };
+  | { type: "message"; text: string }
+  /** This session's prefix changed (the pool reconnected with a new extranonce1): drop older work. */
+  | { type: "lease"; prefix: Uint8Array }
+  /** No work can be had now (the pool is gone): stop hashing until the next job. */
+  | { type: "idle"; reason: string };
+
+/** Longest idle reason sent (the core's text, cut). */
+export const MAX_IDLE_REASON_CHARS = 256;
 
 const encoder = new Encoder({ ignoreUndefined: true });
 // Client frames are tiny: anything bigger than a share's few bytes is refused while decoding.
@@ -218,8 +225,16 @@ export function decodeClientFrame(bytes: Uint8Array): MsgpackClientFrame {
   switch (type) {
     case "hello":
       return { type, worker: str(f, "w", MAX_WORKER_CHARS, true), agent: str(f, "a", MAX_AGENT_CHARS, true) };
-    case "share":
-      return { type, seq: u32(f, "i"), jobId: readJobId(f, "j"), nonce: bin(f, "n", 1, NONCE_TAIL_BYTES) };
+    case "share": {
+      const seq = u32(f, "i");
+      try {
+        return { type, seq, jobId: readJobId(f, "j"), nonce: bin(f, "n", 1, NONCE_TAIL_BYTES) };
+      } catch (e) {
+        // The error frame carries the share's i, so the client can drop it from its pending ones.
+        if (e instanceof WsFrameError) throw new WsFrameError(e.code, e.message, e.detail, seq);
+        throw e;
+      }
+    }
     case "ping":
       return { type, seq: u32(f, "i", true) };
     default:
@@ -349,6 +364,12 @@ export function encodeServerFrame(frame: MsgpackServerFrame): Uint8Array {
       return encoder.encode({ ...base, c: frame.code, m: frame.message, i: frame.seq ?? undefined });
     case "message":
       return encoder.encode({ ...base, m: frame.text });
+    case "lease":
+      if (frame.prefix.length < 1 || frame.prefix.length >= NONCE_TAIL_BYTES)
+        throw new RangeError(`prefix must be 1..${NONCE_TAIL_BYTES - 1} bytes`);
+      return encoder.encode({ ...base, x: frame.prefix });
+    case "idle":
+      return encoder.encode({ ...base, r: frame.reason.slice(0, MAX_IDLE_REASON_CHARS) });
   }
 }
 
@@ -421,6 +442,10 @@ export function decodeServerFrame(bytes: Uint8Array): MsgpackServerFrame {
       return { type, code: str(f, "c", 64), message: str(f, "m", 4096, true) ?? "", seq: u32(f, "i", true) };
     case "msg":
       return { type: "message", text: str(f, "m", 4096, true) ?? "" };
+    case "lease":
+      return { type, prefix: bin(f, "x", 1, NONCE_TAIL_BYTES - 1) };
+    case "idle":
+      return { type, reason: str(f, "r", 4096, true) ?? "" };
     default:
       throw new WsFrameError("E_UNKNOWN_TYPE", "unknown frame type", { type: type.slice(0, 32) });
   }

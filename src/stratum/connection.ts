@@ -58,6 +58,7 @@ export class StratumConnection implements StratumOut {
   readonly #now: () => number;
   readonly #write: (data: Uint8Array) => number;
   #closed = false;
+  #closeTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     socket: PeerSocket,
@@ -146,6 +147,15 @@ export class StratumConnection implements StratumOut {
     else this.#socket.end();
   }
 
+  /** Close after `ms` (a re-leased miner told to reconnect); an earlier close cancels it. */
+  closeLater(ms: number, code: CloseCode, detail: string): void {
+    if (this.#closed || this.#closeTimer !== null) return;
+    this.#closeTimer = setTimeout(() => {
+      this.#closeTimer = null;
+      this.close(code, detail);
+    }, ms);
+  }
+
   /** Runs f inside this connection's error boundary (reads, and the server's calls into the session). */
   run(f: () => void): void {
     try {
@@ -162,6 +172,8 @@ export class StratumConnection implements StratumOut {
 
   #finish(reason: CloseReason, detail: string): void {
     this.#closed = true;
+    if (this.#closeTimer !== null) clearTimeout(this.#closeTimer);
+    this.#closeTimer = null;
     this.#outbox.clear();
     this.#events.closed(reason, detail);
   }

@@ -12,7 +12,10 @@
 // - set_target again before a notify whenever the target changed; notifications carry id null;
 // - authorize before or after subscribe; a refused one is answered [24, …] and may close;
 // - extranonce.subscribe → true, and a new extranonce1 is then announced with mining.set_extranonce;
-//   a miner that did not ask cannot be told, so it is closed (E_RELEASED) and reconnects;
+//   a miner that did not ask cannot be told: with the `reconnect` option (the bridge) it is sent
+//   client.reconnect to the server itself, with a wait the option spreads at random (so thousands
+//   of miners do not come back in the same instant), gets no more work, and is closed (E_RELEASED)
+//   after that wait; without it (the pool) it is closed at once;
 // - submit: not authorised → 24, not subscribed → 25 (in that order, §5 step 1), else the hook's
 //   verdict, now or later (answer());
 // - mining.ping → "pong"; get_transactions → []; suggest_target → false "Not supported."; unknown
@@ -80,11 +83,26 @@ export interface StratumServerHooks {
 export interface StratumOut {
   send(lines: readonly string[]): void;
   close(code: CloseCode, detail: string): void;
+  /** Close after `ms` unless closed before (absent: at once). */
+  closeLater?(ms: number, code: CloseCode, detail: string): void;
+}
+
+/** Where a re-leased miner that cannot be told its new extranonce1 is sent (client.reconnect). */
+export interface ReconnectOption {
+  /** This server as the miner reached it; the port goes out as a string (verus-stratum.md §6). */
+  host: string;
+  port: number;
+  /** Whole seconds the miner should wait before reconnecting (the caller's spread). */
+  waitSeconds(): number;
+  /** Added to the wait before the connection is closed, for miners that ignore client.reconnect. */
+  graceMs: number;
 }
 
 export interface StratumSessionOptions {
   /** A line that is not JSON-RPC: "close" (E_MALFORMED) or "answer" (id null; the caller counts it). */
   garbage: "close" | "answer";
+  /** A new extranonce1 for a miner without extranonce.subscribe: client.reconnect here; null: close. */
+  reconnect?: ReconnectOption | null;
 }
 
 export type LineVerdict = "ok" | "bad";
@@ -93,6 +111,9 @@ export class StratumServerSession {
   readonly #hooks: StratumServerHooks;
   readonly #out: StratumOut;
   readonly #garbage: "close" | "answer";
+  readonly #reconnect: ReconnectOption | null;
+  /** Sent client.reconnect (its lease changed): no more work, closed after the wait. */
+  #released = false;
   #subscribed = false;
   #authorized = false;
   #extranonceSubscribed = false;
@@ -107,6 +128,12 @@ export class StratumServerSession {
     this.#hooks = hooks;
     this.#out = out;
     this.#garbage = options.garbage;
+    this.#reconnect = options.reconnect ?? null;
+  }
+
+  /** client.reconnect was sent: the connection only waits for its close. */
+  get released(): boolean {
+    return this.#released;
   }
 
   get subscribed(): boolean {
@@ -149,6 +176,7 @@ export class StratumServerSession {
    * lines that announce it (set_extranonce if extranonce1 changed, set_target if the target did).
    */
   work(w: StratumWork): void {
+    if (this.#released) return;
     this.#work = w;
     if (!this.#subscribed) {
       if (this.#pendingSubscribe !== null) this.#completeSubscribe();
@@ -157,8 +185,7 @@ export class StratumServerSession {
     const lines: string[] = [];
     let clean = w.clean || !this.#sentJob;
     if (w.extranonce1 !== this.#sentExtranonce1) {
-      if (!this.#extranonceSubscribed)
-        return this.#out.close("E_RELEASED", "the nonce lease changed; reconnect for a new one");
+      if (!this.#extranonceSubscribed) return this.#release();
       lines.push(
         encodePoolMessage({
           method: "mining.set_extranonce",
@@ -173,6 +200,25 @@ export class StratumServerSession {
     if (w.target !== this.#sentTarget) lines.push(this.#setTarget(w.target));
     lines.push(this.#notify(w, clean));
     this.#out.send(lines);
+  }
+
+  /** The lease changed and the miner cannot be told: send it back here, or close at once. */
+  #release(): void {
+    const detail = "the nonce lease changed; reconnect for a new one";
+    const r = this.#reconnect;
+    if (r === null || this.#out.closeLater === undefined) return this.#out.close("E_RELEASED", detail);
+    this.#released = true;
+    const wait = Math.max(0, Math.floor(r.waitSeconds()));
+    this.#out.send([
+      encodePoolMessage({
+        method: "client.reconnect",
+        id: null,
+        host: r.host,
+        port: r.port,
+        waitSeconds: wait,
+      }),
+    ]);
+    this.#out.closeLater(wait * 1000 + r.graceMs, "E_RELEASED", detail);
   }
 
   /** The verdict on a submit the hook answered "later". */

@@ -161,8 +161,8 @@ describe("Stratum: work that follows", () => {
     expect(notify.params![7]).toBe(true);
   });
 
-  test("a new lease: set_extranonce for miners that subscribed to it, a close (E_RELEASED) for the rest", async () => {
-    const s = h.start();
+  test("a new lease: set_extranonce for miners that subscribed to it, client.reconnect here then a close (E_RELEASED) for the rest", async () => {
+    const s = h.start({}, { reconnectSpreadSeconds: 0, releaseGraceMs: 20 });
     const a = await s.stratum();
     await a.request("mining.extranonce.subscribe", []);
     await a.request("mining.subscribe", []);
@@ -176,8 +176,48 @@ describe("Stratum: work that follows", () => {
     const set = await a.notification("mining.set_extranonce");
     expect(set.params).toEqual([bytesToHex(s.core.sessions[0]!.extranonce1), 26]);
     expect((await a.notification("mining.notify")).params![7]).toBe(true);
+    // Changed by issue 10: b is first sent back to this bridge (the port as a string), then closed.
+    const reconnect = await b.notification("client.reconnect");
+    expect(reconnect).toEqual({
+      id: null,
+      method: "client.reconnect",
+      params: ["127.0.0.1", String(s.ds.stratumPort), 0],
+    });
     await b.waitClosed();
     expect(s.ds.stats().closed.E_RELEASED).toBe(1);
+    expect(b.received.filter((m) => m.method === "mining.notify")).toHaveLength(1); // none for the new lease
+  });
+
+  test("reconnectTo (NAT, port mapping) overrides the address client.reconnect sends", async () => {
+    const s = h.start({}, { reconnectSpreadSeconds: 0, reconnectTo: { host: "miners.example", port: 3333 } });
+    const c = await s.stratum();
+    await c.request("mining.subscribe", []);
+    s.core.sessions[0]!.extranonce1 = Uint8Array.of(0xaa, 0xbb, 0, 0, 0, 1);
+    s.core.publish(v7Job("cee2"), true);
+    expect((await c.notification("client.reconnect")).params).toEqual(["miners.example", "3333", 0]);
+  });
+
+  test("re-leased miners without extranonce.subscribe are told to wait 0..reconnectSpreadSeconds at random, and stay open until then", async () => {
+    const s = h.start({}, { reconnectSpreadSeconds: 5, releaseGraceMs: 60_000 });
+    const clients = [];
+    for (let i = 0; i < 12; i++) {
+      const c = await s.stratum();
+      await c.request("mining.subscribe", []);
+      clients.push(c);
+    }
+    for (const session of s.core.sessions)
+      session.extranonce1 = Uint8Array.of(0xaa, 0xbb, 0, 0, 0, session.id);
+    s.core.publish(v7Job("cee1"), true);
+    const waits: number[] = [];
+    for (const c of clients) {
+      const params = (await c.notification("client.reconnect")).params!;
+      expect(params.slice(0, 2)).toEqual(["127.0.0.1", String(s.ds.stratumPort)]);
+      waits.push(params[2] as number);
+    }
+    expect(waits.every((w) => Number.isInteger(w) && w >= 0 && w <= 5)).toBe(true);
+    expect(new Set(waits).size).toBeGreaterThan(1); // 12 equal draws of 6 values: p = 6^-11
+    expect(s.ds.stats().closed.E_RELEASED ?? 0).toBe(0);
+    expect(s.ds.stats().open.stratum).toBe(12);
   });
 
   test("pool messages become client.show_message; the core ending a session closes it", async () => {
@@ -199,6 +239,28 @@ describe("Stratum: caps and access", () => {
     c.write('{"id":1,"method":"mining.subscribe","params":["' + "x".repeat(5000));
     await c.waitClosed();
     expect(s.ds.stats().closed.E_FRAME_TOO_LARGE).toBe(1);
+  });
+
+  test("one read of 30 pipelined v7 submits (≈ 85 KB of complete lines) is answered, not closed: caps are per line", async () => {
+    const s = h.start();
+    const c = await s.stratum();
+    const sub = await c.request("mining.subscribe", []);
+    const xn1 = (sub.result as string[])[1]!;
+    await c.request("mining.authorize", [WORKER, "x"]);
+    const tail = xn1 + "00".repeat(15 - xn1.length / 2);
+    const submit = (id: number) =>
+      JSON.stringify({
+        id,
+        method: "mining.submit",
+        params: [WORKER, "ced4", "de2d016b", "00".repeat(26), "fd4005" + "00".repeat(1329) + tail],
+      }) + "\n";
+    const burst = Array.from({ length: 30 }, (_, i) => submit(5000 + i)).join("");
+    expect(burst.length).toBeGreaterThan(64 * 1024);
+    c.write(burst);
+    await c.next((m) => m.id === 5029);
+    expect(c.received.filter((m) => typeof m.id === "number" && m.id >= 5000)).toHaveLength(30);
+    expect(s.ds.stats().closed).toEqual({});
+    expect(s.core.sessions[0]!.shares).toHaveLength(30);
   });
 
   test("lines that are not JSON-RPC: an error reply each (id null), closed at the 5th", async () => {

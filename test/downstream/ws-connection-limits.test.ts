@@ -35,6 +35,19 @@ describe("bad frames", () => {
     expect(s.peer.closes).toEqual([]);
   });
 
+  test("the error frame for a share's bad field carries the share's i (docs/protocol.md §3)", () => {
+    const s = msgpackReady();
+    s.conn.onMessage(encodeClientFrame({ type: "share", seq: 41, jobId: "", nonce: new Uint8Array(9) }));
+    s.conn.onMessage(encodeClientFrame({ type: "share", seq: 42, jobId: "ced4", nonce: new Uint8Array(16) }));
+    s.conn.onMessage(Uint8Array.of(0xc1));
+    expect(s.peer.msgpack()).toMatchObject([
+      { type: "error", code: "E_BAD_FIELD", seq: 41 },
+      { type: "error", code: "E_BAD_FIELD", seq: 42 },
+      { type: "error", code: "E_BAD_FRAME", seq: null },
+    ]);
+    expect(s.core.session.shares).toEqual([]);
+  });
+
   test("JSON: binary frames are E_FRAME_KIND, unknown types E_UNKNOWN_TYPE", () => {
     const s = setup("json");
     s.conn.start();

@@ -163,7 +163,15 @@ describe("shares become MinerShare tails", () => {
     const nonce = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9);
     s.conn.onMessage(mpShare(5, "ced4", nonce));
     expect(s.core.session.shares).toEqual([
-      { share: { kind: "tail", jobId: "ced4", tail: Uint8Array.of(...XN1, ...nonce) }, token: { seq: 5 } },
+      {
+        share: {
+          kind: "tail",
+          jobId: "ced4",
+          tail: Uint8Array.of(...XN1, ...nonce),
+          announced: expect.anything(),
+        },
+        token: { seq: 5 },
+      },
     ]);
     expect(s.peer.sent).toEqual([]); // the verdict is the core's
   });
@@ -176,7 +184,10 @@ describe("shares become MinerShare tails", () => {
     tail.set(XN1);
     tail.set([1, 2, 3, 4], 11);
     expect(s.core.session.shares).toEqual([
-      { share: { kind: "tail", jobId: "ced4", tail }, token: { jobId: "ced4", nonce: 0x04030201, id: "x1" } },
+      {
+        share: { kind: "tail", jobId: "ced4", tail, announced: expect.anything() },
+        token: { jobId: "ced4", nonce: 0x04030201, id: "x1" },
+      },
     ]);
   });
 
@@ -184,15 +195,22 @@ describe("shares become MinerShare tails", () => {
     const s = msgpackReady();
     const job = v7Job();
     s.conn.work(workOf(job, XN1_NEW, true));
-    const renamed = s.peer.msgpack()[0] as Extract<MsgpackServerFrame, { type: "job" }>;
+    // Issue 10: a lease frame now precedes the job of a new prefix (its own test below).
+    expect(s.peer.msgpack().map((f) => f.type)).toEqual(["lease", "job"]);
+    const renamed = s.peer.msgpack()[1] as Extract<MsgpackServerFrame, { type: "job" }>;
     expect(renamed.jobId).toBe("ced4~1");
     expect(renamed.prefix).toEqual(XN1_NEW);
     const nonce = new Uint8Array(9).fill(7);
     s.conn.onMessage(mpShare(1, "ced4", nonce));
     s.conn.onMessage(mpShare(2, "ced4~1", nonce));
     expect(s.core.session.shares.map((x) => x.share)).toEqual([
-      { kind: "tail", jobId: "ced4", tail: Uint8Array.of(...XN1, ...nonce) },
-      { kind: "tail", jobId: "ced4", tail: Uint8Array.of(...XN1_NEW, ...nonce) },
+      { kind: "tail", jobId: "ced4", tail: Uint8Array.of(...XN1, ...nonce), announced: expect.anything() },
+      {
+        kind: "tail",
+        jobId: "ced4",
+        tail: Uint8Array.of(...XN1_NEW, ...nonce),
+        announced: expect.anything(),
+      },
     ]);
   });
 });
@@ -295,5 +313,75 @@ describe("results and messages", () => {
     const s = msgpackReady();
     s.conn.message("maintenance at noon");
     expect(s.peer.msgpack()).toEqual([{ type: "message", text: "maintenance at noon" }]);
+  });
+});
+
+describe("re-lease and pause (issue 10)", () => {
+  test("msgpack: a new prefix is announced by a lease frame right before its job, which is clean", () => {
+    const s = msgpackReady();
+    s.conn.work(workOf(v7Job("ced5"), XN1, false));
+    expect(s.peer.msgpack().map((f) => f.type)).toEqual(["job"]); // same prefix: no lease
+    s.peer.sent.length = 0;
+    s.conn.work(workOf(v7Job("ced6"), XN1_NEW, false));
+    const frames = s.peer.msgpack();
+    expect(frames).toMatchObject([
+      { type: "lease", prefix: XN1_NEW },
+      { type: "job", jobId: "ced6", clean: true, prefix: XN1_NEW },
+    ]);
+    expect(s.conn.closed).toBe(false);
+    s.peer.sent.length = 0;
+    s.conn.work(workOf(v7Job("ced7"), XN1_NEW, false));
+    expect(s.peer.msgpack()).toMatchObject([{ type: "job", clean: false }]);
+  });
+
+  test("JSON: just the new work (its data and solution carry the prefix)", () => {
+    const s = setup("json");
+    s.conn.start();
+    s.conn.onMessage(hello());
+    s.peer.sent.length = 0;
+    s.conn.work(workOf(v7Job("ced6"), XN1_NEW, false));
+    const m = s.peer.json();
+    expect(m.map((x) => x.type)).toEqual(["work"]);
+    const work = (m[0] as Extract<JsonServerMessage, { type: "work" }>).work;
+    expect(work.solution.slice(1329, 1329 + XN1_NEW.length)).toEqual([...XN1_NEW]);
+  });
+
+  test("pause: msgpack idle frame once, until work resumes; JSON idle only after a hello", () => {
+    const s = msgpackReady();
+    s.conn.pause("pool lost");
+    s.conn.pause("pool lost");
+    expect(s.peer.msgpack()).toEqual([{ type: "idle", reason: "pool lost" }]);
+    s.peer.sent.length = 0;
+    s.conn.work(workOf(v7Job("ced5"), XN1, true));
+    s.conn.pause("pool lost again");
+    expect(s.peer.msgpack().map((f) => f.type)).toEqual(["job", "idle"]);
+    expect(s.conn.closed).toBe(false);
+
+    const seed = setup("json");
+    seed.conn.start();
+    seed.peer.sent.length = 0;
+    seed.conn.pause("pool lost");
+    expect(seed.peer.sent).toEqual([]); // an old seed miner never sees additions
+    seed.conn.onMessage('{"type":"hello","worker":"RMiner.rig"}');
+    seed.peer.sent.length = 0;
+    seed.conn.pause("pool lost");
+    expect(seed.peer.json()).toEqual([{ type: "idle", reason: "pool lost" }]);
+  });
+
+  test("a pause while the session opens drops the held work; the client is told right after the welcome", () => {
+    class PausingCore extends FakeCore {
+      override open(...args: Parameters<FakeCore["open"]>) {
+        const session = super.open(...args); // pushes work inside open(), as the real core may
+        args[1].pause!("no pool");
+        return session;
+      }
+    }
+    const s = setup("msgpack", { core: new PausingCore() });
+    s.conn.start();
+    s.conn.onMessage(hello());
+    expect(s.peer.msgpack()).toMatchObject([{ type: "welcome" }, { type: "idle", reason: "no pool" }]);
+    s.peer.sent.length = 0;
+    s.conn.work(workOf(v7Job("ced9"), XN1, false));
+    expect(s.peer.msgpack()).toMatchObject([{ type: "job", jobId: "ced9", clean: true }]);
   });
 });

@@ -44,7 +44,7 @@ describe("JSON (the seed's protocol)", () => {
     await until(() => session.shares.length === 1, "the share reached the core");
     const tail = Uint8Array.of(...session.extranonce1, 0, 0, 0, 0, 0, 0x04, 0x03, 0x02, 0x01);
     expect(session.shares[0]).toEqual({
-      share: { kind: "tail", jobId: work.job_id, tail },
+      share: { kind: "tail", jobId: work.job_id, tail, announced: expect.anything() },
       token: { jobId: work.job_id, nonce: 0x01020304, id: null },
     });
     c.send('{"type":"ping"}');

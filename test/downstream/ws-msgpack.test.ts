@@ -50,7 +50,12 @@ describe("msgpack: the session", () => {
       verdict: { accepted: true, difficulty: 8, forwarded: false },
     });
     const { share, token } = s.core.sessions[0]!.shares[0]!;
-    expect(share).toEqual({ kind: "tail", jobId: job.jobId, tail: Uint8Array.of(...job.prefix, ...nonce) });
+    expect(share).toEqual({
+      kind: "tail",
+      jobId: job.jobId,
+      tail: Uint8Array.of(...job.prefix, ...nonce),
+      announced: expect.anything(),
+    });
     expect(token).toEqual({ seq: 41 });
   });
 

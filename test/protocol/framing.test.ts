@@ -141,6 +141,17 @@ describe("caps", () => {
     expect(codeOf(() => d.feed("x"))).toBe("E_BUFFER_OVERFLOW");
   });
 
+  test('bufferCap "partial": a read of many complete lines passes; only what stays held is capped', () => {
+    const d = new LineDecoder({ maxLineBytes: 10, maxBufferedBytes: 20, bufferCap: "partial" });
+    expect([...d.feed("0123456789\n".repeat(10) + "abc")]).toHaveLength(10);
+    expect(d.bufferedBytes).toBe(3);
+    expect([...d.feed("def\n")]).toEqual(["abcdef"]);
+    d.feed("0123456789\n0123456789\n"); // not consumed: 22 bytes held
+    expect(codeOf(() => d.feed("x"))).toBe("E_BUFFER_OVERFLOW");
+    const long = new LineDecoder({ maxLineBytes: 10, maxBufferedBytes: 20, bufferCap: "partial" });
+    expect(codeOf(() => [...long.feed("fine\n" + "y".repeat(12))])).toBe("E_LINE_TOO_LONG");
+  });
+
   test("bad options are programmer errors", () => {
     expect(() => new LineDecoder({ maxLineBytes: 0 })).toThrow(RangeError);
     expect(() => new LineDecoder({ maxLineBytes: 100, maxBufferedBytes: 50 })).toThrow(RangeError);

@@ -93,7 +93,17 @@ describe("msgpack round trips", () => {
     { type: "pong", seq: null },
     { type: "error", code: "E_BAD_FIELD", message: "n must be bytes", seq: null },
     { type: "message", text: "equihash VRSC block 3911208" },
+    { type: "error", code: "E_BAD_FIELD", message: "j must be a string", seq: 41 },
+    { type: "lease", prefix: Uint8Array.of(0x2a, 0, 0, 1, 0, 1) },
+    { type: "idle", reason: "pool unreachable" },
   ];
+  test("the lease and idle frames: their bytes (docs/protocol.md §3)", () => {
+    const lease = encodeServerFrame({ type: "lease", prefix: Uint8Array.of(0x2a, 0, 0, 1, 0, 1) });
+    expect(Buffer.from(lease).toString("hex")).toBe("83a17601a174a56c65617365a178c4062a0000010001");
+    const idle = encodeServerFrame({ type: "idle", reason: "no pool" });
+    expect(Buffer.from(idle).toString("hex")).toBe("83a17601a174a469646c65a172a76e6f20706f6f6c");
+    expect(() => encodeServerFrame({ type: "lease", prefix: new Uint8Array(15) })).toThrow(RangeError);
+  });
   test.each(serverFrames.map((f, i) => [`${f.type} ${i}`, f] as const))("server %s", (_, f) => {
     expect(decodeServerFrame(encodeServerFrame(f))).toEqual(f);
   });
@@ -189,6 +199,21 @@ describe("msgpack decoding is liberal in what it ignores and strict in what it r
   test.each(cases)("%s", (_, input, code) => {
     const bytes = input instanceof Uint8Array && input[0] !== 1 ? input : frame(input);
     expect(codeOf(() => decodeClientFrame(bytes))).toBe(code);
+  });
+
+  test("a share's field error carries the share's i; a bad i itself has none", () => {
+    const seqOf = (input: unknown) => {
+      try {
+        decodeClientFrame(frame(input));
+      } catch (e) {
+        return (e as { code: string; seq: number | null }).seq;
+      }
+      throw new Error("decoded");
+    };
+    expect(seqOf({ v: 1, t: "share", i: 9, j: "", n: Uint8Array.of(1) })).toBe(9);
+    expect(seqOf({ v: 1, t: "share", i: 10, j: "a", n: new Uint8Array(16) })).toBe(10);
+    expect(seqOf({ v: 1, t: "share", i: -1, j: "a", n: Uint8Array.of(1) })).toBeNull();
+    expect(seqOf({ v: 1, t: "hello", w: 5 })).toBeNull();
   });
 
   test("oversized strings and bins in a client frame are refused while decoding", () => {

@@ -11,6 +11,7 @@ import { decoderOptions } from "../../src/pool/server.ts";
 import { SyntheticJobSource } from "../../src/pool/synthetic.ts";
 import type { CloseReason } from "../../src/protocol/close-codes.ts";
 import { StratumConnection, type PeerSocket } from "../../src/stratum/connection.ts";
+import type { LineDecoderOptions } from "../../src/protocol/framing.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -38,6 +39,7 @@ class FakeSocket implements PeerSocket {
 function setup(
   options: {
     floodGuardBytes?: number | null;
+    decoder?: LineDecoderOptions;
     maxOutboundBytes?: number;
     guard?: InboundGuard;
     hello?: () => boolean;
@@ -66,7 +68,9 @@ function setup(
     miner,
     {
       garbage: options.guard === undefined ? "close" : "answer",
-      decoder: decoderOptions(options.floodGuardBytes === undefined ? 10_240 : options.floodGuardBytes),
+      decoder:
+        options.decoder ??
+        decoderOptions(options.floodGuardBytes === undefined ? 10_240 : options.floodGuardBytes),
       maxOutboundBytes: options.maxOutboundBytes ?? 1 << 20,
       guard: options.guard ?? null,
       now: () => 0,
@@ -127,6 +131,23 @@ describe("StratumConnection", () => {
     feed(PING.repeat(n));
     expect(closes).toEqual([]);
     expect(socket.out.trimEnd().split("\n")).toHaveLength(n);
+  });
+
+  test('the bridge\'s caps (bufferCap "partial"): one read of > 64 KiB of complete lines is answered; a long partial line still closes', () => {
+    const bridge = { maxLineBytes: 16_384, maxBufferedBytes: 65_536, bufferCap: "partial" } as const;
+    const { closes, socket, feed } = setup({ decoder: bridge });
+    const n = Math.ceil((70 * 1024) / PING.length);
+    feed(PING.repeat(n));
+    expect(closes).toEqual([]);
+    expect(socket.out.trimEnd().split("\n")).toHaveLength(n);
+    // The same read with the whole read counted (the pool's way) overflows.
+    const counted = setup({ decoder: { ...bridge, bufferCap: "read" } });
+    counted.feed(PING.repeat(n));
+    expect(counted.closes).toEqual([["E_FRAME_TOO_LARGE", expect.stringContaining("E_BUFFER_OVERFLOW")]]);
+    // Per line: a partial line over maxLineBytes closes, however it arrives.
+    const long = setup({ decoder: bridge });
+    long.feed(PING.repeat(3) + '{"id":1,"method":"mining.ping","params":["' + "x".repeat(16_400));
+    expect(long.closes).toEqual([["E_FRAME_TOO_LARGE", expect.stringContaining("E_LINE_TOO_LONG")]]);
   });
 
   test("partial writes are completed on drain", () => {

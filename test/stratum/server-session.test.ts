@@ -9,6 +9,7 @@ import { rejectOf } from "../../src/protocol/reject.ts";
 import type { SubmitParams } from "../../src/protocol/miner-messages.ts";
 import {
   StratumServerSession,
+  type ReconnectOption,
   type StratumServerHooks,
   type StratumWork,
   type SubmitAnswer,
@@ -40,9 +41,12 @@ function work(over: Partial<StratumWork> = {}): StratumWork {
   };
 }
 
-function setup(o: { hooks?: Partial<StratumServerHooks>; garbage?: "close" | "answer" } = {}) {
+function setup(
+  o: { hooks?: Partial<StratumServerHooks>; garbage?: "close" | "answer"; reconnect?: ReconnectOption } = {},
+) {
   const out: unknown[] = [];
   const closes: [CloseCode, string][] = [];
+  const laterCloses: [number, CloseCode][] = [];
   const submits: [SubmitParams, unknown][] = [];
   const refused: number[] = [];
   const hooks: StratumServerHooks = {
@@ -62,8 +66,12 @@ function setup(o: { hooks?: Partial<StratumServerHooks>; garbage?: "close" | "an
   };
   const session = new StratumServerSession(
     hooks,
-    { send: (lines) => out.push(...lines.map((l) => JSON.parse(l))), close: (c, d) => closes.push([c, d]) },
-    { garbage: o.garbage ?? "answer" },
+    {
+      send: (lines) => out.push(...lines.map((l) => JSON.parse(l))),
+      close: (c, d) => closes.push([c, d]),
+      closeLater: (ms, c) => laterCloses.push([ms, c]),
+    },
+    { garbage: o.garbage ?? "answer", reconnect: o.reconnect ?? null },
   );
   const rx = (m: unknown) => {
     const verdict = session.receive(typeof m === "string" ? m : JSON.stringify(m));
@@ -78,7 +86,7 @@ function setup(o: { hooks?: Partial<StratumServerHooks>; garbage?: "close" | "an
       }[],
     };
   };
-  return { session, rx, out, closes, submits, refused };
+  return { session, rx, out, closes, laterCloses, submits, refused };
 }
 
 describe("StratumServerSession", () => {
@@ -175,6 +183,41 @@ describe("StratumServerSession", () => {
     plain.rx({ id: 1, method: "mining.subscribe", params: [] });
     plain.session.work(work({ extranonce1: "aabbccdd02" }));
     expect(plain.closes).toEqual([["E_RELEASED", expect.any(String)]]);
+  });
+
+  test("with the reconnect option, a new extranonce1 for a miner that cannot be told: client.reconnect here (port a string), no more work, closed E_RELEASED after the wait", () => {
+    const waits = [3, 0];
+    const s = setup({
+      reconnect: { host: "192.0.2.7", port: 3333, waitSeconds: () => waits.shift()!, graceMs: 250 },
+    });
+    s.session.work(work());
+    s.rx({ id: 1, method: "mining.subscribe", params: [] });
+    s.out.splice(0);
+    s.session.work(work({ jobId: "j2", extranonce1: "aabbccdd02" }));
+    expect(s.out.splice(0)).toEqual([
+      { id: null, method: "client.reconnect", params: ["192.0.2.7", "3333", 3] },
+    ]);
+    expect(s.laterCloses).toEqual([[3250, "E_RELEASED"]]);
+    expect(s.closes).toEqual([]);
+    expect(s.session.released).toBe(true);
+    s.session.work(work({ jobId: "j3", extranonce1: "aabbccdd03", clean: true }));
+    expect(s.out).toEqual([]); // told once; nothing for the new lease it cannot use
+    expect(s.laterCloses).toHaveLength(1);
+
+    // A miner that sent extranonce.subscribe is never sent away.
+    const xn = setup({
+      reconnect: { host: "192.0.2.7", port: 3333, waitSeconds: () => 1, graceMs: 0 },
+    });
+    xn.session.work(work());
+    xn.rx({ id: 1, method: "mining.extranonce.subscribe", params: [] });
+    xn.rx({ id: 2, method: "mining.subscribe", params: [] });
+    xn.out.splice(0);
+    xn.session.work(work({ extranonce1: "aabbccdd02" }));
+    expect(xn.out.map((m) => (m as { method: string }).method)).toEqual([
+      "mining.set_extranonce",
+      "mining.notify",
+    ]);
+    expect(xn.laterCloses).toEqual([]);
   });
 
   test("the small requests, and unknown methods (the hook hears their name)", () => {

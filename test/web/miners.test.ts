@@ -82,6 +82,27 @@ describe("MinerPool", () => {
     expect(chunks).toEqual(new Set([0, 1]));
   });
 
+  test("pause(): every worker confirms it dropped its chunk, then nothing is hashed; setJob() resumes", async () => {
+    const shares: string[] = [];
+    pool = new MinerPool(module, WORKER, {
+      share: (j) => shares.push(j.job.jobId),
+      error: () => {},
+      ready: () => {},
+    });
+    pool.start(2, 100);
+    pool.setJob(job("p1"));
+    await until(() => shares.includes("p1") && pool!.busyWorkers === 2);
+    pool.pause();
+    await until(() => pool!.busyWorkers === 0);
+    const hashes = pool.totalHashes;
+    const n = shares.length;
+    await Bun.sleep(200);
+    expect(pool.totalHashes).toBe(hashes); // confirmed: no batch runs after a worker's idle
+    expect(shares.length).toBe(n);
+    pool.setJob(job("p2"));
+    await until(() => shares.includes("p2"));
+  });
+
   test("a new job moves every worker to it; after stop() no more shares and the hashrate is 0", async () => {
     const shares: string[] = [];
     pool = new MinerPool(module, WORKER, {

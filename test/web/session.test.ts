@@ -83,6 +83,8 @@ function session(url: string) {
     welcomes: [] as number[],
     results: 0,
     messages: [] as string[],
+    leases: [] as Uint8Array[],
+    idles: [] as string[],
   };
   const s = new BridgeSession(url, {
     state: (st, d) => log.states.push([st, d]),
@@ -90,6 +92,8 @@ function session(url: string) {
     job: (j) => log.jobs.push(j),
     result: (v) => (log.results += v.accepted ? 1 : 0),
     message: (m) => log.messages.push(m),
+    lease: (p) => log.leases.push(p),
+    idle: (r) => log.idles.push(r),
   });
   open.push(s);
   return { s, log };
@@ -128,6 +132,27 @@ describe("BridgeSession", () => {
     expect(s.sendShare("ced4", new Uint8Array(9))).toBe(false); // nothing to send it on
     await until(() => log.welcomes.length === 2, 3_000);
     expect(b.received.filter((f) => f.type === "hello")).toHaveLength(2);
+  });
+
+  test("lease and idle frames (docs/protocol.md §3) are passed on; 'idle' until the next job, the socket kept", async () => {
+    const b = bridge();
+    open.push({ stop: () => b.server.stop(true) });
+    const { s, log } = session(b.url);
+    s.start("w");
+    await until(() => log.jobs.length === 1);
+    const next = Uint8Array.of(9, 9, 9, 9, 0, 1);
+    b.sockets[0]!.send(encodeServerFrame({ type: "lease", prefix: next }));
+    b.sockets[0]!.send(encodeServerFrame({ type: "job", ...JOB, prefix: next }));
+    await until(() => log.jobs.length === 2);
+    expect(log.leases).toEqual([next]);
+    b.sockets[0]!.send(encodeServerFrame({ type: "idle", reason: "pool unreachable" }));
+    await until(() => log.idles.length === 1);
+    expect(log.idles).toEqual(["pool unreachable"]);
+    expect(log.states.at(-1)).toEqual(["idle", "pool unreachable"]);
+    b.sockets[0]!.send(encodeServerFrame({ type: "job", ...JOB, jobId: "ced5", prefix: next }));
+    await until(() => log.jobs.length === 3);
+    expect(log.states.map(([st]) => st)).toEqual(["connecting", "connected", "idle", "connected"]);
+    expect(log.welcomes).toEqual([1]); // one session throughout
   });
 
   test("stop(): the socket closes and stays closed", async () => {
