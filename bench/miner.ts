@@ -111,7 +111,7 @@ console.log(
 console.log(`hashrate ratio mine/bench: ${pct(mineMhs / benchMean)} (goal ≥ 97 %)`);
 console.log(
   `accepted/submitted: ${summary.accepted}/${summary.submitted} = ${pct(summary.submitted === 0 ? 0 : summary.accepted / summary.submitted)} (goal ≥ 99.5 %); ` +
-    `rejected ${summary.rejected}, stale ${summary.stale}, lost ${summary.lost}, dropped ${summary.dropped}, invalid ${summary.invalid}, unsettled ${summary.submitted - settled}`,
+    `rejected ${summary.rejected}, stale ${summary.stale}, lost ${summary.lost}, dropped ${summary.dropped}, invalid ${summary.invalid}, unsettled ${summary.submitted + summary.unsent - settled}`,
 );
 console.log(
   `pool saw: ${poolStats.accepted} accepted, ${poolStats.rejected} rejected; pool's hashrate estimate ${(poolStats.hashrate / 1e6).toFixed(3)} MH/s`,

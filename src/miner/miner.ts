@@ -9,9 +9,10 @@
  */
 import { oneLine } from "../util/text.ts";
 import { Hasher, resolveImpl, NONCE_TAIL_BYTES } from "../hash/index.ts";
-import { ccminerDisplayDifficulty, hexToBytes, targetToLE, type Job } from "../protocol/index.ts";
+import { hexToBytes, targetToLE, type Job } from "../protocol/index.ts";
 import { connectTransport, PoolClient, type UpstreamEvent } from "../upstream/index.ts";
 import { startStatsApi, type StatsApi } from "./api.ts";
+import { formatCcminerDifficulty } from "./ccminer.ts";
 import { MinerError } from "./errors.ts";
 import { nonceLayout } from "./nonce-space.ts";
 import type { MinerOptions } from "./options.ts";
@@ -94,6 +95,7 @@ export class Miner {
     }
     const api = m.#api === null ? "" : `, stats on http://127.0.0.1:${m.#api.port}/`;
     m.#log(`${options.threads} thread${options.threads === 1 ? "" : "s"}, VerusHash ${m.#hasher.impl}${api}`);
+    m.#client.setUrgent(true); // always hashing: a lost pool is retried fast (issue 10)
     m.#client.start();
     m.#reportTimer = setInterval(() => m.#report(), options.reportIntervalSeconds * 1000);
     return m;
@@ -180,7 +182,7 @@ export class Miner {
         return;
       case "target":
         if (e.target !== this.#target) {
-          const shown = formatDifficulty(ccminerDisplayDifficulty(e.target));
+          const shown = formatCcminerDifficulty(e.target);
           this.#log(`difficulty ${formatDifficulty(e.difficulty)} (ccminer ${shown}, from ${e.source})`);
           this.#target = e.target;
           this.#difficulty = e.difficulty;
@@ -284,6 +286,7 @@ export class Miner {
           accepted: s.count("accepted"),
           rejected: s.count("rejected"),
           stale: s.count("stale"),
+          unsent: s.unsent,
           difficulty: this.#difficulty,
           target: this.#target,
           pool: this.#pool,

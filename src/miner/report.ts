@@ -5,8 +5,9 @@
  * useColor), so logs and pipes get plain text.
  */
 import { oneLine } from "../util/text.ts";
-import { ccminerDisplayDifficulty, type ShareReject } from "../protocol/index.ts";
+import type { ShareReject } from "../protocol/index.ts";
 import { hashrateUnit, type HashrateUnit } from "../util/format.ts";
+import { formatCcminerDifficulty } from "./ccminer.ts";
 import type { MinerSummary, Rates } from "./stats.ts";
 
 export interface Paint {
@@ -53,7 +54,9 @@ export interface ReportFacts {
   accepted: number;
   rejected: number;
   stale: number;
-  /** Pool difficulty and its target (for ccminer's display factor), when a target is known. */
+  /** Never sent to the pool (stale before sending, or dropped): shown when there are any. */
+  unsent: number;
+  /** Pool difficulty and its target (for the figure ccminer 3.8.3 shows), when a target is known. */
   difficulty: number | null;
   target: bigint | null;
   pool: string | null;
@@ -62,8 +65,9 @@ export interface ReportFacts {
 }
 
 /**
- * "2.950 MH/s [1.480 1.470], accepted 41, rejected 0, stale 1, diff 1000 (ccminer 31999.5),
- * stratum+tcp://127.0.0.1:3956". The per-thread rates are in the unit of the total.
+ * "2.950 MH/s [1.480 1.470], accepted 41, rejected 0, stale 1, diff 1000 (ccminer 481885),
+ * stratum+tcp://127.0.0.1:3956", with ", unsent N" after the stale count when shares were never
+ * sent. The per-thread rates are in the unit of the total.
  */
 export function formatReport(f: ReportFacts, p: Paint): string {
   const u = hashrateUnit(f.rates.total);
@@ -73,12 +77,9 @@ export function formatReport(f: ReportFacts, p: Paint): string {
     f.rejected > 0 ? p.red(`rejected ${f.rejected}`) : `rejected 0`,
     f.stale > 0 ? p.yellow(`stale ${f.stale}`) : `stale 0`,
   ];
-  if (f.difficulty !== null && f.target !== null) {
-    const shown = ccminerDisplayDifficulty(f.target);
-    parts.push(
-      `diff ${formatDifficulty(f.difficulty)} (ccminer ${formatDifficulty(Math.round(shown * 10) / 10)})`,
-    );
-  }
+  if (f.unsent > 0) parts.push(p.yellow(`unsent ${f.unsent}`));
+  if (f.difficulty !== null && f.target !== null)
+    parts.push(`diff ${formatDifficulty(f.difficulty)} (ccminer ${formatCcminerDifficulty(f.target)})`);
   parts.push(f.pool ?? "no pool");
   const line = parts.join(", ");
   return f.idle === null ? line : `${line}, ${p.yellow(`idle: ${f.idle}`)}`;
@@ -87,7 +88,9 @@ export function formatReport(f: ReportFacts, p: Paint): string {
 export type ResultFacts =
   | { kind: "accepted"; accepted: number; total: number; shareDifficulty: number; jobId: string; ms: number }
   | { kind: "rejected"; reject: ShareReject; jobId: string }
-  | { kind: "stale" | "lost" | "dropped"; why: string; jobId: string };
+  /** `unsent`: never sent to the pool (its job or extranonce1 died first); else answered 21. */
+  | { kind: "stale"; why: string; jobId: string; unsent?: boolean }
+  | { kind: "lost" | "dropped"; why: string; jobId: string };
 
 /** One line per share result: "accepted ✓ 41/42, share diff 1234, job 1a, 3 ms" and the like. */
 export function formatResult(r: ResultFacts, p: Paint): string {
@@ -100,14 +103,17 @@ export function formatResult(r: ResultFacts, p: Paint): string {
     case "rejected":
       return `${p.red(`rejected ✗ ${r.reject.code} ${oneLine(r.reject.message, 160)}`)}, job ${oneLine(r.jobId, 160)}`;
     case "stale":
-      return `${p.yellow(`stale (${r.why})`)}, job ${oneLine(r.jobId, 160)}`;
+      return `${p.yellow(`stale${r.unsent === true ? ", unsent" : ""} (${r.why})`)}, job ${oneLine(r.jobId, 160)}`;
     case "lost":
     case "dropped":
       return `${p.red(`${r.kind} (${r.why})`)}, job ${oneLine(r.jobId, 160)}`;
   }
 }
 
-/** The closing line: "summary: 3.412 MH/s [1.706 1.706] over 60.0 s, accepted 41/42, …". */
+/**
+ * The closing line: "summary: 3.412 MH/s [1.706 1.706] over 60.0 s, accepted 41/42, …, unsent 1":
+ * accepted of those sent to the pool; unsent (stale before sending, or dropped) last.
+ */
 export function formatMinerSummary(s: MinerSummary): string {
   const u = hashrateUnit(s.hashrate);
   const counts = [
@@ -117,6 +123,7 @@ export function formatMinerSummary(s: MinerSummary): string {
     `lost ${s.lost}`,
     `dropped ${s.dropped}`,
     `invalid ${s.invalid}`,
+    `unsent ${s.unsent}`,
   ];
   const rate = `${formatMinerHashrate(s.hashrate)} [${s.threads.map((r) => inUnit(r, u)).join(" ")}]`;
   return `summary: ${rate} over ${s.uptime_s.toFixed(1)} s, ${counts.join(", ")}`;

@@ -7,6 +7,8 @@
  * memory): it is counted as invalid and logged loudly, never submitted — v-nomp bans at ≥ 50 %
  * invalid shares (verus-stratum.md §5). A share whose job died is stale, not lost: "21 job not
  * found" (the share crossed a new block on the wire) counts as stale too, as it is no miner fault.
+ * A share the pool client never sent (its job or extranonce1 died first, or it was dropped) is
+ * counted unsent, never submitted.
  */
 import { HASH_BYTES, NONCE_TAIL_BYTES, type Hasher } from "../hash/index.ts";
 import { bytesToHex, meetsTargetLE, shareDifficulty } from "../protocol/index.ts";
@@ -62,16 +64,22 @@ export class ShareDesk {
     for (let at = 0; at + NONCE_TAIL_BYTES <= tails.length; at += NONCE_TAIL_BYTES) {
       const tail = tails.subarray(at, at + NONCE_TAIL_BYTES);
       if (work === undefined) {
-        d.stats.submitted();
-        d.stats.result("stale");
-        d.log.info(formatResult({ kind: "stale", why: `work ${seq} is long gone`, jobId: "?" }, d.paint));
+        d.stats.offered();
+        d.stats.result("stale", false);
+        const facts: ResultFacts = {
+          kind: "stale",
+          unsent: true,
+          why: `work ${seq} is long gone`,
+          jobId: "?",
+        };
+        d.log.info(formatResult(facts, d.paint));
         continue;
       }
       if (!this.#verify(work, tail, worker)) continue;
       const { worker: _, ...p } = work.job.submitParams("", work.extranonce2, tail);
       const share: UpstreamShare = { epoch: work.epoch, ...p };
       const token: ShareToken = { n: ++this.#n, at: d.now(), shareDifficulty: shareDifficulty(this.#hash) };
-      d.stats.submitted();
+      d.stats.offered();
       d.observe({
         type: "submit",
         seq,
@@ -92,6 +100,7 @@ export class ShareDesk {
     const d = this.#d;
     const { outcome: o, jobId } = e;
     let facts: ResultFacts;
+    let sent = true;
     if (o.status === "accepted") {
       const accepted = d.stats.count("accepted") + 1;
       const total = accepted + d.stats.count("rejected");
@@ -104,10 +113,14 @@ export class ShareDesk {
           : { kind: "rejected", reject: o.reject, jobId };
     } else if (o.status === "timeout") {
       facts = { kind: "lost", why: "no answer in time", jobId };
+    } else if (o.status === "stale") {
+      sent = false; // the client's verdict before sending: the job or extranonce1 died first
+      facts = { kind: "stale", unsent: true, why: o.reason, jobId };
     } else {
+      sent = o.status !== "dropped";
       facts = { kind: o.status, why: o.reason, jobId };
     }
-    d.stats.result(facts.kind);
+    d.stats.result(facts.kind, sent);
     d.log.info(formatResult(facts, d.paint));
   }
 

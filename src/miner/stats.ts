@@ -8,7 +8,7 @@
  * so that waiting for a pool (connecting, between connections) does not count as slowness.
  */
 
-/** What became of one submitted share, as the miner counts it. */
+/** What became of one share handed to the pool client, as the miner counts it. */
 export type ShareCount = "accepted" | "rejected" | "stale" | "lost" | "dropped";
 
 export interface Rates {
@@ -22,16 +22,22 @@ export interface MinerSummary {
   hashrate: number;
   accepted: number;
   rejected: number;
-  /** Found for a job or extranonce1 that died: never sent, or answered "21 job not found". */
+  /** Found for a job or extranonce1 that died: never sent (then also in `unsent`), or answered 21. */
   stale: number;
   /** Sent, but the connection ended (or the pool went silent) before the answer. */
   lost: number;
-  /** Never sent: the client's submit queue was full or closed. */
+  /** Never sent: the client's submit queue was full or closed (also in `unsent`). */
   dropped: number;
   /** Found by a worker but failed re-verification on the main thread: a bug, never submitted. */
   invalid: number;
-  /** Handed to the pool client (every one ends as one of the five outcomes above, or is pending). */
+  /**
+   * Sent to the pool: answered (accepted, rejected, stale 21) or lost on the way. Counted when the
+   * outcome shows the share went out, so shares still in flight are not in it yet; a share whose
+   * job died before it could be sent never is.
+   */
   submitted: number;
+  /** Never sent to the pool: stale before sending (its job or extranonce1 died first) or dropped. */
+  unsent: number;
   hashes: number;
   uptime_s: number;
   /** Longest time from a new job to a worker hashing it (ms): the 50 ms promise, measured. */
@@ -54,7 +60,10 @@ export class MinerStats {
   #last: number[];
   #activeMs = 0;
   #activeSince: number | null = null;
-  #submitted = 0;
+  /** Shares that will get one result (offered); of those with a result, sent and unsent. */
+  #offered = 0;
+  #sent = 0;
+  #unsent = 0;
   #invalid = 0;
   #switchMsMax = 0;
   readonly #counts: Record<ShareCount, number> = { accepted: 0, rejected: 0, stale: 0, lost: 0, dropped: 0 };
@@ -91,12 +100,17 @@ export class MinerStats {
     return { total: perThread.reduce((a, b) => a + b, 0), perThread };
   }
 
-  submitted(): void {
-    this.#submitted++;
+  /** A share the miner will account for: it gets exactly one result(), and is pending until then. */
+  offered(): void {
+    this.#offered++;
   }
 
-  result(kind: ShareCount): void {
+  /** What became of an offered share; `sent`: it went to the pool (accepted, rejected, lost, stale 21). */
+  result(kind: ShareCount, sent: boolean): void {
+    if (sent && kind === "dropped") throw new RangeError("a dropped share was never sent");
     this.#counts[kind]++;
+    if (sent) this.#sent++;
+    else this.#unsent++;
   }
 
   invalid(): void {
@@ -112,9 +126,14 @@ export class MinerStats {
     return this.#counts[kind];
   }
 
-  /** Submitted shares without an outcome yet. */
+  /** Shares never sent to the pool so far (stale before sending, or dropped). */
+  get unsent(): number {
+    return this.#unsent;
+  }
+
+  /** Offered shares without an outcome yet. */
   get pending(): number {
-    return Object.values(this.#counts).reduce((left, n) => left - n, this.#submitted);
+    return this.#offered - this.#sent - this.#unsent;
   }
 
   summary(nowMs: number, hashes: readonly number[], ctx: SummaryContext): MinerSummary {
@@ -126,7 +145,8 @@ export class MinerStats {
       hashrate: seconds > 0 ? Math.round(total / seconds) : 0,
       ...this.#counts,
       invalid: this.#invalid,
-      submitted: this.#submitted,
+      submitted: this.#sent,
+      unsent: this.#unsent,
       hashes: total,
       uptime_s: Math.round((nowMs - this.#startedAt) / 100) / 10,
       job_switch_ms_max: Math.round(this.#switchMsMax * 10) / 10,

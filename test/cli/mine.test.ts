@@ -86,7 +86,7 @@ describe("vbridge mine: running", () => {
     expect(server.stats().accepted).toBe(s.accepted);
     expect(r.stderr).toMatch(/accepted ✓ 1\/1/);
     expect(r.stderr).toMatch(
-      /H\/s \[[0-9.]+\], accepted \d+, rejected 0, stale \d+, diff 10 \(ccminer 3[0-9.]+\)/,
+      /H\/s \[[0-9.]+\], accepted \d+, rejected 0, stale \d+(, unsent \d+)?, diff 10 \(ccminer 4818\.82\)/,
     );
     expect(r.stderr).toMatch(/stopping: --duration 2 s reached/);
     expect(r.stderr).not.toContain("\u001b["); // not a TTY: no colour

@@ -27,6 +27,8 @@ describe("stats endpoint", () => {
     expect(res.headers.get("content-type")).toContain("application/json");
     const s = (await res.json()) as MinerSummary;
     expect(s.accepted).toBeGreaterThanOrEqual(1);
+    expect(s.unsent).toBeGreaterThanOrEqual(0); // issue 10: the never-sent count is served too
+    expect(s.submitted).toBeGreaterThanOrEqual(s.accepted);
     expect(s.threads).toHaveLength(1);
     expect(s.pool).toBe(`stratum+tcp://127.0.0.1:${server.port}`);
     expect((await fetch(`http://127.0.0.1:${port}/summary`)).status).toBe(200);

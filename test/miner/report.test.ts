@@ -22,6 +22,7 @@ const facts: ReportFacts = {
   accepted: 41,
   rejected: 0,
   stale: 1,
+  unsent: 0,
   difficulty: 1000,
   target: difficultyToTarget(1000),
   pool: POOL,
@@ -31,7 +32,13 @@ const facts: ReportFacts = {
 describe("report line", () => {
   test("total and per-thread rate, accepted/rejected/stale, pool and ccminer difficulty, pool URL", () => {
     expect(formatReport(facts, painter(false))).toBe(
-      `2.950 MH/s [1.480 1.470], accepted 41, rejected 0, stale 1, diff 1000 (ccminer 32000), ${POOL}`,
+      `2.950 MH/s [1.480 1.470], accepted 41, rejected 0, stale 1, diff 1000 (ccminer 481885), ${POOL}`,
+    );
+  });
+
+  test("shares never sent are shown as unsent after the stale count", () => {
+    expect(formatReport({ ...facts, stale: 3, unsent: 2 }, painter(false))).toBe(
+      `2.950 MH/s [1.480 1.470], accepted 41, rejected 0, stale 3, unsent 2, diff 1000 (ccminer 481885), ${POOL}`,
     );
   });
 
@@ -90,6 +97,9 @@ describe("share result lines", () => {
       "rejected ✗ 23 low difficulty share of 0.5, job 1a",
     );
     expect(formatResult({ kind: "stale", why: "job-gone", jobId: "1b" }, p)).toBe("stale (job-gone), job 1b");
+    expect(formatResult({ kind: "stale", unsent: true, why: "job-gone", jobId: "1b" }, p)).toBe(
+      "stale, unsent (job-gone), job 1b",
+    );
     expect(formatResult({ kind: "lost", why: "E_CONNECTION_RESET", jobId: "1c" }, p)).toBe(
       "lost (E_CONNECTION_RESET), job 1c",
     );
@@ -120,13 +130,18 @@ describe("numbers", () => {
   test("the closing summary line", () => {
     const s = new MinerStats(2, 0);
     s.working(0, true);
-    for (let i = 0; i < 42; i++) s.submitted();
-    for (let i = 0; i < 41; i++) s.result("accepted");
-    s.result("stale");
-    expect(
-      formatMinerSummary(s.summary(60_000, [88_800_000, 88_200_000], { difficulty: 1, pool: POOL })),
-    ).toBe(
-      "summary: 2.950 MH/s [1.480 1.470] over 60.0 s, accepted 41/42, rejected 0, stale 1, lost 0, dropped 0, invalid 0",
+    for (let i = 0; i < 43; i++) s.offered();
+    for (let i = 0; i < 41; i++) s.result("accepted", true);
+    s.result("stale", true); // answered 21: it was sent
+    const line = () =>
+      formatMinerSummary(s.summary(60_000, [88_800_000, 88_200_000], { difficulty: 1, pool: POOL }));
+    // Issue 10 adds the unsent count at the end.
+    expect(line()).toBe(
+      "summary: 2.950 MH/s [1.480 1.470] over 60.0 s, accepted 41/42, rejected 0, stale 1, lost 0, dropped 0, invalid 0, unsent 0",
+    );
+    s.result("stale", false); // its job died before it was sent: not submitted
+    expect(line()).toBe(
+      "summary: 2.950 MH/s [1.480 1.470] over 60.0 s, accepted 41/42, rejected 0, stale 2, lost 0, dropped 0, invalid 0, unsent 1",
     );
   });
 });

@@ -4,7 +4,7 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { FakePool, type FakeConn } from "../upstream/fake-pool.ts";
-import { notifyLine, resultLine, setTargetLine, TEMPLATE } from "../upstream/helpers.ts";
+import { notifyLine, PREV_B, resultLine, setTargetLine, TEMPLATE } from "../upstream/helpers.ts";
 import type { MinerEvent } from "../../src/miner/index.ts";
 import { startMiner, until, type Recorded } from "./helpers.ts";
 
@@ -118,6 +118,48 @@ describe("vbridge mine ⇄ scripted pool", () => {
     const after = submits(pool).slice(before + 1); // the first may have been found just before
     expect(after.every((s) => s.params[4]!.slice(-30).startsWith("2eeeeee1"))).toBe(true);
     expect(r.miner.summary().difficulty).toBe(2);
+  });
+
+  test("shares whose job died before they could be sent are stale and unsent, never submitted", async () => {
+    // The pool holds its answers: 3 submits in flight (the flood guard), the rest wait in the
+    // client's queue. A clean job then kills j1: the waiting shares must never be sent or counted.
+    const held: unknown[] = [];
+    let answering = false;
+    const pool = new FakePool({
+      onLine: (c, _l, m) => {
+        if (m.method === "mining.subscribe") {
+          subscribeReply(c, m.id, "1ffffff0");
+          c.send(setTargetLine("0001" + "0".repeat(60))); // difficulty 8: tens of shares a second
+          c.send(notifyLine("j1"));
+          return true;
+        }
+        if (m.method !== "mining.submit" || answering) return false;
+        held.push(m.id);
+        return true;
+      },
+    });
+    const r = await run(pool);
+    const handed = () => r.events.filter((e) => e.type === "submit");
+    await until(() => handed().length >= 6 && held.length === 3, "3 shares in flight and 3 more queued");
+    expect(r.miner.summary().submitted).toBe(0); // in flight: not counted until the outcome shows it went out
+    const c = pool.conns[0]!;
+    c.send(notifyLine("j2", true, PREV_B));
+    await until(() => r.miner.summary().stale >= 3, "the queued j1 shares reported stale");
+    expect(submits(pool)).toHaveLength(3); // none of them went out
+    answering = true;
+    for (const id of held) c.send(resultLine(id, true));
+    await until(() => r.miner.summary().accepted >= 5, "the held shares and some of j2 accepted");
+    const s = await r.miner.stop("test over");
+    const sentToPool = submits(pool);
+    expect(s.submitted).toBe(sentToPool.length);
+    expect(s.accepted).toBe(sentToPool.length);
+    expect(s.stale).toBeGreaterThanOrEqual(3);
+    expect(s.unsent).toBe(s.stale + s.dropped);
+    expect(s.submitted + s.unsent).toBe(handed().length);
+    const unsentLines = r.lines.filter((l) => l.startsWith("stale, unsent (job-gone), job j1"));
+    expect(unsentLines.length).toBe(s.stale);
+    // Every share that reached the pool is one of the held j1 three or a j2 share.
+    expect(sentToPool.filter((m) => m.params[1] === "j1")).toHaveLength(3);
   });
 
   test("--debug traces every line both ways; the authorize password is ***", async () => {

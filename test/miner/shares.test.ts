@@ -121,16 +121,39 @@ describe("ShareDesk", () => {
   });
 
   test("a candidate for work that fell out of the book is stale", () => {
-    const { d, stats, sent } = desk();
+    const { d, stats, sent, lines } = desk();
     d.found(1, 0, undefined, concat([good[0]!]));
     expect(sent).toEqual([]);
     expect(stats.count("stale")).toBe(1);
     expect(stats.pending).toBe(0);
+    // Issue 10: stale and unsent, never submitted.
+    expect(stats.summary(1_000, [0], { difficulty: null, pool: null })).toMatchObject({
+      stale: 1,
+      unsent: 1,
+      submitted: 0,
+    });
+    expect(lines).toEqual(["stale, unsent (work 1 is long gone), job ?"]);
+  });
+
+  test("a share the client drops because its job died is stale and unsent, never submitted", () => {
+    const { d, stats, sent, lines } = desk();
+    d.found(7, 0, work(), concat(good.slice(0, 2)));
+    expect(sent).toHaveLength(2);
+    expect(stats.pending).toBe(2);
+    const base = { type: "result" as const, jobId: job.id, pool: "p" };
+    d.result({ ...base, token: sent[0]!.token, outcome: { status: "stale", reason: "job-gone" } });
+    const mid = stats.summary(1_000, [0], { difficulty: null, pool: null });
+    expect(mid).toMatchObject({ stale: 1, unsent: 1, submitted: 0 });
+    d.result({ ...base, token: sent[1]!.token, outcome: { status: "accepted" } });
+    const end = stats.summary(1_000, [0], { difficulty: null, pool: null });
+    expect(end).toMatchObject({ accepted: 1, stale: 1, unsent: 1, submitted: 1 });
+    expect(stats.pending).toBe(0);
+    expect(lines[0]).toBe(`stale, unsent (job-gone), job ${job.id}`);
   });
 
   test("results: accepted, 23 rejected, 21 counted stale, client stale, lost, timeout, dropped", () => {
     const { d, stats, lines } = desk();
-    for (let i = 0; i < 7; i++) stats.submitted();
+    for (let i = 0; i < 7; i++) stats.offered();
     const token: ShareToken = { n: 1, at: 990, shareDifficulty: 2.5 };
     const base = { type: "result" as const, token, jobId: "1a", pool: "p" };
     d.result({ ...base, outcome: { status: "accepted" } });
@@ -154,11 +177,14 @@ describe("ShareDesk", () => {
       stats.count("dropped"),
     ]).toEqual([1, 1, 2, 2, 1]);
     expect(stats.pending).toBe(0);
+    // Sent: accepted, 23, 21, lost, timeout. Never sent: the client's stale one and the dropped one.
+    const sum = stats.summary(1_000, [0], { difficulty: null, pool: null });
+    expect([sum.submitted, sum.unsent]).toEqual([5, 2]);
     expect(lines).toEqual([
       "accepted ✓ 1/1, share diff 2.5, job 1a, 10 ms",
       "rejected ✗ 23 low difficulty share of 0.5, job 1a",
       "stale (21 job not found), job 1a",
-      "stale (job-gone), job 1a",
+      "stale, unsent (job-gone), job 1a", // issue 10: was "stale (job-gone), job 1a"
       "lost (E_CONNECTION_RESET), job 1a",
       "lost (no answer in time), job 1a",
       "dropped (queue-full), job 1a",

@@ -44,16 +44,17 @@ describe("MinerStats", () => {
 
   test("share outcomes and pending", () => {
     const s = new MinerStats(1, 0);
-    for (let i = 0; i < 7; i++) s.submitted();
-    s.result("accepted");
-    s.result("accepted");
-    s.result("rejected");
-    s.result("stale");
-    s.result("lost");
-    s.result("dropped");
+    for (let i = 0; i < 7; i++) s.offered();
+    s.result("accepted", true);
+    s.result("accepted", true);
+    s.result("rejected", true);
+    s.result("stale", false); // its job died before it was sent
+    s.result("lost", true);
+    s.result("dropped", false);
     s.invalid(); // never submitted: not pending
     expect(s.count("accepted")).toBe(2);
     expect(s.pending).toBe(1);
+    expect(s.unsent).toBe(2);
     s.switched(12.34);
     s.switched(3);
     const sum = s.summary(1_000, [0], CTX);
@@ -64,9 +65,20 @@ describe("MinerStats", () => {
       lost: 1,
       dropped: 1,
       invalid: 1,
-      submitted: 7,
+      submitted: 4, // sent: accepted 2, rejected, lost (issue 10: no longer the 7 offered)
+      unsent: 2, // the stale one never sent, and the dropped one
       job_switch_ms_max: 12.3,
     });
+  });
+
+  test("stale after sending (21) is submitted; stale before sending is not; a dropped share is never sent", () => {
+    const s = new MinerStats(1, 0);
+    for (let i = 0; i < 3; i++) s.offered();
+    s.result("stale", true); // answered "21 job not found"
+    s.result("stale", false); // the client never sent it: the job was gone
+    expect(() => s.result("dropped", true)).toThrow(RangeError);
+    expect(s.summary(1_000, [0], CTX)).toMatchObject({ stale: 2, submitted: 1, unsent: 1 });
+    expect(s.pending).toBe(1);
   });
 
   test("the summary is the documented JSON shape", () => {
@@ -82,6 +94,7 @@ describe("MinerStats", () => {
       dropped: 0,
       invalid: 0,
       submitted: 0,
+      unsent: 0,
       hashes: 177_000_000,
       uptime_s: 60,
       job_switch_ms_max: 0,
