@@ -239,3 +239,6 @@ clean:
 # bench/ws-load.ts: 10,000 WebSocket sessions from a separate generator process (soft fd limit raised to the hard one).
 .PHONY: bench-bridge
 bench-bridge: $(DEPS_STAMP) build/native/libverushash.so ; ulimit -n $$(ulimit -Hn) 2>/dev/null; $(BUN) bench/ws-load.ts
+# bench/outage.ts: issue 10's numbers on fault pools (pool down 25 s → fresh work; primary killed every minute for 5 minutes → stale %, time to the backup). BENCH_SECONDS=N for a short run.
+.PHONY: bench-outage
+bench-outage: $(DEPS_STAMP) build/native/libverushash.so ; $(BUN) bench/outage.ts $(if $(BENCH_SECONDS),--seconds $(BENCH_SECONDS))
