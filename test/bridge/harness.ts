@@ -15,6 +15,7 @@ import { startBridgeStack, type BridgeStack, type BridgeStackOptions } from "../
 import { loadConfig, type Config } from "../../src/config/index.ts";
 import { Hasher, NONCE_TAIL_BYTES, TAIL_COUNTER_OFFSET } from "../../src/hash/index.ts";
 import { leBytesToBigInt, parseSubmit, targetToLE } from "../../src/protocol/index.ts";
+import { FakeSink } from "../support/fake-sink.ts";
 
 export const ADDRESS = "RLn1WTymL5G9LHpiEZW29S3otu6bTHKob6";
 
@@ -40,44 +41,7 @@ export async function until(test: () => boolean, what: string, timeoutMs = 5000)
   }
 }
 
-/** A transport stand-in: records what the core sends to one session. */
-export class FakeSink implements MinerSink {
-  readonly works: MinerWork[] = [];
-  readonly results: ShareResult[] = [];
-  readonly messages: string[] = [];
-  readonly ends: SessionEnd[] = [];
-  /** pause() reasons, in order. */
-  readonly pauses: string[] = [];
-  /** Runs inside result(), before it is recorded (to look at the ledger at that moment). */
-  onResult: ((r: ShareResult) => void) | null = null;
-
-  work(w: MinerWork): void {
-    this.works.push(w);
-  }
-  result(r: ShareResult): void {
-    this.onResult?.(r);
-    this.results.push(r);
-  }
-  message(text: string): void {
-    this.messages.push(text);
-  }
-  end(e: SessionEnd): void {
-    this.ends.push(e);
-  }
-  pause(reason: string): void {
-    this.pauses.push(reason);
-  }
-
-  get last(): MinerWork {
-    const w = this.works.at(-1);
-    if (w === undefined) throw new Error("no work yet");
-    return w;
-  }
-
-  resultFor(token: unknown): ShareResult | undefined {
-    return this.results.find((r) => r.token === token);
-  }
-}
+export { FakeSink };
 
 export interface Miner {
   sink: FakeSink;

@@ -28,6 +28,7 @@ import type { ShareHashers } from "../../src/protocol/validate.ts";
 import type { UpstreamShare } from "../../src/upstream/index.ts";
 import { linesLogger } from "../support/log.ts";
 import { shareVectors } from "../protocol/fixtures.ts";
+import { FakeSink } from "../support/fake-sink.ts";
 
 export const ADDRESS = "RLn1WTymL5G9LHpiEZW29S3otu6bTHKob6";
 export const WORKER = `${ADDRESS}.rig`;
@@ -97,37 +98,7 @@ export class FakeUpstream implements SessionUpstream {
   }
 }
 
-export class FakeSink implements MinerSink {
-  readonly works: MinerWork[] = [];
-  readonly results: ShareResult[] = [];
-  readonly messages: string[] = [];
-  readonly ends: SessionEnd[] = [];
-  readonly pauses: string[] = [];
-  onResult: ((r: ShareResult) => void) | null = null;
-
-  work(w: MinerWork): void {
-    this.works.push(w);
-  }
-  result(r: ShareResult): void {
-    this.onResult?.(r);
-    this.results.push(r);
-  }
-  message(text: string): void {
-    this.messages.push(text);
-  }
-  end(e: SessionEnd): void {
-    this.ends.push(e);
-  }
-  pause(reason: string): void {
-    this.pauses.push(reason);
-  }
-  /** Each result as accepted(difficulty, forwarded) or its reject code. */
-  verdicts(): (number | { difficulty: number; forwarded: boolean })[] {
-    return this.results.map(({ outcome: o }) =>
-      o.status === "accepted" ? { difficulty: o.difficulty, forwarded: o.forwarded } : o.reject.code,
-    );
-  }
-}
+export { FakeSink };
 
 export function leaseOf(book: LeaseBook, poolXn1: Uint8Array, epoch: number): Lease {
   const id = book.allocate()!;
