@@ -138,6 +138,16 @@ export function renderMetrics(core: BridgeStats, ds: DownstreamSnapshot): string
     "Rejected miner shares, by Stratum code (20..25).",
     entries(core.shares.rejectedByCode, "code"),
   );
+  family(out, "vbridge_shares_stale_total", "counter", "Rejected miner shares for dead work (21).", [
+    [{}, core.shares.stale],
+  ]);
+  family(
+    out,
+    "vbridge_upstream_errors_total",
+    "counter",
+    "Unusable messages from the pool (ignored), by code.",
+    entries(core.upstreamErrors ?? {}, "code"),
+  );
   family(out, "vbridge_credited_difficulty_total", "counter", "Sum of credited share difficulty.", [
     [{}, core.shares.creditedDifficulty],
   ]);

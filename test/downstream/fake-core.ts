@@ -144,6 +144,7 @@ export class FakeCore implements BridgeCore {
       },
       shares: { accepted: 3, rejected: 1, rejectedByCode: { "23": 1 }, stale: 0, creditedDifficulty: 24 },
       pool: { submitted: 1, accepted: 1, rejected: 0, stale: 0, lost: 0 },
+      upstreamErrors: { E_POOL_DIFFICULTY: 2 },
       hashrate: 1234.5,
       upstreams: [
         {

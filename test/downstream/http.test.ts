@@ -74,6 +74,8 @@ describe("HTTP routes", () => {
     expect(text).toContain("# TYPE vbridge_sessions gauge\n");
     expect(text).toContain('vbridge_sessions{transport="ws-msgpack"} 0\n');
     expect(text).toContain('vbridge_shares_rejected_total{code="23"} 1\n');
+    expect(text).toContain("# TYPE vbridge_shares_stale_total counter\nvbridge_shares_stale_total 0\n");
+    expect(text).toContain('vbridge_upstream_errors_total{code="E_POOL_DIFFICULTY"} 2\n');
     expect(text).toContain('vbridge_connections{kind="stratum"} 1\n');
     expect(text).toContain('vbridge_upstream_connected{upstream="0"} 1\n');
     for (const line of text.trimEnd().split("\n")) {

@@ -104,6 +104,17 @@ describe("msgpack round trips", () => {
     expect(Buffer.from(idle).toString("hex")).toBe("83a17601a174a469646c65a172a76e6f20706f6f6c");
     expect(() => encodeServerFrame({ type: "lease", prefix: new Uint8Array(15) })).toThrow(RangeError);
   });
+  test("a bad lease or idle frame from the server is E_BAD_FIELD (the page's decoder)", () => {
+    for (const frame of [
+      { v: 1, t: "lease" },
+      { v: 1, t: "lease", x: new Uint8Array(0) },
+      { v: 1, t: "lease", x: new Uint8Array(15) },
+      { v: 1, t: "lease", x: "2a0000010001" },
+      { v: 1, t: "idle", r: 5 },
+    ])
+      expect(codeOf(() => decodeServerFrame(encode(frame)))).toBe("E_BAD_FIELD");
+  });
+
   test.each(serverFrames.map((f, i) => [`${f.type} ${i}`, f] as const))("server %s", (_, f) => {
     expect(decodeServerFrame(encodeServerFrame(f))).toEqual(f);
   });

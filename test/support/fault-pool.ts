@@ -12,6 +12,7 @@
 import type { Socket, TCPSocketListener } from "bun";
 import { encodePoolMessage, type Notify, type PoolMessage } from "../../src/protocol/pool-messages.ts";
 import { serializeRpc } from "../../src/protocol/jsonrpc.ts";
+import { bytesToHex, hexToBytes, readU32LE } from "../../src/util/hex.ts";
 import { NTIME, PREV_A, TEMPLATE } from "../upstream/helpers.ts";
 
 /** How a connection is treated. */
@@ -346,7 +347,7 @@ export class FaultPool {
 
 /** NTIME advanced by `generation` seconds, as notify hex (uint32 little-endian). */
 function ntimeOfGeneration(generation: number): string {
-  const t = new DataView(new ArrayBuffer(4));
-  t.setUint32(0, Number.parseInt(NTIME.match(/../g)!.reverse().join(""), 16) + generation, true);
-  return [...new Uint8Array(t.buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const t = hexToBytes(NTIME);
+  new DataView(t.buffer).setUint32(0, readU32LE(t, 0) + generation, true);
+  return bytesToHex(t);
 }
