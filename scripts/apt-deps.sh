@@ -2,7 +2,12 @@
 # Installs the Debian packages the build needs and a fresh machine lacks: the arm64 cross compiler
 # with its libc (the static C test driver needs libc.a), qemu-user (runs arm64 binaries here, and
 # x86 ones on emulated CPUs without AES-NI or AVX), clang and lld (wasm32 target and wasm-ld: the
-# browser miner's WebAssembly) and chromium (the headless browser tests, driven by playwright-core).
+# browser miner's WebAssembly), chromium (the headless browser tests, driven by playwright-core),
+# and for the deployment tests: nginx and haproxy (real proxies the tests start in temporary
+# directories, in /usr/sbin; on a systemd host Debian also starts their default services, which the
+# tests never use), openssl (the test CA) and util-linux (prlimit, the fd-limit tests).
+# Not systemd: on a machine without it, installing it only for `systemd-analyze verify` drags in an
+# init system; test/deploy/unit.test.ts checks the unit's keys itself where systemd-analyze is absent.
 # Does nothing when everything is present, so `make` stays quiet and offline on a set-up machine.
 set -euo pipefail
 
@@ -13,6 +18,10 @@ command -v aarch64-linux-gnu-gcc >/dev/null || missing+=(gcc-aarch64-linux-gnu)
 command -v clang >/dev/null || missing+=(clang)
 command -v wasm-ld >/dev/null || missing+=(lld)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+[[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+[[ -x /usr/sbin/haproxy ]] || missing+=(haproxy)
+command -v openssl >/dev/null || missing+=(openssl)
+command -v prlimit >/dev/null || missing+=(util-linux)
 ((${#missing[@]} == 0)) && exit 0
 
 sudo=()

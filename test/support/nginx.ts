@@ -1,0 +1,111 @@
+// nginx.ts — a real nginx (Debian's package) in front of the bridge, as an operator runs it: the test
+// writes the server{} blocks, the harness writes the rest of nginx.conf (everything under one
+// temporary directory: pid, logs, temp files), runs the binary in the foreground, waits until every
+// `listen` port listens (no probe connection reaches the backend), and stop() shuts it down and
+// removes the directory.
+
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  findBinary,
+  loopbackEndpoint,
+  readTail,
+  runForeground,
+  waitForPorts,
+  type Endpoint,
+} from "./processes.ts";
+
+export interface NginxOptions {
+  /** What goes inside http{}: server{} (and upstream{}, map{} …) blocks, ports already filled in. */
+  conf: string;
+  /** What goes inside stream{} (needs Debian's libnginx-mod-stream), if anything. */
+  stream?: string;
+  /** Endpoints to wait for; by default every `listen` address in `conf` and `stream`. */
+  waitFor?: readonly Endpoint[];
+  /** events{} worker_connections (each proxied client costs two). */
+  workerConnections?: number;
+}
+
+export interface Nginx {
+  readonly dir: string;
+  /** nginx's error log, level info (its last MiB). */
+  errorLog(): string;
+  /** The access log, nginx's "combined" format (its last MiB). */
+  accessLog(): string;
+  /** Fast shutdown (SIGTERM), bounded; removes the directory. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+// Debian builds stream{} as a dynamic module (package libnginx-mod-stream).
+const STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so";
+
+function listenEndpoints(text: string): Endpoint[] {
+  const out: Endpoint[] = [];
+  for (const m of text.matchAll(/(?:^|[\s{;])listen\s+([^\s;]+)/g)) {
+    const e = loopbackEndpoint(m[1]!);
+    if (e !== null) out.push(e);
+  }
+  return out;
+}
+
+function mainConf(dir: string, o: NginxOptions): string {
+  if (o.stream !== undefined && !existsSync(STREAM_MODULE)) {
+    throw new Error(`nginx: stream{} needs ${STREAM_MODULE} (Debian package libnginx-mod-stream)`);
+  }
+  const isRoot = process.getuid?.() === 0;
+  return [
+    o.stream === undefined ? "" : `load_module ${STREAM_MODULE};`,
+    "daemon off;",
+    // Workers run as root when the test does: else nginx switches them to `nobody`, which cannot
+    // enter the test's private temporary directory.
+    isRoot ? "user root;" : "",
+    "worker_processes 1;",
+    `pid ${dir}/nginx.pid;`,
+    `error_log ${dir}/error.log info;`,
+    `events { worker_connections ${o.workerConnections ?? 4096}; }`,
+    "http {",
+    `  access_log ${dir}/access.log;`,
+    // Every temporary path in our directory: Debian's defaults (/var/lib/nginx) need root.
+    ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((t) => `  ${t}_temp_path ${dir}/${t};`),
+    o.conf,
+    "}",
+    o.stream === undefined ? "" : `stream {\n${o.stream}\n}`,
+    "",
+  ].join("\n");
+}
+
+/** Starts nginx with `opts.conf` inside its http{} and resolves once every listen port listens. */
+export async function startNginx(opts: NginxOptions): Promise<Nginx> {
+  const bin = findBinary("nginx", "nginx");
+  const dir = mkdtempSync(join(tmpdir(), "vbridge-nginx-"));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const errorLogFile = join(dir, "error.log");
+  let child: ReturnType<typeof runForeground> | undefined;
+  try {
+    chmodSync(dir, 0o755);
+    const confFile = join(dir, "nginx.conf");
+    writeFileSync(confFile, mainConf(dir, opts));
+    // -e: the log for what happens before the config is read (the build's default is stderr).
+    child = runForeground([bin, "-p", `${dir}/`, "-c", confFile, "-e", errorLogFile], dir);
+    const endpoints = opts.waitFor ?? listenEndpoints(`${opts.conf}\n${opts.stream ?? ""}`);
+    const running = child;
+    await waitForPorts(running, endpoints, "nginx", () => `${running.output()}${readTail(errorLogFile)}`);
+  } catch (e) {
+    await child?.stop("SIGTERM");
+    remove();
+    throw e;
+  }
+  const running = child;
+  let stopped: Promise<void> | undefined;
+  return {
+    dir,
+    errorLog: () => readTail(errorLogFile),
+    accessLog: () => readTail(join(dir, "access.log")),
+    stop: () =>
+      (stopped ??= (async () => {
+        await running.stop("SIGTERM");
+        remove();
+      })()),
+  };
+}
