@@ -6,7 +6,7 @@
  */
 import { Bridge, type BridgeCoreOptions } from "../bridge/index.ts";
 import { BUILTIN_POOL, type Config } from "../config/index.ts";
-import type { DownstreamOptions } from "../downstream/index.ts";
+import type { DownstreamOptions, TlsPair } from "../downstream/index.ts";
 import { PoolServer, type PoolOptions } from "../pool/index.ts";
 import type { PoolClientOptions } from "../upstream/index.ts";
 import { silentLogger, type Logger } from "../util/log.ts";
@@ -85,8 +85,15 @@ export function poolClientOptions(
   };
 }
 
-/** [bridge] and the pool client's settings → the bridge core's options. */
-export function bridgeCoreOptions(config: Readonly<Config>, client: PoolClientOptions): BridgeCoreOptions {
+/**
+ * [bridge] and the pool client's settings → the bridge core's options. `maxConnections`: the cap
+ * that fits the fd limit (net/fd-limit.ts), when the caller has worked it out.
+ */
+export function bridgeCoreOptions(
+  config: Readonly<Config>,
+  client: PoolClientOptions,
+  maxConnections = config.bridge.max_connections,
+): BridgeCoreOptions {
   const b = config.bridge;
   return {
     client,
@@ -100,19 +107,28 @@ export function bridgeCoreOptions(config: Readonly<Config>, client: PoolClientOp
       max: b.max_difficulty,
     },
     maxSharesPerSecond: b.max_shares_per_second,
-    maxConnections: b.max_connections,
+    maxConnections,
   };
 }
 
-/** [bridge] → the downstream servers' options. */
-export function downstreamOptions(b: Readonly<Config["bridge"]>): DownstreamOptions {
+/** [bridge] → the downstream servers' options, with the certificate read from tls_cert/tls_key. */
+export function downstreamOptions(
+  b: Readonly<Config["bridge"]>,
+  tls: TlsPair | null = null,
+  maxConnections = b.max_connections,
+): DownstreamOptions {
   return {
     host: b.host,
     port: b.port,
     stratumPort: b.stratum_port,
+    stratumTlsPort: b.stratum_tls_port,
+    tls,
+    trustedProxies: b.trusted_proxies,
+    proxyProtocol: b.proxy_protocol,
+    keepAliveSeconds: b.keepalive_timeout,
     origins: b.origins,
     token: b.token,
-    maxConnections: b.max_connections,
+    maxConnections,
     maxConnectionsPerIp: b.max_connections_per_ip,
     maxFrameBytes: b.max_frame_bytes,
     maxLineBytes: b.max_line_bytes,
@@ -124,6 +140,8 @@ export function downstreamOptions(b: Readonly<Config["bridge"]>): DownstreamOpti
 }
 
 export interface BridgeStackOptions extends Pick<BridgeCoreOptions, "log" | "clock" | "tuning"> {
+  /** The session cap that fits the fd limit (default: bridge.max_connections). */
+  maxConnections?: number;
   /** Overrides for every PoolClient (tests: backoff, timeouts). */
   client?: Partial<PoolClientOptions>;
   /** Overrides for the in-process pool when upstream.pools has "builtin" (tests: seed, difficulty). */
@@ -146,7 +164,12 @@ export function startBridgeStack(config: Readonly<Config>, o: BridgeStackOptions
   try {
     // The built-in pool takes any name; "vbridge" is the bridge's when upstream.user is empty.
     const client = { ...poolClientOptions(config, builtinPool, "vbridge"), ...o.client };
-    bridge = Bridge.start({ ...bridgeCoreOptions(config, client), log, clock: o.clock, tuning: o.tuning });
+    bridge = Bridge.start({
+      ...bridgeCoreOptions(config, client, o.maxConnections),
+      log,
+      clock: o.clock,
+      tuning: o.tuning,
+    });
   } catch (e) {
     builtinPool?.stop();
     throw e;

@@ -10,6 +10,7 @@ import type { VardiffOptions } from "../protocol/index.ts";
 import { isCodedError } from "../util/errors.ts";
 import { consoleLogger } from "../util/log.ts";
 import { parseIntFlag, parseNumberFlag, parseSecondsFlag, rejectUnknownOptions } from "./args.ts";
+import { describe, loadCertificate, reloadCertificates, type CertificateFiles } from "./certificates.ts";
 import { cliConfig, configArgs, configFlags } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import { untilSignal } from "./signals.ts";
@@ -46,9 +47,18 @@ export const poolCommand = defineCommand({
     if (interval !== undefined) vardiff.targetShareSeconds = parseSecondsFlag("share-interval", interval);
     if (a["min-diff"] !== undefined) vardiff.minDifficulty = difficultyFlag("min-diff", a["min-diff"]);
     if (a["max-diff"] !== undefined) vardiff.maxDifficulty = difficultyFlag("max-diff", a["max-diff"]);
+    const files: CertificateFiles = {
+      cert: p.tls_cert,
+      key: p.tls_key,
+      names: { cert: "builtin_pool.tls_cert", key: "builtin_pool.tls_key" },
+    };
+    const tls = p.tls_port === 0 ? null : loadCertificate(files);
+    const log = consoleLogger({ debug: false });
+    if (tls !== null) log.info(`TLS certificate: ${describe(tls)}`);
     const options: PoolOptions = {
       host: p.host,
       port: p.port,
+      tls: tls === null ? null : { port: p.tls_port, cert: tls.cert, key: tls.key },
       difficulty: difficultyFlag("diff", String(p.difficulty)),
       vardiff: p.vardiff ? vardiff : null,
       jobIntervalSeconds: p.job_interval,
@@ -58,10 +68,16 @@ export const poolCommand = defineCommand({
       floodGuardBytes: a["flood-guard"] ? undefined : null,
       seed: a.seed === undefined ? undefined : parseIntFlag("seed", a.seed, 0, Number.MAX_SAFE_INTEGER),
       impl: config.impl,
-      log: consoleLogger({ debug: false }),
+      log,
     };
     const server = startPool(options);
+    const stopReload = reloadCertificates(
+      tls === null ? null : files,
+      (pair) => server.setCertificate(pair),
+      log,
+    );
     await untilSignal();
+    stopReload();
     server.stop(); // logs the final summary line
     return 0;
   },

@@ -108,6 +108,23 @@ function nest(values: Map<string, Value>): Record<string, unknown> {
 
 /** Rules that span keys. */
 function crossCheck(c: Config): void {
+  for (const [section, t] of [
+    ["bridge", c.bridge],
+    ["builtin_pool", c.builtin_pool],
+  ] as const) {
+    if ((t.tls_cert === "") !== (t.tls_key === ""))
+      throw new ConfigError(
+        "E_CONFIG",
+        `${section}.tls_cert and ${section}.tls_key go together: set both or neither`,
+      );
+  }
+  if (c.bridge.stratum_tls_port !== 0 && c.bridge.tls_cert === "")
+    throw new ConfigError("E_CONFIG", "bridge.stratum_tls_port needs bridge.tls_cert and bridge.tls_key");
+  if (c.builtin_pool.tls_port !== 0 && c.builtin_pool.tls_cert === "")
+    throw new ConfigError(
+      "E_CONFIG",
+      "builtin_pool.tls_port needs builtin_pool.tls_cert and builtin_pool.tls_key",
+    );
   const real = c.upstream.pools.filter((p) => p !== BUILTIN_POOL);
   if (real.length > 0 && c.upstream.user.trim() === "") {
     throw new ConfigError(

@@ -98,6 +98,9 @@ export const FIELDS = [
   field("builtin_pool.port", PORT, 3956, "its Stratum port (0: any free port)", {
     flag: flag("port", ["pool"]),
   }),
+  field("builtin_pool.tls_port", PORT, 0, "a stratum+ssl:// port too, with tls_cert and tls_key (0: off)"),
+  field("builtin_pool.tls_cert", OPTIONAL_TEXT, "", "PEM certificate chain for tls_port"),
+  field("builtin_pool.tls_key", OPTIONAL_TEXT, "", "PEM private key for tls_port"),
   field("builtin_pool.difficulty", DIFFICULTY, 1000, "share difficulty", { flag: flag("diff", ["pool"]) }),
   field("builtin_pool.vardiff", BOOL, false, "steer each miner's difficulty", {
     flag: flag("vardiff", ["pool"]),
@@ -126,6 +129,33 @@ export const FIELDS = [
   field("bridge.stratum_port", PORT, 0, "Stratum TCP port for native miners (0: off)", {
     flag: flag("stratum-port", ["bridge"]),
   }),
+  field("bridge.tls_cert", OPTIONAL_TEXT, "", "PEM certificate chain: the HTTP port serves https + wss", {
+    flag: flag("tls-cert", ["bridge"]),
+  }),
+  field("bridge.tls_key", OPTIONAL_TEXT, "", "PEM private key of tls_cert", {
+    flag: flag("tls-key", ["bridge"]),
+  }),
+  field(
+    "bridge.stratum_tls_port",
+    PORT,
+    0,
+    "Stratum over TLS (stratum+ssl://) port, with tls_cert (0: off)",
+    {
+      flag: flag("stratum-tls-port", ["bridge"]),
+    },
+  ),
+  field(
+    "bridge.trusted_proxies",
+    list(0, 256),
+    ["127.0.0.1", "::1"],
+    "reverse proxies (addresses, CIDRs) whose forwarding and PROXY headers name the client",
+  ),
+  field(
+    "bridge.proxy_protocol",
+    oneOf(["off", "optional", "required"]),
+    "off",
+    "PROXY protocol v1/v2 header from trusted proxies on the plain ports",
+  ),
   field("bridge.lease_bytes", int(1, 3), 2, "bytes added to the pool's extranonce1 per miner session"),
   field("bridge.ws_difficulty", DIFFICULTY, 8, "starting share difficulty of a browser miner"),
   field("bridge.ws_share_interval", SECONDS, 15, "vardiff goal for browser miners, seconds per share"),
@@ -142,17 +172,18 @@ export const FIELDS = [
   field("bridge.token", OPTIONAL_TEXT, "", "access token miners must present (empty: none)", {
     env: "VBRIDGE_TOKEN",
   }),
-  field(
-    "bridge.max_connections",
-    int(1, 1_000_000),
-    20_000,
-    "miner connections in total (kept below the fd limit)",
-  ),
-  field("bridge.max_connections_per_ip", int(1, 1_000_000), 64, "miner connections from one address"),
+  field("bridge.max_connections", int(1, 1_000_000), 10_000, "sockets in total (kept below the fd limit)"),
+  field("bridge.max_connections_per_ip", int(1, 1_000_000), 64, "sockets from one client address"),
   field("bridge.max_frame_bytes", int(256, 1 << 20), 4096, "largest WebSocket message accepted"),
   field("bridge.max_line_bytes", int(4096, 1 << 20), 16_384, "longest Stratum line accepted"),
-  field("bridge.handshake_timeout", SECONDS, 10, "seconds to subscribe/authorize before being closed"),
+  field(
+    "bridge.handshake_timeout",
+    SECONDS,
+    10,
+    "seconds to send a request head, or to subscribe/authorize, before being closed",
+  ),
   field("bridge.idle_timeout", SECONDS, 300, "seconds without any message before being closed"),
+  field("bridge.keepalive_timeout", SECONDS, 5, "seconds an idle keep-alive HTTP connection is kept"),
   field("bridge.max_shares_per_second", above0(1e6), 20, "per-session share rate limit"),
   field("bridge.stats_public", BOOL, false, "serve /stats and /metrics beyond loopback"),
   field(

@@ -1,5 +1,5 @@
-// access.ts — who may connect: the WebSocket Origin policy, the access token, loopback checks for
-// /stats and /metrics, and peer text made safe for a log line. Pure functions: the servers call
+// access.ts — who may connect: the WebSocket Origin policy and the access token (addresses and
+// loopback checks: net/addresses.ts). Pure functions: the servers call
 // them before a connection ever reaches the bridge core.
 
 import { createHash, timingSafeEqual } from "node:crypto";
@@ -10,19 +10,27 @@ import { createHash, timingSafeEqual } from "node:crypto";
  *   means a native client, which could forge any Origin anyway; the check only stops other
  *   websites from using their visitors' browsers against this bridge;
  * - ["*"]: any origin;
- * - []: same origin only: the Origin's host[:port] equals the Host header (default ports folded);
+ * - []: same origin only: the Origin's host[:port] equals the Host header (default ports folded)
+ *   and, when the scheme the client used is known (a TLS listener, or X-Forwarded-Proto from a
+ *   trusted proxy), its scheme too;
  * - otherwise the Origin must equal one of the listed origins (scheme, host and port).
  */
 export function originAllowed(
   origin: string | null,
   host: string | null,
   allowed: readonly string[],
+  scheme: string | null = null,
 ): boolean {
   if (origin === null) return true;
   if (allowed.includes("*")) return true;
   const o = parseOrigin(origin);
   if (o === null) return false; // "null" (sandboxed frames, file://) and garbage
-  if (allowed.length === 0) return host !== null && o.host === normaliseHost(host, o.protocol);
+  if (allowed.length === 0)
+    return (
+      host !== null &&
+      o.host === normaliseHost(host, o.protocol) &&
+      (scheme === null || o.protocol === `${scheme}:`)
+    );
   return allowed.some((a) => parseOrigin(a)?.origin === o.origin);
 }
 
@@ -51,13 +59,4 @@ export function tokenMatches(given: string | null, token: string): boolean {
   return timingSafeEqual(digest(given), digest(token));
 }
 
-/** "::ffff:1.2.3.4" → "1.2.3.4": one key per address for the per-IP cap. */
-export function normaliseIp(ip: string | null | undefined): string {
-  if (ip === null || ip === undefined || ip === "") return "unknown";
-  const lower = ip.toLowerCase();
-  return lower.startsWith("::ffff:") && lower.includes(".") ? lower.slice(7) : lower;
-}
-
-export function isLoopback(ip: string): boolean {
-  return ip === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(ip);
-}
+export { isLoopback, normaliseIp } from "../net/addresses.ts";

@@ -3,19 +3,33 @@
 // state, 503 while no upstream has work), `/stats` (JSON) and `/metrics` (Prometheus text), the last
 // two from loopback only unless bridge.stats_public. Nothing here reaches the core beyond stats().
 
-import type { Server } from "bun";
+import { readFileSync } from "node:fs";
 import type { BridgeCore } from "../bridge/contract.ts";
-import { isLoopback, normaliseIp } from "./access.ts";
+import { isLoopback } from "../net/addresses.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics, type DownstreamCounters } from "./metrics.ts";
 import { BUILD_HINT, WEB_ASSETS } from "./web-assets.ts";
-import type { WsData, WsServer } from "./ws-server.ts";
 
 export interface HttpRoutes {
   core: BridgeCore;
-  ws: WsServer;
   counters: DownstreamCounters;
+  /** Extra counters for /stats (the gate's). */
+  extra(): Record<string, unknown>;
   statsPublic: boolean;
   page: string;
+}
+
+/** A request as the routes see it (the connection has read and checked its head). */
+export interface RouteRequest {
+  method: string;
+  path: string;
+  /** The real client (behind trusted proxies: the address they name). */
+  client: string;
+}
+
+export interface HttpReply {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array | string;
 }
 
 const NOSNIFF = { "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store" };
@@ -32,47 +46,56 @@ const PAGE_HEADERS = {
   "Referrer-Policy": "no-referrer",
 };
 
-function json(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { ...NOSNIFF, "Content-Type": "application/json" },
-  });
+function json(body: unknown, status = 200): HttpReply {
+  return { status, headers: { ...NOSNIFF, "Content-Type": "application/json" }, body: JSON.stringify(body) };
 }
 
-function text(body: string, status: number): Response {
-  return new Response(body, { status, headers: { ...NOSNIFF, "Content-Type": "text/plain; charset=utf-8" } });
+export function text(body: string, status: number): HttpReply {
+  return { status, headers: { ...NOSNIFF, "Content-Type": "text/plain; charset=utf-8" }, body };
 }
 
-export function route(req: Request, server: Server<WsData>, r: HttpRoutes): Response | undefined {
-  const path = new URL(req.url).pathname;
-  const upgrade = req.headers.get("upgrade")?.toLowerCase() === "websocket";
-  if (path === "/ws" || (path === "/" && upgrade)) return r.ws.upgrade(req, server);
+/** The files, read once: no file is opened per request (at the fd limit, opening one would fail). */
+const ASSET_BYTES = new Map<string, Uint8Array | null>(
+  Object.entries(WEB_ASSETS).map(([path, a]) => [path, a.path === null ? null : readFileSync(a.path)]),
+);
+
+/** Every route but the WebSocket upgrade (the connection handles /ws itself). */
+export function route(req: RouteRequest, r: HttpRoutes): HttpReply {
   if (req.method !== "GET" && req.method !== "HEAD") return text("method not allowed\n", 405);
-  switch (path) {
+  switch (req.path) {
     case "/":
     case "/index.html":
-      return new Response(r.page, { headers: PAGE_HEADERS });
+      return { status: 200, headers: PAGE_HEADERS, body: r.page };
     case "/app.js":
     case "/miner-worker.js":
     case "/verushash.wasm":
     case "/verushash-simd.wasm": {
-      const asset = WEB_ASSETS[path]!;
-      if (asset.path === null) return text(`${path} was not built: ${BUILD_HINT}\n`, 503);
-      return new Response(Bun.file(asset.path), {
-        headers: { ...NOSNIFF, "Content-Type": asset.contentType, "Content-Security-Policy": CSP },
-      });
+      const bytes = ASSET_BYTES.get(req.path);
+      if (bytes === null || bytes === undefined)
+        return text(`${req.path} was not built: ${BUILD_HINT}\n`, 503);
+      const headers = {
+        ...NOSNIFF,
+        "Content-Type": WEB_ASSETS[req.path]!.contentType,
+        "Content-Security-Policy": CSP,
+      };
+      return { status: 200, headers, body: bytes };
     }
+    case "/ws":
+      return { ...text("WebSocket upgrade expected\n", 426), headers: { ...NOSNIFF, Upgrade: "websocket" } };
     case "/health":
       return health(r.core);
     case "/stats":
     case "/metrics": {
-      if (!r.statsPublic && !isLoopback(normaliseIp(server.requestIP(req)?.address)))
+      if (!r.statsPublic && !isLoopback(req.client))
         return text("loopback only (bridge.stats_public)\n", 403);
       const stats = r.core.stats();
-      if (path === "/stats") return json({ ...stats, downstream: r.counters.snapshot() });
-      return new Response(renderMetrics(stats, r.counters.snapshot()), {
+      if (req.path === "/stats")
+        return json({ ...stats, downstream: { ...r.counters.snapshot(), ...r.extra() } });
+      return {
+        status: 200,
         headers: { ...NOSNIFF, "Content-Type": METRICS_CONTENT_TYPE },
-      });
+        body: renderMetrics(stats, r.counters.snapshot()),
+      };
     }
     default:
       return text("not found\n", 404);
@@ -80,7 +103,7 @@ export function route(req: Request, server: Server<WsData>, r: HttpRoutes): Resp
 }
 
 /** 200 only when a miner can get work now (BridgeCore.health); 503 with the reason otherwise. */
-function health(core: BridgeCore): Response {
+function health(core: BridgeCore): HttpReply {
   const h = core.health();
   const s = core.stats();
   return json(

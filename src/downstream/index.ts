@@ -1,21 +1,25 @@
-// index.ts — the downstream layer's entry point: the HTTP/WebSocket server (Bun.serve) and, when
-// stratumPort > 0, the Stratum TCP server (Bun.listen), both onto one BridgeCore, with the
-// shared connection caps and one sweep timer for every connection's handshake and idle deadlines.
+// index.ts — the downstream layer's entry point: the HTTP/WebSocket server (http-server.ts; TLS
+// with a certificate) and, when asked, the Stratum ports (plain and TLS), all onto one BridgeCore,
+// with the shared connection caps (every accepted socket counts), who is a trusted proxy, and one
+// sweep timer for every socket's deadlines.
 
-import type { Server } from "bun";
 import type { BridgeCore } from "../bridge/contract.ts";
+import { AddressSet } from "../net/addresses.ts";
+import { messageRateFor, type GuardLimits } from "../net/guard.ts";
+import type { TlsPair } from "../net/listener.ts";
 import type { Logger } from "../util/log.ts";
+import type { DoorPolicy, ProxyProtocolMode } from "./doorway.ts";
 import { DownstreamError } from "./errors.ts";
 import { ConnectionGate } from "./gate.ts";
-import { messageRateFor, type GuardLimits } from "../net/guard.ts";
-import { route } from "./http.ts";
+import { HttpServer } from "./http-server.ts";
 import { DownstreamCounters, type DownstreamSnapshot } from "./metrics.ts";
-import { StratumServer } from "./stratum-server.ts";
+import { StratumServer, type StratumPort } from "./stratum-server.ts";
 import { PAGE_HTML } from "./web-assets.ts";
-import { WsServer, type WsData } from "./ws-server.ts";
 
 export { DownstreamError, type CloseReason, type DownstreamErrorCode } from "./errors.ts";
 export type { DownstreamSnapshot } from "./metrics.ts";
+export type { ProxyProtocolMode } from "./doorway.ts";
+export type { TlsPair } from "../net/listener.ts";
 
 /** A seed share echoes its whole work object (≈ 6 KB of JSON): JSON messages may be this large. */
 export const JSON_FRAME_BYTES = 16 * 1024;
@@ -27,6 +31,14 @@ export interface DownstreamOptions {
   port: number;
   /** Stratum TCP port; 0: off. */
   stratumPort: number;
+  /** Stratum over TLS (stratum+ssl://) port; 0: off. Needs `tls`. */
+  stratumTlsPort: number;
+  /** The certificate: the HTTP port serves https/wss and stratumTlsPort opens; null: plain. */
+  tls: TlsPair | null;
+  /** Peers whose forwarding headers and PROXY headers name the real client (addresses, CIDRs). */
+  trustedProxies: readonly string[];
+  /** PROXY protocol from trusted peers on the plain ports. */
+  proxyProtocol: ProxyProtocolMode;
   /** WebSocket Origin allowlist (empty: same origin only; "*": any). */
   origins: readonly string[];
   /** Access token miners must present; "": none. */
@@ -37,6 +49,8 @@ export interface DownstreamOptions {
   maxLineBytes: number;
   handshakeTimeoutSeconds: number;
   idleTimeoutSeconds: number;
+  /** An idle keep-alive HTTP connection is closed after this long. */
+  keepAliveSeconds: number;
   maxSharesPerSecond: number;
   /** Serve /stats and /metrics beyond loopback. */
   statsPublic: boolean;
@@ -76,7 +90,13 @@ export interface Downstream {
   readonly port: number;
   /** The Stratum port, or null when the Stratum server is off. */
   readonly stratumPort: number | null;
+  /** The Stratum TLS port, or null. */
+  readonly stratumTlsPort: number | null;
   stats(): DownstreamSnapshot;
+  /** Sockets held now, and the cap (every state: idle, HTTP, WebSocket, Stratum). */
+  sockets(): { open: number; pending: number; evicted: number; max: number };
+  /** A new certificate for new TLS connections (open ones keep theirs). Throws if a port cannot rebind. */
+  setCertificate(tls: TlsPair): void;
   /** Closes every miner connection (E_BRIDGE_CLOSING) and both listeners. Idempotent. */
   stop(): Promise<void>;
 }
@@ -98,7 +118,37 @@ export function startDownstream(
   };
   const maxBufferedBytes = tuning.maxBufferedBytes ?? 256 * 1024;
   const jsonFrameBytes = Math.max(options.maxFrameBytes, JSON_FRAME_BYTES);
-  const ws = new WsServer(
+  if (options.stratumTlsPort > 0 && options.tls === null)
+    throw new DownstreamError("E_DOWNSTREAM_OPTIONS", "a Stratum TLS port needs a certificate");
+  let trusted: AddressSet;
+  try {
+    trusted = new AddressSet(options.trustedProxies);
+  } catch (e) {
+    throw new DownstreamError("E_DOWNSTREAM_OPTIONS", e instanceof Error ? e.message : String(e), {
+      cause: e,
+    });
+  }
+  const policy: DoorPolicy = {
+    trusted,
+    proxyProtocol: options.proxyProtocol,
+    headerMs: options.handshakeTimeoutSeconds * 1000,
+  };
+  const sockets = () => ({
+    open: gate.total,
+    pending: gate.pending,
+    evicted: gate.evicted,
+    max: gate.maxTotal,
+  });
+  const http = new HttpServer(
+    {
+      host: options.host,
+      port: options.port,
+      tls: options.tls,
+      headerMs: options.handshakeTimeoutSeconds * 1000,
+      keepAliveMs: options.keepAliveSeconds * 1000,
+      maxOutboundBytes: maxBufferedBytes,
+      upgrade: { origins: options.origins, token: options.token },
+    },
     {
       core,
       counters,
@@ -111,37 +161,26 @@ export function startDownstream(
       detectMs: tuning.detectMs ?? 1000,
       defaultWorker: tuning.defaultWorker ?? "anonymous",
     },
-    gate,
-    // Bun's own caps sit just above ours, so ours (with coded reasons) act first.
     {
-      origins: options.origins,
-      token: options.token,
-      maxPayloadBytes: jsonFrameBytes,
-      backpressureLimit: 2 * maxBufferedBytes,
+      core,
+      counters,
+      statsPublic: options.statsPublic,
+      page: PAGE_HTML,
+      extra: () => ({ sockets: sockets() }),
     },
+    gate,
+    policy,
   );
-  let http: Server<WsData>;
-  try {
-    http = Bun.serve<WsData>({
-      hostname: options.host,
-      port: options.port,
-      fetch: (req, server) =>
-        route(req, server, { core, ws, counters, statsPublic: options.statsPublic, page: PAGE_HTML }),
-      websocket: ws.handlers(),
-    });
-  } catch (e) {
-    throw new DownstreamError(
-      "E_DOWNSTREAM_LISTEN",
-      `cannot listen on ${options.host}:${options.port}: ${e instanceof Error ? e.message : String(e)}`,
-      { cause: e },
-    );
-  }
+  const stratumPorts: StratumPort[] = [];
+  if (options.stratumPort > 0 || tuning.stratumEphemeral === true)
+    stratumPorts.push({ port: options.stratumPort, tls: null });
+  if (options.stratumTlsPort > 0) stratumPorts.push({ port: options.stratumTlsPort, tls: options.tls });
   let stratum: StratumServer | null = null;
-  if (options.stratumPort > 0 || tuning.stratumEphemeral === true) {
+  if (stratumPorts.length > 0) {
     try {
       stratum = new StratumServer(
         options.host,
-        options.stratumPort,
+        stratumPorts,
         {
           core,
           token: options.token,
@@ -157,32 +196,42 @@ export function startDownstream(
           random: Math.random,
         },
         gate,
+        policy,
       );
     } catch (e) {
-      void http.stop(true);
+      http.stop();
       throw e;
     }
   }
-  const port = http.port ?? options.port;
-  log.info(
-    `miners: http://${options.host}:${port}/ (WebSocket /ws)${stratum === null ? "" : `, Stratum stratum+tcp://${options.host}:${stratum.port}`}`,
-  );
+  const port = http.port;
+  const scheme = options.tls === null ? "http" : "https";
+  const ports = [
+    `${scheme}://${options.host}:${port}/ (WebSocket /ws)`,
+    stratum?.port == null ? null : `stratum+tcp://${options.host}:${stratum.port}`,
+    stratum?.tlsPort == null ? null : `stratum+ssl://${options.host}:${stratum.tlsPort}`,
+  ].filter((p) => p !== null);
+  log.info(`miners: ${ports.join(", ")}; at most ${gate.maxTotal} connections, ${gate.maxPerIp} per address`);
   const sweep = setInterval(() => {
     const t = now();
-    ws.tick(t);
+    http.tick(t);
     stratum?.tick(t);
   }, tuning.sweepMs ?? 1000);
   let stopped: Promise<void> | null = null;
   return {
     port,
     stratumPort: stratum?.port ?? null,
+    stratumTlsPort: stratum?.tlsPort ?? null,
     stats: () => counters.snapshot(),
+    sockets,
+    setCertificate(tls) {
+      if (http.tls) http.setCertificate(tls);
+      stratum?.setCertificate(tls);
+    },
     stop() {
       stopped ??= (async () => {
         clearInterval(sweep);
-        ws.stop();
+        http.stop();
         stratum?.stop();
-        await http.stop(true);
       })();
       return stopped;
     },

@@ -1,15 +1,17 @@
-// stratum-server.ts — the bridge's Stratum TCP port for native miners (bridge.stratum_port): the
-// shared Stratum listener and connection (src/stratum/) with a StratumMiner per socket, the
-// connection caps shared with the WebSocket server, and the sweep's deadlines. A connection over
-// a cap is ended at once: Stratum has no message a miner would show for it.
+// stratum-server.ts — the bridge's Stratum ports for native miners (bridge.stratum_port, and
+// bridge.stratum_tls_port for stratum+ssl://): listeners (net/listener.ts) whose sockets pass a
+// doorway (caps, deadline, the client behind a PROXY header) and become the shared Stratum
+// connection (src/stratum/) with a StratumMiner each; the sweep's deadlines. A connection over a
+// cap is ended at once: Stratum has no message a miner would show for it. Until it has subscribed
+// and authorized, a connection is pending: the first closed when the total cap needs room.
 
-import type { TCPSocketListener } from "bun";
 import type { BridgeCore } from "../bridge/contract.ts";
 import { InboundGuard, type GuardLimits } from "../net/guard.ts";
+import { Listener, type NetSocket, type TlsPair } from "../net/listener.ts";
 import { StratumConnection } from "../stratum/connection.ts";
-import { listenStratum, type StratumSocket } from "../stratum/listener.ts";
 import type { Logger } from "../util/log.ts";
 import { normaliseIp } from "./access.ts";
+import { Doorways, type Client, type DoorPolicy, type Inner } from "./doorway.ts";
 import { DownstreamError } from "./errors.ts";
 import type { ConnectionGate } from "./gate.ts";
 import type { DownstreamCounters } from "./metrics.ts";
@@ -37,33 +39,65 @@ export interface StratumServerContext {
   random(): number;
 }
 
+export interface StratumPort {
+  port: number;
+  tls: TlsPair | null;
+}
+
 export class StratumServer {
   readonly #ctx: StratumServerContext;
-  readonly #gate: ConnectionGate;
-  readonly #listener: TCPSocketListener<unknown>;
+  readonly #listeners: Listener[] = [];
+  readonly #doors: Doorways;
   readonly #live = new Set<StratumConnection>();
   readonly #host: string;
   #nextId = 1;
-  #stopping = false;
 
-  /** Throws E_DOWNSTREAM_LISTEN when the port cannot be opened. */
-  constructor(host: string, port: number, ctx: StratumServerContext, gate: ConnectionGate) {
+  /** Throws E_DOWNSTREAM_LISTEN when a port cannot be opened. */
+  constructor(
+    host: string,
+    ports: readonly StratumPort[],
+    ctx: StratumServerContext,
+    gate: ConnectionGate,
+    policy: DoorPolicy,
+  ) {
     this.#ctx = ctx;
-    this.#gate = gate;
     this.#host = host;
-    try {
-      this.#listener = listenStratum(host, port, (socket) => this.#open(socket));
-    } catch (e) {
-      throw new DownstreamError(
-        "E_DOWNSTREAM_LISTEN",
-        `cannot listen for Stratum on ${host}:${port}: ${e instanceof Error ? e.message : String(e)}`,
-        { cause: e },
-      );
+    this.#doors = new Doorways(gate, policy, ctx.now, {
+      open: (client, socket) => this.#open(client, socket),
+      refused: (code, ip, detail) => {
+        ctx.counters.refuse(code);
+        ctx.log.debug(`stratum from ${ip} refused: ${code}${detail === "" ? "" : ` (${detail})`}`);
+      },
+    });
+    for (const p of ports) {
+      try {
+        const l: Listener = new Listener({ host, port: p.port, tls: p.tls }, (s) => {
+          this.#portOf.set(s, l.port);
+          return this.#doors.accept(s, l.tls);
+        });
+        this.#listeners.push(l);
+      } catch (e) {
+        for (const l of this.#listeners) l.stop();
+        throw new DownstreamError(
+          "E_DOWNSTREAM_LISTEN",
+          `cannot listen for Stratum${p.tls === null ? "" : " over TLS"} on ${host}:${p.port}: ${e instanceof Error ? e.message : String(e)}`,
+          { cause: e },
+        );
+      }
     }
   }
 
-  get port(): number {
-    return this.#listener.port;
+  /** Which of our ports each socket came in on (client.reconnect sends it back there). */
+  readonly #portOf = new WeakMap<NetSocket, number>();
+
+  /** The plain port, or null when there is none. */
+  get port(): number | null {
+    return this.#listeners.find((l) => !l.tls)?.port ?? null;
+  }
+
+  /** The TLS port, or null when there is none. */
+  get tlsPort(): number | null {
+    return this.#listeners.find((l) => l.tls)?.port ?? null;
   }
 
   get size(): number {
@@ -71,34 +105,30 @@ export class StratumServer {
   }
 
   tick(now: number): void {
-    for (const c of this.#live) c.tick(now);
+    this.#doors.tick(now);
+  }
+
+  setCertificate(tls: TlsPair): void {
+    for (const l of this.#listeners) if (l.tls) l.setCertificate(tls);
   }
 
   stop(): void {
-    this.#stopping = true;
-    for (const c of [...this.#live]) c.close("E_BRIDGE_CLOSING", "the bridge is stopping");
-    this.#listener.stop(true);
+    for (const l of this.#listeners) l.stop();
+    this.#doors.stop();
   }
 
   /** The address to send a re-leased miner back to: the one it reached us at (the listener's host if unknown). */
-  #hostFor(socket: StratumSocket, listenHost: string): string {
+  #hostFor(socket: NetSocket, listenHost: string): string {
     const local = (socket as { localAddress?: string }).localAddress;
     const host = typeof local === "string" && local !== "" ? normaliseIp(local) : listenHost;
     // An IPv6 literal in brackets: miners paste the host into "stratum+tcp://HOST:PORT".
     return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
   }
 
-  #open(socket: StratumSocket): StratumConnection | null {
+  #open(client: Client, socket: NetSocket): Inner {
     const ctx = this.#ctx;
     const id = this.#nextId++;
-    const ip = normaliseIp(socket.remoteAddress);
-    const verdict = this.#stopping ? "E_BRIDGE_CLOSING" : this.#gate.acquire(ip);
-    if (verdict !== "ok") {
-      ctx.counters.refuse(verdict);
-      ctx.log.debug(`stratum ${id} from ${ip} refused: ${verdict}`);
-      socket.end();
-      return null;
-    }
+    const ip = client.ip;
     const miner = new StratumMiner(id, ip, ctx);
     const conn = new StratumConnection(
       socket,
@@ -116,7 +146,7 @@ export class StratumServer {
         maxOutboundBytes: ctx.maxOutboundBytes,
         reconnect: {
           host: ctx.reconnectTo?.host ?? this.#hostFor(socket, this.#host),
-          port: ctx.reconnectTo?.port ?? this.#listener.port,
+          port: ctx.reconnectTo?.port ?? this.#portOf.get(socket) ?? 0,
           waitSeconds: () => Math.floor(ctx.random() * (ctx.reconnectSpreadSeconds + 1)),
           graceMs: ctx.releaseGraceMs,
         },
@@ -129,7 +159,7 @@ export class StratumServer {
           ctx.counters.close(reason);
           ctx.counters.move("stratum", null);
           ctx.log.debug(`stratum ${id} closed: ${reason}${detail === "" ? "" : ` (${detail})`}`);
-          if (this.#live.delete(conn)) this.#gate.release(ip);
+          this.#live.delete(conn);
         },
         internalError: (e) =>
           ctx.log.error(
@@ -142,7 +172,25 @@ export class StratumServer {
     this.#live.add(conn);
     ctx.counters.accepted.stratum++;
     ctx.counters.move(null, "stratum");
-    ctx.log.debug(`stratum ${id} from ${ip} connected`);
-    return conn;
+    ctx.log.debug(`stratum ${id} from ${ip}${ip === client.peer ? "" : ` (via ${client.peer})`} connected`);
+    let settled = false;
+    return {
+      onData: (chunk) => {
+        conn.onData(chunk);
+        // Subscribed and authorized: a miner now, never closed to make room.
+        if (!settled && conn.session.handshakeDone) {
+          settled = true;
+          client.slot.settle();
+        }
+      },
+      onDrain: () => conn.onDrain(),
+      onClosed: () => conn.onPeerClosed(),
+      tick: (now) => conn.tick(now),
+      shut: (code) =>
+        conn.close(
+          code,
+          code === "E_EVICTED" ? "room needed at the connection cap" : "the bridge is stopping",
+        ),
+    };
   }
 }

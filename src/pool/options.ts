@@ -17,6 +17,8 @@ export interface PoolOptions {
   host?: string;
   /** 0 = an ephemeral port (read it back from PoolServer.port). Default 3956. */
   port?: number;
+  /** A second port for stratum+ssl:// miners (0: ephemeral), with this certificate; null: none. */
+  tls?: { port: number; cert: string; key: string } | null;
   /** Share difficulty (diff1 = 0x0007ff…ff); fractional and tiny values allowed. Default 1000. */
   difficulty?: number;
   /** Vardiff on (missing fields take defaults), or off (null/undefined). */
@@ -84,6 +86,7 @@ export function resolvePoolOptions(o: PoolOptions): ResolvedPoolOptions {
   const r: ResolvedPoolOptions = {
     host: o.host ?? "127.0.0.1",
     port: o.port ?? DEFAULT_PORT,
+    tls: o.tls ?? null,
     difficulty,
     vardiff,
     jobIntervalSeconds: o.jobIntervalSeconds ?? DEFAULT_JOB_INTERVAL_SECONDS,
@@ -103,6 +106,7 @@ export function resolvePoolOptions(o: PoolOptions): ResolvedPoolOptions {
   };
   if (r.host.trim() === "") bad("host must not be empty");
   integer("port", r.port, 0, 65535);
+  if (r.tls !== null) integer("tls port", r.tls.port, 0, 65535);
   seconds("jobIntervalSeconds", r.jobIntervalSeconds);
   seconds("blockIntervalSeconds", r.blockIntervalSeconds);
   if (r.seed !== null && !Number.isSafeInteger(r.seed)) bad(`seed must be a safe integer, got ${r.seed}`);

@@ -7,7 +7,6 @@
 // strict: shares are validated by validateShare with the pool rule and real VerusHash, exactly as
 // v-nomp would (verus-stratum.md §5), and a share a real pool rejects gets the same code here.
 
-import type { TCPSocketListener } from "bun";
 import { Hasher } from "../hash/index.ts";
 import type { CloseReason } from "../protocol/close-codes.ts";
 import {
@@ -19,7 +18,7 @@ import {
   type Verdict,
 } from "../protocol/index.ts";
 import { StratumConnection } from "../stratum/connection.ts";
-import { listenStratum, type StratumSocket } from "../stratum/listener.ts";
+import { Listener, type NetSocket, type TlsPair } from "../net/listener.ts";
 import { printable } from "../util/text.ts";
 import { PoolError } from "./errors.ts";
 import { Extranonce1Allocator } from "./extranonce.ts";
@@ -42,7 +41,8 @@ interface Member {
 
 export class PoolServer {
   readonly options: ResolvedPoolOptions;
-  readonly #listener: TCPSocketListener<unknown>;
+  readonly #listener: Listener;
+  readonly #tlsListener: Listener | null = null;
   readonly #hasher: Hasher;
   readonly #hashers: ShareHashers;
   readonly #source: SyntheticJobSource;
@@ -85,7 +85,18 @@ export class PoolServer {
     this.#context = { jobs: this.#jobs, hashers: this.#hashers, now: o.clock };
     this.#minerEvents = this.#makeMinerEvents();
     try {
-      this.#listener = listenStratum(o.host, o.port, (socket) => this.#onOpen(socket));
+      let plain: Listener | null = null;
+      try {
+        plain = new Listener({ host: o.host, port: o.port, tls: null }, (s) => this.#onOpen(s));
+        if (o.tls !== null) {
+          const tls = { cert: o.tls.cert, key: o.tls.key };
+          this.#tlsListener = new Listener({ host: o.host, port: o.tls.port, tls }, (s) => this.#onOpen(s));
+        }
+      } catch (e) {
+        plain?.stop();
+        throw e;
+      }
+      this.#listener = plain;
     } catch (e) {
       this.#hasher.close();
       throw new PoolError(
@@ -96,7 +107,7 @@ export class PoolServer {
     }
     const w = this.#source.current;
     o.log.info(
-      `pool listening on ${o.host}:${this.port}, difficulty ${o.difficulty}${o.vardiff ? " (vardiff)" : ""}, hasher ${this.#hasher.impl}`,
+      `pool listening on ${o.host}:${this.port}${this.tlsPort === null ? "" : ` (stratum+ssl on ${this.tlsPort})`}, difficulty ${o.difficulty}${o.vardiff ? " (vardiff)" : ""}, hasher ${this.#hasher.impl}`,
     );
     o.log.info(`block ${w.height}, job ${w.job.id}`);
     this.#armJobTimer();
@@ -111,6 +122,16 @@ export class PoolServer {
   /** The bound port (the real one when started with port 0). */
   get port(): number {
     return this.#listener.port;
+  }
+
+  /** The stratum+ssl port, or null. */
+  get tlsPort(): number | null {
+    return this.#tlsListener?.port ?? null;
+  }
+
+  /** A new certificate for new stratum+ssl connections (open ones keep theirs). */
+  setCertificate(tls: TlsPair): void {
+    this.#tlsListener?.setCertificate(tls);
   }
 
   get host(): string {
@@ -144,14 +165,15 @@ export class PoolServer {
       if (this.#jobTimer !== null) clearTimeout(this.#jobTimer);
       if (this.#summaryTimer !== null) clearInterval(this.#summaryTimer);
       for (const m of [...this.#members]) m.conn.close("E_POOL_CLOSING", "pool stopping");
-      this.#listener.stop(true);
+      this.#listener.stop();
+      this.#tlsListener?.stop();
       this.#hasher.close();
       this.options.log.info(`pool stopped: ${formatPoolSummary(this.stats())}`);
     }
     return this.stats();
   }
 
-  #onOpen(socket: StratumSocket): StratumConnection | null {
+  #onOpen(socket: NetSocket): StratumConnection | null {
     const id = this.#nextConnectionId++;
     const o = this.options;
     if (this.#stopped || this.#members.size >= o.maxConnections) {

@@ -23,6 +23,7 @@ export type CloseCode =
   | "E_RELEASED" // Stratum: the nonce lease changed and the miner cannot be told
   | "E_BRIDGE_CLOSING" // the bridge is stopping
   | "E_POOL_CLOSING" // the built-in pool is stopping
+  | "E_EVICTED" // not yet a session (not subscribed), closed to make room at the connection cap
   | "E_INTERNAL"; // a bug on our side while handling this connection (logged with its stack)
 
 /** How a connection ended: the peer went away, or we closed it with a code. */
@@ -38,7 +39,16 @@ export type RefusalCode =
   | "E_TOO_MANY_CONNECTIONS"
   | "E_TOO_MANY_FROM_ADDRESS"
   | "E_BRIDGE_FULL"
-  | "E_BRIDGE_CLOSING";
+  | "E_BRIDGE_CLOSING"
+  // Sockets closed before any session (src/downstream/doorway.ts, http-connection.ts):
+  | "E_EVICTED" // idle and pending (no request, no upgrade) when the total cap needed room
+  | "E_HEADER_TIMEOUT" // no complete request head (or PROXY header) within the handshake timeout
+  | "E_KEEPALIVE_TIMEOUT" // an idle keep-alive HTTP connection past bridge.keepalive_timeout
+  | "E_HTTP_MALFORMED" // not an HTTP/1.x request we can read (answered 400)
+  | "E_HTTP_TOO_LARGE" // a request head over its cap (answered 431)
+  | "E_PROXY_UNTRUSTED" // a PROXY protocol header from a peer not in bridge.trusted_proxies
+  | "E_PROXY_MISSING" // bridge.proxy_protocol = "required" and a trusted peer sent none
+  | "E_PROXY_MALFORMED"; // a PROXY protocol header that does not parse
 
 /** The WebSocket close code sent with each reason (4xxx: application range, RFC 6455 §7.4.2). */
 export const WS_CLOSE_CODES: Readonly<Record<CloseCode, number>> = {
@@ -58,5 +68,6 @@ export const WS_CLOSE_CODES: Readonly<Record<CloseCode, number>> = {
   E_RELEASED: 4409,
   E_BRIDGE_CLOSING: 1001, // RFC 6455 "going away"
   E_POOL_CLOSING: 1001,
+  E_EVICTED: 4503,
   E_INTERNAL: 1011, // RFC 6455 "internal error"
 };

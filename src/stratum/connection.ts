@@ -110,6 +110,11 @@ export class StratumConnection implements StratumOut {
     if (!this.#closed && this.#outbox.flush(this.#write) === "closed") this.onPeerClosed();
   }
 
+  /** The socket closed (net/listener.ts's name for it). */
+  onClosed(): void {
+    this.onPeerClosed();
+  }
+
   /** The socket closed (the peer, or the OS). */
   onPeerClosed(): void {
     if (!this.#closed) this.#finish("peer", "connection closed");
@@ -143,7 +148,8 @@ export class StratumConnection implements StratumOut {
   close(code: CloseCode, detail: string): void {
     if (this.#closed) return;
     this.#finish(code, detail);
-    if (code === "E_SLOW_READER") this.#socket.terminate();
+    // A slow reader cannot take a FIN either; an evicted socket's descriptor is needed at once.
+    if (code === "E_SLOW_READER" || code === "E_EVICTED") this.#socket.terminate();
     else this.#socket.end();
   }
 

@@ -65,14 +65,24 @@ test("the core's and the servers' options come from [bridge]", () => {
     2,
     "",
     20,
-    20_000,
+    10_000,
     "auto",
   ]);
   expect(downstreamOptions(c.bridge)).toMatchObject({
     port: 8080,
     stratumPort: 3333,
+    stratumTlsPort: 0,
+    tls: null,
+    trustedProxies: ["127.0.0.1", "::1"],
+    proxyProtocol: "off",
+    keepAliveSeconds: 5,
+    maxConnections: 10_000,
     maxConnectionsPerIp: 64,
     handshakeTimeoutSeconds: 10,
     statsPublic: false,
   });
+  // The cap that fits the fd limit replaces the configured one, in the core and the servers alike.
+  expect(bridgeCoreOptions(c, o.client, 900).maxConnections).toBe(900);
+  const pair = { cert: "C", key: "K" };
+  expect(downstreamOptions(c.bridge, pair, 900)).toMatchObject({ tls: pair, maxConnections: 900 });
 });

@@ -19,6 +19,9 @@ describe("flags derived from FIELDS", () => {
       "pool",
       "port",
       "stratum-port",
+      "stratum-tls-port",
+      "tls-cert",
+      "tls-key",
       "user",
     ]);
     expect(Object.keys(configArgs("pool")).sort()).toEqual([

@@ -71,16 +71,38 @@ describe("connection caps", () => {
     await again.frame("job");
   });
 
-  test("in total: past bridge.max_connections → E_TOO_MANY_CONNECTIONS (Stratum and WebSocket share the cap)", async () => {
+  test("in total: past bridge.max_connections, with only miners holding slots → refused at accept (Stratum and WebSocket share the cap)", async () => {
     const s = h.start({ max_connections: 2 });
-    await s.ws("/ws", MSGPACK);
+    const ws = await s.ws("/ws", MSGPACK);
+    ws.send(hello);
+    await ws.frame("job");
     const tcp = await s.stratum();
-    await tcp.request("mining.ping", []);
-    const third = await s.ws("/ws", MSGPACK);
-    expect(await third.closed).toEqual({ code: 4503, reason: "E_TOO_MANY_CONNECTIONS" });
+    await tcp.request("mining.subscribe", ["ccminer_CPU/3.8.3"]);
+    await tcp.request("mining.authorize", ["RLn1WTymL5G9LHpiEZW29S3otu6bTHKob6.cc383", "x"]);
+    // No slot to free: the socket is closed at once, before it can hold a descriptor.
+    await expect(s.ws("/ws", MSGPACK)).rejects.toThrow(/closed before open/);
     const tcp2 = await s.stratum();
     await tcp2.waitClosed();
     expect(s.ds.stats().refused.E_TOO_MANY_CONNECTIONS).toBe(2);
+    expect(s.ds.sockets()).toMatchObject({ open: 2, pending: 0, max: 2 });
+  });
+
+  test("at the cap, the oldest socket that is not yet a miner (idle, never upgraded) is closed to make room", async () => {
+    const s = h.start({ max_connections: 2 });
+    const miner = await s.ws("/ws", MSGPACK);
+    miner.send(hello);
+    await miner.frame("job");
+    const idle = await Bun.connect({ hostname: "127.0.0.1", port: s.ds.port, socket: { data() {} } });
+    await until(() => s.ds.sockets().open === 2, "the idle socket counted");
+    expect(s.ds.sockets().pending).toBe(1);
+    const health = await fetch(`http://127.0.0.1:${s.ds.port}/health`);
+    expect(health.status).toBe(200);
+    expect(s.ds.stats().refused.E_EVICTED).toBe(1);
+    expect(s.ds.sockets().evicted).toBe(1);
+    // The miner was never at risk.
+    miner.send(encode({ v: 1, t: "ping" }));
+    expect(miner.isClosed).toBe(false);
+    idle.end();
   });
 });
 

@@ -1,0 +1,291 @@
+// http-connection.ts — one socket of the bridge's HTTP/WebSocket port, after its doorway: HTTP/1.1
+// requests (keep-alive, pipelined) answered by http.ts's routes, until an upgrade makes it a
+// WebSocket whose messages go to a WsConnection (ws-connection.ts). Deadlines: a request head
+// within bridge.handshake_timeout, the next request of a keep-alive connection within
+// bridge.keepalive_timeout; a half-sent head or an idle keep-alive holds a slot only that long,
+// and counts as pending (closed first when the cap needs room). Behind a trusted proxy, the
+// client is the one its forwarding headers name (net/forwarded.ts), for the per-IP cap, the
+// loopback-only routes and the logs.
+
+import type { AddressSet } from "../net/addresses.ts";
+import { forwardedClient } from "../net/forwarded.ts";
+import {
+  HttpError,
+  renderResponse,
+  renderSwitch,
+  RequestHeadReader,
+  type RequestHead,
+} from "../net/http1.ts";
+import type { NetSocket } from "../net/listener.ts";
+import { Outbox } from "../net/outbox.ts";
+import {
+  encodeClose,
+  encodeFrame,
+  WsFrameReader,
+  WsProtocolError,
+  type WsFrameSink,
+} from "../net/websocket.ts";
+import { WS_CLOSE_CODES, type RefusalCode } from "../protocol/close-codes.ts";
+import type { Client, Inner } from "./doorway.ts";
+import type { GateVerdict } from "./gate.ts";
+import { route, type HttpReply, type HttpRoutes } from "./http.ts";
+import { WsConnection, type WsContext, type WsPeer } from "./ws-connection.ts";
+import { decideUpgrade, type UpgradeOptions } from "./ws-upgrade.ts";
+
+export interface HttpConnectionContext {
+  routes: HttpRoutes;
+  upgrade: UpgradeOptions;
+  ws: WsContext;
+  trusted: AddressSet;
+  /** The listener serves TLS: the scheme the client used is https. */
+  tls: boolean;
+  headerMs: number;
+  keepAliveMs: number;
+  maxHeadBytes: number;
+  /** Bytes queued for one socket before it is a slow reader (the WebSocket cap is the session's). */
+  maxOutboundBytes: number;
+  nextWsId(): number;
+  /** A WebSocket session opened (the server counts them). */
+  opened(c: WsConnection): void;
+  stopping(): boolean;
+  refused(code: RefusalCode, ip: string, detail: string): void;
+  now(): number;
+}
+
+/** Requests one keep-alive connection may carry (then it is closed, as nginx does by default). */
+const MAX_REQUESTS = 1000;
+/** A connection told to close that has not finished flushing is cut after this long. */
+const CLOSE_GRACE_MS = 5000;
+
+type Mode = "http" | "ws" | "closing";
+
+export class HttpConnection implements Inner, WsPeer {
+  readonly #socket: NetSocket;
+  readonly #client: Client;
+  readonly #ctx: HttpConnectionContext;
+  readonly #outbox: Outbox;
+  readonly #write: (data: Uint8Array) => number;
+  #reader: RequestHeadReader | null;
+  #frames: WsFrameReader | null = null;
+  #ws: WsConnection | null = null;
+  #mode: Mode = "http";
+  #deadline: number;
+  /** Waiting for the first byte of a keep-alive request (not inside a head). */
+  #idle = false;
+  #requests = 0;
+  #gone = false;
+
+  constructor(socket: NetSocket, client: Client, ctx: HttpConnectionContext) {
+    this.#socket = socket;
+    this.#client = client;
+    this.#ctx = ctx;
+    this.#outbox = new Outbox(ctx.maxOutboundBytes);
+    this.#write = (data) => socket.write(data);
+    this.#reader = new RequestHeadReader({ maxHeadBytes: ctx.maxHeadBytes, maxHeaders: 64 });
+    this.#deadline = ctx.now() + ctx.headerMs;
+  }
+
+  // ------------------------------------------------------------------------- socket events (Inner)
+
+  onData(chunk: Uint8Array): void {
+    if (this.#gone) return;
+    if (this.#mode === "ws") return this.#frameData(chunk);
+    if (this.#mode === "closing") return;
+    if (this.#idle) {
+      this.#idle = false;
+      this.#deadline = this.#ctx.now() + this.#ctx.headerMs;
+    }
+    let input = chunk;
+    for (;;) {
+      let head: RequestHead | null;
+      try {
+        head = this.#reader!.push(input);
+      } catch (e) {
+        if (!(e instanceof HttpError)) throw e;
+        this.#ctx.refused(e.code, this.#client.ip, e.message);
+        return this.#reply(
+          { status: e.status, headers: { "Content-Type": "text/plain" }, body: `${e.code}\n` },
+          false,
+          false,
+        );
+      }
+      if (head === null) return;
+      this.#request(head);
+      if (this.#mode !== "http") break;
+      // Pipelined: the next request is already here.
+      input = this.#reader!.takeRest();
+      if (input.length === 0) return;
+      this.#idle = false;
+      this.#deadline = this.#ctx.now() + this.#ctx.headerMs;
+    }
+    const rest = this.#reader?.takeRest();
+    this.#reader = null;
+    if (this.#mode === "ws" && rest !== undefined && rest.length > 0) this.#frameData(rest);
+  }
+
+  onDrain(): void {
+    if (this.#gone) return;
+    const r = this.#outbox.flush(this.#write);
+    if (r === "flushed" && this.#mode === "closing") this.#socket.shutdown();
+  }
+
+  onClosed(): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    this.#outbox.clear();
+    this.#ws?.onPeerClose();
+  }
+
+  tick(now: number): void {
+    if (this.#gone) return;
+    if (this.#mode === "ws") return this.#ws!.tick(now);
+    if (now < this.#deadline) return;
+    if (this.#mode === "closing") return this.terminate();
+    this.#ctx.refused(
+      this.#idle ? "E_KEEPALIVE_TIMEOUT" : "E_HEADER_TIMEOUT",
+      this.#client.ip,
+      this.#idle ? "keep-alive connection idle" : "no complete request head in time",
+    );
+    this.terminate();
+  }
+
+  shut(code: "E_EVICTED" | "E_BRIDGE_CLOSING"): void {
+    if (this.#gone) return;
+    if (this.#ws !== null && this.#mode === "ws") return this.#ws.close(code, "the bridge is stopping");
+    this.#ctx.refused(code, this.#client.ip, "");
+    this.terminate();
+  }
+
+  // ------------------------------------------------------------------------------- HTTP requests
+
+  #request(head: RequestHead): void {
+    this.#requests++;
+    const fwd = this.#client.trustedPeer
+      ? forwardedClient(this.#client.ip, this.#ctx.trusted, (n) => head.headers.get(n) ?? null)
+      : null;
+    const client = fwd?.client ?? this.#client.ip;
+    const upgrade = (head.headers.get("upgrade") ?? "").toLowerCase() === "websocket";
+    if (head.path === "/ws" || (head.path === "/" && upgrade)) {
+      const proto = fwd?.proto ?? (this.#ctx.tls ? "https" : null);
+      const d = decideUpgrade(head, { proto, host: fwd?.host ?? null }, this.#ctx.upgrade);
+      if (d.kind === "reply") {
+        if (d.refused !== null) this.#ctx.ws.counters.refuse(d.refused);
+        return this.#reply(d.reply, head.method === "HEAD", head.keepAlive);
+      }
+      let refusal: "E_BRIDGE_CLOSING" | "E_UNAUTHORIZED" | Exclude<GateVerdict, "ok"> | null = null;
+      if (this.#ctx.stopping()) refusal = "E_BRIDGE_CLOSING";
+      else if (d.unauthorized) refusal = "E_UNAUTHORIZED";
+      else {
+        const v = this.#client.slot.claim(client);
+        if (v !== "ok") refusal = v;
+      }
+      this.#send(renderSwitch(d.accept, d.protocol));
+      this.#mode = "ws";
+      this.#frames = new WsFrameReader({ maxMessageBytes: this.#ctx.ws.jsonFrameBytes });
+      const id = this.#ctx.nextWsId();
+      if (refusal !== null) {
+        this.#ctx.ws.counters.refuse(refusal);
+        this.#ctx.ws.log.debug(`ws ${id} from ${client} refused: ${refusal}`);
+        return this.#closeWith(WS_CLOSE_CODES[refusal], refusal);
+      }
+      this.#client.slot.settle();
+      this.#ws = new WsConnection(this, this.#ctx.ws, {
+        id,
+        remote: client,
+        mode: d.mode,
+        worker: d.worker,
+        agent: d.agent,
+      });
+      this.#ctx.ws.log.debug(`ws ${id} from ${client} connected (${d.mode ?? "protocol by first frame"})`);
+      this.#ctx.opened(this.#ws);
+      this.#ws.start();
+      return;
+    }
+    const reply = route({ method: head.method, path: head.path, client }, this.#ctx.routes);
+    const keepAlive = head.keepAlive && !this.#ctx.stopping() && this.#requests < MAX_REQUESTS;
+    this.#reply(reply, head.method === "HEAD", keepAlive);
+  }
+
+  #reply(r: HttpReply, headOnly: boolean, keepAlive: boolean): void {
+    this.#send(renderResponse(r.status, r.headers, r.body, { head: headOnly, keepAlive }));
+    if (!keepAlive) return this.#closeAfterFlush();
+    this.#idle = true;
+    this.#client.slot.unsettle();
+    this.#deadline = this.#ctx.now() + this.#ctx.keepAliveMs;
+  }
+
+  // ------------------------------------------------------------------------------- WebSocket
+
+  #frameData(chunk: Uint8Array): void {
+    try {
+      this.#frames!.push(chunk, this.#sink);
+    } catch (e) {
+      if (!(e instanceof WsProtocolError)) throw e;
+      this.#ctx.ws.counters.badFrames++;
+      if (this.#ws !== null && !this.#ws.closed)
+        this.#ws.close(e.code === "E_WS_TOO_LARGE" ? "E_FRAME_TOO_LARGE" : "E_MALFORMED", e.message);
+      else this.#closeWith(e.closeCode, e.code);
+    }
+  }
+
+  /** The client's frames, once whole (net/websocket.ts). */
+  readonly #sink: WsFrameSink = {
+    message: (data) => this.#ws?.onMessage(data),
+    ping: (payload) => this.#send(encodeFrame(10, payload)),
+    pong: () => {},
+    // The client's close: answered with its code (RFC 6455 §5.5.1), then the socket ends.
+    close: (code) => {
+      this.#closeWith(code, "");
+      this.#ws?.onPeerClose();
+    },
+  };
+
+  // WsPeer: what WsConnection sends through.
+  send(data: Uint8Array | string): number {
+    if (this.#mode !== "ws") return -1;
+    const frame = encodeFrame(typeof data === "string" ? 1 : 2, data);
+    const r = this.#outbox.send(frame, this.#write);
+    return r === "written" ? frame.length : r === "overflow" ? 0 : -1;
+  }
+
+  bufferedAmount(): number {
+    return this.#outbox.pendingBytes;
+  }
+
+  close(code: number, reason: string): void {
+    this.#closeWith(code, reason);
+  }
+
+  terminate(): void {
+    if (this.#gone) return;
+    this.#socket.terminate();
+  }
+
+  /** A close frame (no code when null), then the socket ends once it is written. */
+  #closeWith(code: number | null, reason: string): void {
+    if (this.#mode === "closing" || this.#gone) return;
+    this.#send(code === null ? encodeFrame(8, new Uint8Array(0)) : encodeClose(code, reason));
+    this.#closeAfterFlush();
+  }
+
+  // ------------------------------------------------------------------------------------ helpers
+
+  #send(bytes: Uint8Array): void {
+    if (this.#gone || this.#mode === "closing") return;
+    const r = this.#outbox.send(bytes, this.#write);
+    if (r === "overflow") this.terminate();
+  }
+
+  /**
+   * Our side is done: a FIN once the queue is written, then reading on (and dropping) until the
+   * peer closes, at most CLOSE_GRACE_MS. Closing with its bytes unread would make the kernel send
+   * a reset, and a reset makes the peer drop what it had not read yet: our close frame, our
+   * response (RFC 9112 §9.6). Meanwhile the socket may be closed to make room.
+   */
+  #closeAfterFlush(): void {
+    this.#mode = "closing";
+    this.#deadline = this.#ctx.now() + CLOSE_GRACE_MS;
+    this.#client.slot.unsettle();
+    if (this.#outbox.pendingBytes === 0) this.#socket.shutdown();
+  }
+}
