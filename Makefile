@@ -198,7 +198,7 @@ test-c-x64-old-cpus: build/linux-x64/test_vectors
 test-c-arm64: build/linux-arm64/test_vectors
 	$(RUN_linux-arm64) build/linux-arm64/test_vectors $(VECTORS) --impl armv8 --impl portable
 
-test-bun: build/native/libverushash.so build/web/app.js build/wasm/verushash.wasm build/wasm/verushash-simd.wasm $(DEPS_STAMP)
+test-bun: build/native/libverushash.so build/web/app.js build/wasm/verushash.wasm build/wasm/verushash-simd.wasm $(DEPS_STAMP) deps-apt
 	$(BUN) test
 
 # Headless Chromium (Debian's, via playwright-core): the wasm vectors in the browser's engine, and

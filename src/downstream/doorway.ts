@@ -162,6 +162,11 @@ export class Doorway implements SocketHandler {
     if (!this.#done) this.#refuse(code, code === "E_EVICTED" ? "room needed at the connection cap" : "");
   }
 
+  /** Cut the socket now (the end of a stop's grace). */
+  kill(): void {
+    this.#socket.terminate();
+  }
+
   #start(ip: string, first: Uint8Array): void {
     const client: Client = { ip, peer: this.peer, trustedPeer: this.#trusted, slot: this.#slot };
     const inner = this.#events.open(client, this.#socket);
@@ -242,9 +247,15 @@ export class Doorways {
     for (const d of this.#live) d.tick(now);
   }
 
-  /** Refuse new sockets and close every one (the bridge is stopping). */
-  stop(): void {
+  /**
+   * Refuse new sockets and close every one (the bridge is stopping): each its own way (a close
+   * frame, a FIN), then, after `graceMs`, whatever is still open is cut.
+   */
+  async stop(graceMs = 1000): Promise<void> {
     this.#stopping = true;
     for (const d of [...this.#live]) d.shut("E_BRIDGE_CLOSING");
+    const deadline = Date.now() + graceMs;
+    while (this.#live.size > 0 && Date.now() < deadline) await Bun.sleep(10);
+    for (const d of [...this.#live]) d.kill();
   }
 }

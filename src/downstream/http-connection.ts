@@ -67,6 +67,7 @@ export class HttpConnection implements Inner, WsPeer {
   readonly #write: (data: Uint8Array) => number;
   #reader: RequestHeadReader | null;
   #frames: WsFrameReader | null = null;
+  #sink: FrameSink | null = null;
   #ws: WsConnection | null = null;
   #mode: Mode = "http";
   #deadline: number;
@@ -182,6 +183,7 @@ export class HttpConnection implements Inner, WsPeer {
       this.#send(renderSwitch(d.accept, d.protocol));
       this.#mode = "ws";
       this.#frames = new WsFrameReader({ maxMessageBytes: this.#ctx.ws.jsonFrameBytes });
+      this.#sink = new FrameSink(this);
       const id = this.#ctx.nextWsId();
       if (refusal !== null) {
         this.#ctx.ws.counters.refuse(refusal);
@@ -218,7 +220,7 @@ export class HttpConnection implements Inner, WsPeer {
 
   #frameData(chunk: Uint8Array): void {
     try {
-      this.#frames!.push(chunk, this.#sink);
+      this.#frames!.push(chunk, this.#sink!);
     } catch (e) {
       if (!(e instanceof WsProtocolError)) throw e;
       this.#ctx.ws.counters.badFrames++;
@@ -228,17 +230,21 @@ export class HttpConnection implements Inner, WsPeer {
     }
   }
 
-  /** The client's frames, once whole (net/websocket.ts). */
-  readonly #sink: WsFrameSink = {
-    message: (data) => this.#ws?.onMessage(data),
-    ping: (payload) => this.#send(encodeFrame(10, payload)),
-    pong: () => {},
-    // The client's close: answered with its code (RFC 6455 §5.5.1), then the socket ends.
-    close: (code) => {
-      this.#closeWith(code, "");
-      this.#ws?.onPeerClose();
-    },
-  };
+  /** @internal FrameSink: a whole message from the client. */
+  frameMessage(data: string | Uint8Array): void {
+    this.#ws?.onMessage(data);
+  }
+
+  /** @internal FrameSink: a ping, answered with its payload (RFC 6455 §5.5.2). */
+  framePing(payload: Uint8Array): void {
+    this.#send(encodeFrame(10, payload));
+  }
+
+  /** @internal FrameSink: the client's close, answered with its code (§5.5.1), then the socket ends. */
+  frameClose(code: number | null): void {
+    this.#closeWith(code, "");
+    this.#ws?.onPeerClose();
+  }
 
   // WsPeer: what WsConnection sends through.
   send(data: Uint8Array | string): number {
@@ -287,5 +293,23 @@ export class HttpConnection implements Inner, WsPeer {
     this.#deadline = this.#ctx.now() + CLOSE_GRACE_MS;
     this.#client.slot.unsettle();
     if (this.#outbox.pendingBytes === 0) this.#socket.shutdown();
+  }
+}
+
+/** The frame reader's sink: one small object per WebSocket, its methods on the prototype. */
+class FrameSink implements WsFrameSink {
+  readonly #c: HttpConnection;
+  constructor(c: HttpConnection) {
+    this.#c = c;
+  }
+  message(data: string | Uint8Array): void {
+    this.#c.frameMessage(data);
+  }
+  ping(payload: Uint8Array): void {
+    this.#c.framePing(payload);
+  }
+  pong(): void {}
+  close(code: number | null): void {
+    this.#c.frameClose(code);
   }
 }

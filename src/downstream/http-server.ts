@@ -109,9 +109,9 @@ export class HttpServer {
   }
 
   /** Close every connection (WebSockets with E_BRIDGE_CLOSING) and stop listening. */
-  stop(): void {
+  stop(): Promise<void> {
     this.#stopping = true;
     this.#listener.stop();
-    this.#doors.stop();
+    return this.#doors.stop();
   }
 }

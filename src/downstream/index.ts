@@ -199,7 +199,7 @@ export function startDownstream(
         policy,
       );
     } catch (e) {
-      http.stop();
+      void http.stop();
       throw e;
     }
   }
@@ -230,8 +230,7 @@ export function startDownstream(
     stop() {
       stopped ??= (async () => {
         clearInterval(sweep);
-        http.stop();
-        stratum?.stop();
+        await Promise.all([http.stop(), stratum?.stop()]);
       })();
       return stopped;
     },

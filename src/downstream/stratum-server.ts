@@ -112,9 +112,9 @@ export class StratumServer {
     for (const l of this.#listeners) if (l.tls) l.setCertificate(tls);
   }
 
-  stop(): void {
+  stop(): Promise<void> {
     for (const l of this.#listeners) l.stop();
-    this.#doors.stop();
+    return this.#doors.stop();
   }
 
   /** The address to send a re-leased miner back to: the one it reached us at (the listener's host if unknown). */
@@ -174,18 +174,25 @@ export class StratumServer {
     ctx.counters.move(null, "stratum");
     ctx.log.debug(`stratum ${id} from ${ip}${ip === client.peer ? "" : ` (via ${client.peer})`} connected`);
     let settled = false;
+    // Subscribed and authorized: a miner now, never closed to make room. (A subscribe may be
+    // answered later, when work arrives: the sweep looks again.)
+    const settle = () => {
+      if (!settled && conn.session.handshakeDone) {
+        settled = true;
+        client.slot.settle();
+      }
+    };
     return {
       onData: (chunk) => {
         conn.onData(chunk);
-        // Subscribed and authorized: a miner now, never closed to make room.
-        if (!settled && conn.session.handshakeDone) {
-          settled = true;
-          client.slot.settle();
-        }
+        settle();
       },
       onDrain: () => conn.onDrain(),
       onClosed: () => conn.onPeerClosed(),
-      tick: (now) => conn.tick(now),
+      tick: (now) => {
+        conn.tick(now);
+        settle();
+      },
       shut: (code) =>
         conn.close(
           code,

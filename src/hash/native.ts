@@ -1,5 +1,6 @@
 /**
- * Loads libverushash (native/) through bun:ffi: the only module in vbridge that imports bun:ffi.
+ * Loads libverushash (native/) through bun:ffi: the only module that loads it (net/fd-limit.ts uses
+ * bun:ffi too, for libc's getrlimit/setrlimit).
  *
  * The library is embedded in the compiled binary (`with { type: "file" }`; scripts/build.ts maps
  * the import to the target's own build). VBRIDGE_NATIVE_LIB overrides the path for development.
