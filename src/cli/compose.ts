@@ -125,6 +125,7 @@ export function downstreamOptions(
     tls,
     trustedProxies: b.trusted_proxies,
     proxyProtocol: b.proxy_protocol,
+    publicHost: b.public_host,
     keepAliveSeconds: b.keepalive_timeout,
     origins: b.origins,
     token: b.token,

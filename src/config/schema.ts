@@ -151,6 +151,12 @@ export const FIELDS = [
     "reverse proxies (addresses, CIDRs) whose forwarding and PROXY headers name the client",
   ),
   field(
+    "bridge.public_host",
+    OPTIONAL_TEXT,
+    "",
+    "host name miners reach the Stratum ports by, for client.reconnect (empty: the address used)",
+  ),
+  field(
     "bridge.proxy_protocol",
     oneOf(["off", "optional", "required"]),
     "off",

@@ -39,6 +39,11 @@ export interface DownstreamOptions {
   trustedProxies: readonly string[];
   /** PROXY protocol from trusted peers on the plain ports. */
   proxyProtocol: ProxyProtocolMode;
+  /**
+   * The host name miners reach this bridge by, for client.reconnect (behind a proxy or NAT the
+   * socket's own address is not one they can reach); "": the address the miner connected to.
+   */
+  publicHost: string;
   /** WebSocket Origin allowlist (empty: same origin only; "*": any). */
   origins: readonly string[];
   /** Access token miners must present; "": none. */
@@ -193,6 +198,7 @@ export function startDownstream(
           reconnectSpreadSeconds: tuning.reconnectSpreadSeconds ?? 5,
           releaseGraceMs: tuning.releaseGraceMs ?? 1000,
           reconnectTo: tuning.reconnectTo ?? null,
+          publicHost: options.publicHost === "" ? null : options.publicHost,
           random: Math.random,
         },
         gate,

@@ -35,6 +35,8 @@ export interface StratumServerContext {
   releaseGraceMs: number;
   /** Overrides the address sent (see DownstreamTuning.reconnectTo); null: as the miner reached us. */
   reconnectTo: { host: string; port: number } | null;
+  /** The host name miners reach this bridge by (bridge.public_host); null: the address they used. */
+  publicHost: string | null;
   /** Uniform in [0, 1). */
   random(): number;
 }
@@ -145,7 +147,7 @@ export class StratumServer {
         },
         maxOutboundBytes: ctx.maxOutboundBytes,
         reconnect: {
-          host: ctx.reconnectTo?.host ?? this.#hostFor(socket, this.#host),
+          host: ctx.reconnectTo?.host ?? ctx.publicHost ?? this.#hostFor(socket, this.#host),
           port: ctx.reconnectTo?.port ?? this.#portOf.get(socket) ?? 0,
           waitSeconds: () => Math.floor(ctx.random() * (ctx.reconnectSpreadSeconds + 1)),
           graceMs: ctx.releaseGraceMs,

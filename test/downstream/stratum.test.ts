@@ -197,6 +197,16 @@ describe("Stratum: work that follows", () => {
     expect((await c.notification("client.reconnect")).params).toEqual(["miners.example", "3333", 0]);
   });
 
+  test("bridge.public_host (behind a proxy or NAT) is the host client.reconnect names, on the port the miner used", async () => {
+    const s = h.start({ public_host: "pool.example.org" }, { reconnectSpreadSeconds: 0 });
+    const c = await s.stratum();
+    await c.request("mining.subscribe", []);
+    s.core.sessions[0]!.extranonce1 = Uint8Array.of(0xaa, 0xbb, 0, 0, 0, 1);
+    s.core.publish(v7Job("cee3"), true);
+    const params = (await c.notification("client.reconnect")).params;
+    expect(params).toEqual(["pool.example.org", String(s.ds.stratumPort), 0]);
+  });
+
   test("re-leased miners without extranonce.subscribe are told to wait 0..reconnectSpreadSeconds at random, and stay open until then", async () => {
     const s = h.start({}, { reconnectSpreadSeconds: 5, releaseGraceMs: 60_000 });
     const clients = [];
