@@ -204,7 +204,8 @@ test-bun: build/native/libverushash.so build/web/app.js build/wasm/verushash.was
 # Headless Chromium (Debian's, via playwright-core): the wasm vectors in the browser's engine, and
 # the miner page end to end against `vbridge bridge` on the built-in pool — from source, or the
 # binary named by VBRIDGE_BIN. Not part of `bun test` (it needs chromium and takes a while).
-BROWSER_TESTS := test/browser/wasm-vectors.chromium.ts test/browser/miner.chromium.ts
+BROWSER_TESTS := test/browser/wasm-vectors.chromium.ts test/browser/miner.chromium.ts \
+  test/browser/https.chromium.ts
 test-browser: build/native/libverushash.so build/web/app.js build/wasm/verushash.wasm build/wasm/verushash-simd.wasm $(DEPS_STAMP) deps-apt
 	$(BUN) test $(BROWSER_TESTS:%=./%)
 

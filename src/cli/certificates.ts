@@ -42,7 +42,15 @@ export function reloadCertificates(
     process.on("SIGHUP", onHup);
     return () => process.off("SIGHUP", onHup);
   }
+  let stopWatch = () => {};
+  const watch = () => {
+    stopWatch = watchTlsFiles([f.cert, f.key], () => reload("the files changed"), intervalMs);
+  };
   const reload = (why: string) => {
+    // The watcher starts again from the files as they are now: a change SIGHUP already applied
+    // is not applied (and logged) a second time.
+    stopWatch();
+    watch();
     try {
       const m = loadTlsMaterial(f.cert, f.key, f.names);
       apply({ cert: m.cert, key: m.key });
@@ -55,7 +63,7 @@ export function reloadCertificates(
   };
   const onHup = () => reload("SIGHUP");
   process.on("SIGHUP", onHup);
-  const stopWatch = watchTlsFiles([f.cert, f.key], () => reload("the files changed"), intervalMs);
+  watch();
   return () => {
     process.off("SIGHUP", onHup);
     stopWatch();

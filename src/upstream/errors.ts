@@ -68,6 +68,9 @@ export const UNUSABLE_CODES: ReadonlySet<UpstreamErrorCode> = new Set<UpstreamEr
   "E_AUTH_FAILED",
   "E_NO_JOB",
   "E_POOL_UNUSABLE",
+  // A certificate that does not verify, or is not the pinned one, will not change in a second.
+  "E_TLS_VERIFY",
+  "E_TLS_PIN_MISMATCH",
 ]);
 
 /** The pool sent something unreadable: the one way a ProtocolError ends a connection. */
