@@ -3,9 +3,9 @@
 # with its libc (the static C test driver needs libc.a), qemu-user (runs arm64 binaries here, and
 # x86 ones on emulated CPUs without AES-NI or AVX), clang and lld (wasm32 target and wasm-ld: the
 # browser miner's WebAssembly), chromium (the headless browser tests, driven by playwright-core),
-# and for the deployment tests: nginx and haproxy (real proxies the tests start in temporary
-# directories, in /usr/sbin; on a systemd host Debian also starts their default services, which the
-# tests never use), openssl (the test CA) and util-linux (prlimit, the fd-limit tests).
+# and for the deployment tests: nginx, haproxy and caddy (real proxies the tests start in temporary
+# directories; on a systemd host Debian also starts their default services, which the tests never
+# use: the ones installed here are stopped and disabled again), openssl (the test CA) and util-linux (prlimit, the fd-limit tests).
 # Not systemd: on a machine without it, installing it only for `systemd-analyze verify` drags in an
 # init system; test/deploy/unit.test.ts checks the unit's keys itself where systemd-analyze is absent.
 # Does nothing when everything is present, so `make` stays quiet and offline on a set-up machine.
@@ -20,6 +20,7 @@ command -v wasm-ld >/dev/null || missing+=(lld)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
 [[ -x /usr/sbin/haproxy ]] || missing+=(haproxy)
+[[ -x /usr/bin/caddy ]] || missing+=(caddy)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v prlimit >/dev/null || missing+=(util-linux)
 ((${#missing[@]} == 0)) && exit 0
@@ -33,3 +34,9 @@ echo "apt-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Only the services of packages installed just now: an operator's own nginx is left alone.
+if [[ -d /run/systemd/system ]]; then
+  for s in nginx haproxy caddy; do
+    [[ " ${missing[*]} " == *" $s "* ]] && "${sudo[@]}" systemctl disable --now "$s" >/dev/null 2>&1 || true
+  done
+fi

@@ -10,10 +10,10 @@ import { createHash, timingSafeEqual } from "node:crypto";
  *   means a native client, which could forge any Origin anyway; the check only stops other
  *   websites from using their visitors' browsers against this bridge;
  * - ["*"]: any origin;
- * - []: same origin only: the Origin's host[:port] equals the Host header (default ports folded)
- *   and, when the scheme the client used is known (a TLS listener, or X-Forwarded-Proto from a
- *   trusted proxy), its scheme too;
- * - otherwise the Origin must equal one of the listed origins (scheme, host and port).
+ * - the same origin always: the bridge's own page (the Origin's host[:port] equals the Host header,
+ *   default ports folded, and, when the scheme the client used is known — a TLS listener, or
+ *   X-Forwarded-Proto from a trusted proxy — its scheme too);
+ * - and the listed origins (scheme, host and port), if any.
  */
 export function originAllowed(
   origin: string | null,
@@ -25,13 +25,11 @@ export function originAllowed(
   if (allowed.includes("*")) return true;
   const o = parseOrigin(origin);
   if (o === null) return false; // "null" (sandboxed frames, file://) and garbage
-  if (allowed.length === 0)
-    return (
-      host !== null &&
-      o.host === normaliseHost(host, o.protocol) &&
-      (scheme === null || o.protocol === `${scheme}:`)
-    );
-  return allowed.some((a) => parseOrigin(a)?.origin === o.origin);
+  const same =
+    host !== null &&
+    o.host === normaliseHost(host, o.protocol) &&
+    (scheme === null || o.protocol === `${scheme}:`);
+  return same || allowed.some((a) => parseOrigin(a)?.origin === o.origin);
 }
 
 function parseOrigin(s: string): URL | null {

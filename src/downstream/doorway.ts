@@ -15,6 +15,15 @@ import type { ConnectionGate, Slot } from "./gate.ts";
 
 export type ProxyProtocolMode = "off" | "optional" | "required";
 
+/** Why a doorway closes the connection behind it. */
+export type ShutCode = "E_EVICTED" | "E_BRIDGE_CLOSING" | "E_PROXY_UNTRUSTED";
+
+export const SHUT_DETAIL: Readonly<Record<ShutCode, string>> = {
+  E_EVICTED: "room needed at the connection cap",
+  E_BRIDGE_CLOSING: "the bridge is stopping",
+  E_PROXY_UNTRUSTED: "a PROXY header from a peer not in bridge.trusted_proxies",
+};
+
 export interface DoorPolicy {
   trusted: AddressSet;
   proxyProtocol: ProxyProtocolMode;
@@ -26,8 +35,8 @@ export interface DoorPolicy {
 export interface Inner extends SocketHandler {
   /** The sweep: its own deadlines. */
   tick(now: number): void;
-  /** Close from our side (room needed, the bridge stopping). */
-  shut(code: "E_EVICTED" | "E_BRIDGE_CLOSING"): void;
+  /** Close from our side (room needed, the bridge stopping, a PROXY header from anyone). */
+  shut(code: ShutCode): void;
 }
 
 export interface Client {
@@ -102,7 +111,7 @@ export class Doorway implements SocketHandler {
     if (!this.#looked && !this.#expectProxy) {
       this.#looked = true;
       if (!this.#trusted && looksLikeProxyHeader(chunk))
-        return this.#refuse("E_PROXY_UNTRUSTED", "a PROXY header from a peer not in bridge.trusted_proxies");
+        return this.#refuse("E_PROXY_UNTRUSTED", SHUT_DETAIL.E_PROXY_UNTRUSTED);
     }
     if (this.#inner !== null) return this.#inner.onData(chunk);
     const bytes = this.#prelude === null ? chunk : concat(this.#prelude, chunk);
@@ -129,7 +138,7 @@ export class Doorway implements SocketHandler {
     const ip = h.kind === "proxied" ? h.source : this.peer;
     if (h.kind === "proxied") {
       const v = this.#slot.claim(ip);
-      if (v !== "ok") return this.#refuse(v, `client ${ip}`);
+      if (v !== "ok") return this.#refuse(v, "", ip);
     }
     this.#start(ip, bytes.subarray(parsed.consumed));
   }
@@ -159,7 +168,7 @@ export class Doorway implements SocketHandler {
   /** Close from our side: the connection's own way, or the socket cut before it had one. */
   shut(code: "E_EVICTED" | "E_BRIDGE_CLOSING"): void {
     if (this.#inner !== null) return this.#inner.shut(code);
-    if (!this.#done) this.#refuse(code, code === "E_EVICTED" ? "room needed at the connection cap" : "");
+    if (!this.#done) this.#refuse(code, SHUT_DETAIL[code]);
   }
 
   /** Cut the socket now (the end of a stop's grace). */
@@ -175,13 +184,13 @@ export class Doorway implements SocketHandler {
     if (first.length > 0) inner.onData(first);
   }
 
-  #refuse(code: RefusalCode, detail: string): void {
-    this.#events.refused(code, this.#slot.ip ?? this.peer, detail);
-    const inner = this.#inner;
-    this.#inner = null;
+  /** Closes the socket: the connection behind it says why, if there is one; else the counters. */
+  #refuse(code: RefusalCode, detail: string, client = this.#slot.ip ?? this.peer): void {
+    if (this.#inner !== null && code === "E_PROXY_UNTRUSTED") return this.#inner.shut(code);
+    const via = client === this.peer ? "" : ` (via ${this.peer})`;
+    this.#events.refused(code, `${client}${via}`, detail);
     this.#done = true;
     this.#socket.terminate();
-    inner?.onClosed();
     this.#finish();
   }
 

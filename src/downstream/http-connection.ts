@@ -26,7 +26,7 @@ import {
   type WsFrameSink,
 } from "../net/websocket.ts";
 import { WS_CLOSE_CODES, type RefusalCode } from "../protocol/close-codes.ts";
-import type { Client, Inner } from "./doorway.ts";
+import { SHUT_DETAIL, type Client, type Inner, type ShutCode } from "./doorway.ts";
 import type { GateVerdict } from "./gate.ts";
 import { route, type HttpReply, type HttpRoutes } from "./http.ts";
 import { WsConnection, type WsContext, type WsPeer } from "./ws-connection.ts";
@@ -150,9 +150,9 @@ export class HttpConnection implements Inner, WsPeer {
     this.terminate();
   }
 
-  shut(code: "E_EVICTED" | "E_BRIDGE_CLOSING"): void {
+  shut(code: ShutCode): void {
     if (this.#gone) return;
-    if (this.#ws !== null && this.#mode === "ws") return this.#ws.close(code, "the bridge is stopping");
+    if (this.#ws !== null && this.#mode === "ws") return this.#ws.close(code, SHUT_DETAIL[code]);
     this.#ctx.refused(code, this.#client.ip, "");
     this.terminate();
   }

@@ -11,7 +11,7 @@ import { Listener, type NetSocket, type TlsPair } from "../net/listener.ts";
 import { StratumConnection } from "../stratum/connection.ts";
 import type { Logger } from "../util/log.ts";
 import { normaliseIp } from "./access.ts";
-import { Doorways, type Client, type DoorPolicy, type Inner } from "./doorway.ts";
+import { Doorways, SHUT_DETAIL, type Client, type DoorPolicy, type Inner } from "./doorway.ts";
 import { DownstreamError } from "./errors.ts";
 import type { ConnectionGate } from "./gate.ts";
 import type { DownstreamCounters } from "./metrics.ts";
@@ -195,11 +195,7 @@ export class StratumServer {
         conn.tick(now);
         settle();
       },
-      shut: (code) =>
-        conn.close(
-          code,
-          code === "E_EVICTED" ? "room needed at the connection cap" : "the bridge is stopping",
-        ),
+      shut: (code) => conn.close(code, SHUT_DETAIL[code]),
     };
   }
 }

@@ -24,6 +24,7 @@ export type CloseCode =
   | "E_BRIDGE_CLOSING" // the bridge is stopping
   | "E_POOL_CLOSING" // the built-in pool is stopping
   | "E_EVICTED" // not yet a session (not subscribed), closed to make room at the connection cap
+  | "E_PROXY_UNTRUSTED" // a PROXY protocol header from a peer not in bridge.trusted_proxies
   | "E_INTERNAL"; // a bug on our side while handling this connection (logged with its stack)
 
 /** How a connection ended: the peer went away, or we closed it with a code. */
@@ -69,5 +70,6 @@ export const WS_CLOSE_CODES: Readonly<Record<CloseCode, number>> = {
   E_BRIDGE_CLOSING: 1001, // RFC 6455 "going away"
   E_POOL_CLOSING: 1001,
   E_EVICTED: 4503,
+  E_PROXY_UNTRUSTED: 4400,
   E_INTERNAL: 1011, // RFC 6455 "internal error"
 };

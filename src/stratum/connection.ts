@@ -149,7 +149,8 @@ export class StratumConnection implements StratumOut {
     if (this.#closed) return;
     this.#finish(code, detail);
     // A slow reader cannot take a FIN either; an evicted socket's descriptor is needed at once.
-    if (code === "E_SLOW_READER" || code === "E_EVICTED") this.#socket.terminate();
+    if (code === "E_SLOW_READER" || code === "E_EVICTED" || code === "E_PROXY_UNTRUSTED")
+      this.#socket.terminate();
     else this.#socket.end();
   }
 
