@@ -29,6 +29,17 @@ describe("originAllowed", () => {
     expect(originAllowed("https://mine.example.org:8443", "other", list)).toBe(false);
     expect(originAllowed("https://evil.example", "x", ["*"])).toBe(true);
   });
+
+  test("the bridge's own page is allowed with a list too; a known scheme must match", () => {
+    const list = ["https://www.example.org"];
+    expect(originAllowed("https://bridge.example.org", "bridge.example.org", list)).toBe(true);
+    expect(originAllowed("https://www.example.org", "bridge.example.org", list)).toBe(true);
+    expect(originAllowed("https://evil.example", "bridge.example.org", list)).toBe(false);
+    // Behind a TLS-terminating proxy (X-Forwarded-Proto: https) or on a TLS listener.
+    expect(originAllowed("https://bridge.example.org", "bridge.example.org", [], "https")).toBe(true);
+    expect(originAllowed("http://bridge.example.org:443", "bridge.example.org", [], "https")).toBe(false);
+    expect(originAllowed("http://bridge.example.org", "bridge.example.org", [], "https")).toBe(false);
+  });
 });
 
 describe("tokens, addresses, log text", () => {
