@@ -243,3 +243,6 @@ bench-bridge: $(DEPS_STAMP) build/native/libverushash.so ; ulimit -n $$(ulimit -
 # bench/outage.ts: issue 10's numbers on fault pools (pool down 25 s → fresh work; primary killed every minute for 5 minutes → stale %, time to the backup). BENCH_SECONDS=N for a short run.
 .PHONY: bench-outage
 bench-outage: $(DEPS_STAMP) build/native/libverushash.so ; $(BUN) bench/outage.ts $(if $(BENCH_SECONDS),--seconds $(BENCH_SECONDS))
+# bench/wss.ts: issue 11's numbers: ws/wss conn/s on one core and RSS per idle session, beside the Bun.serve baseline (1d68933, a temporary git worktree).
+.PHONY: bench-wss
+bench-wss: $(DEPS_STAMP) build/native/libverushash.so ; $(BUN) bench/wss.ts

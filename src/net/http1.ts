@@ -44,45 +44,82 @@ export interface HeadReaderOptions {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const decoder = new TextDecoder("latin1");
 
-/** Collects a request head from the bytes of one connection; the bytes after it are kept. */
+/**
+ * Collects a request head from the bytes of one connection; the bytes after it are kept. Linear in
+ * the bytes received however they are split (a head trickled a byte at a time is scanned once, not
+ * once per byte), and a head that arrives whole in one read is parsed without a copy.
+ */
 export class RequestHeadReader {
   readonly #o: HeadReaderOptions;
-  #buf: Uint8Array = new Uint8Array(0);
+  /** Bytes held (a partial head, or what followed the last head); `#len` of them are used. */
+  #buf: Uint8Array = EMPTY;
+  #len = 0;
+  /** Where the search for the blank line resumes (bytes before it were searched already). */
+  #scanned = 0;
 
   constructor(options: HeadReaderOptions) {
     this.#o = options;
   }
 
   get bufferedBytes(): number {
-    return this.#buf.length;
+    return this.#len;
   }
 
   /** Feeds bytes: the head once it is complete (then `takeRest()`), else null. Throws HttpError. */
   push(chunk: Uint8Array): RequestHead | null {
-    const buf = this.#buf.length === 0 ? chunk.slice() : concat(this.#buf, chunk);
-    // Leading empty lines before a request line are allowed (RFC 9112 §2.2).
-    let start = 0;
-    while (start < buf.length && (buf[start] === 0x0d || buf[start] === 0x0a)) start++;
-    const end = headEnd(buf, start);
+    // The chunk is the caller's (Bun reuses it): whatever is kept past this call is copied.
+    const held = this.#len > 0;
+    if (held) this.#append(chunk);
+    let buf = held ? this.#buf.subarray(0, this.#len) : chunk;
+    // Leading empty lines before a request line are allowed (RFC 9112 §2.2): dropped, not kept.
+    let skip = 0;
+    while (skip < buf.length && (buf[skip] === 0x0d || buf[skip] === 0x0a)) skip++;
+    if (skip > 0 && held) {
+      this.#buf.copyWithin(0, skip, this.#len);
+      this.#len -= skip;
+      this.#scanned = Math.max(0, this.#scanned - skip);
+      buf = this.#buf.subarray(0, this.#len);
+    } else if (skip > 0) buf = buf.subarray(skip);
+    const end = headEnd(buf, Math.max(0, this.#scanned - 2));
+    const max = this.#o.maxHeadBytes;
+    if (end < 0 ? buf.length > max : end > max)
+      throw new HttpError("E_HTTP_TOO_LARGE", `a request head over ${max} bytes`);
     if (end < 0) {
-      if (buf.length - start > this.#o.maxHeadBytes)
-        throw new HttpError("E_HTTP_TOO_LARGE", `a request head over ${this.#o.maxHeadBytes} bytes`);
-      this.#buf = start === 0 ? buf : buf.slice(start);
+      if (!held) this.#append(buf);
+      this.#scanned = this.#len;
       return null;
     }
-    if (end - start > this.#o.maxHeadBytes)
-      throw new HttpError("E_HTTP_TOO_LARGE", `a request head over ${this.#o.maxHeadBytes} bytes`);
-    this.#buf = buf.subarray(end);
-    return parseHead(decoder.decode(buf.subarray(start, end)), this.#o.maxHeaders);
+    const head = parseHead(decoder.decode(buf.subarray(0, end)), this.#o.maxHeaders);
+    const rest = buf.subarray(end);
+    this.#buf = rest.length === 0 ? EMPTY : rest.slice();
+    this.#len = this.#buf.length;
+    this.#scanned = 0;
+    return head;
   }
 
   /** The bytes received after the last head (pipelined requests, or the first WebSocket frames). */
   takeRest(): Uint8Array {
-    const rest = this.#buf;
-    this.#buf = new Uint8Array(0);
+    const rest = this.#buf.subarray(0, this.#len);
+    this.#buf = EMPTY;
+    this.#len = 0;
+    this.#scanned = 0;
     return rest;
   }
+
+  /** Appends a copy, growing the buffer by doubling (at most the head cap plus one read). */
+  #append(chunk: Uint8Array): void {
+    const need = this.#len + chunk.length;
+    if (need > this.#buf.length) {
+      const grown = new Uint8Array(Math.max(need, Math.min(2 * this.#buf.length, this.#o.maxHeadBytes + 4)));
+      grown.set(this.#buf.subarray(0, this.#len));
+      this.#buf = grown;
+    }
+    this.#buf.set(chunk, this.#len);
+    this.#len = need;
+  }
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** Index just past the blank line ending a head (CRLFCRLF, or bare LFs: RFC 9112 §2.2), or −1. */
 function headEnd(b: Uint8Array, from: number): number {
@@ -92,13 +129,6 @@ function headEnd(b: Uint8Array, from: number): number {
     if (b[i + 1] === 0x0d && b[i + 2] === 0x0a) return i + 3;
   }
   return -1;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 function parseHead(text: string, maxHeaders: number): RequestHead {
@@ -119,6 +149,8 @@ function parseHead(text: string, maxHeaders: number): RequestHead {
     if (!TOKEN.test(name)) throw new HttpError("E_HTTP_MALFORMED", "a malformed header field");
     const key = name.toLowerCase();
     const value = line.slice(colon + 1).trim();
+    // A bare CR or a NUL in a value is refused, not passed on (RFC 9110 §5.5).
+    if (/[\0\r]/.test(value)) throw new HttpError("E_HTTP_MALFORMED", "a header value with CR or NUL");
     const had = headers.get(key);
     headers.set(key, had === undefined ? value : `${had}, ${value}`);
   }

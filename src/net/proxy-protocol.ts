@@ -56,10 +56,13 @@ function prefixMatch(bytes: Uint8Array, of: Uint8Array): boolean {
   return true;
 }
 
-/** True when the bytes so far could be (a prefix of) a PROXY header; false for no bytes yet. */
+/**
+ * True when the bytes start with a whole PROXY signature: "PROXY " (v1) or the 12 bytes of v2.
+ * A shorter prefix ("P", "\r\n") is not enough: ordinary traffic may start that way.
+ */
 export function looksLikeProxyHeader(bytes: Uint8Array): boolean {
-  if (bytes.length === 0) return false;
-  return prefixMatch(bytes, V1_PREFIX.subarray(0, 5)) || prefixMatch(bytes, V2_SIGNATURE);
+  const whole = (sig: Uint8Array) => bytes.length >= sig.length && prefixMatch(bytes, sig);
+  return whole(V1_PREFIX) || whole(V2_SIGNATURE);
 }
 
 /** Looks at the first bytes a peer sent (everything received so far, from offset 0). */

@@ -148,11 +148,14 @@ describe("absent: ordinary traffic", () => {
 
 describe("looksLikeProxyHeader", () => {
   test.each([
-    ["P", true],
-    ["PROX", true],
-    ["PROXY", true],
+    // Only a whole signature: a short first segment may be ordinary traffic (RFC 9112 allows
+    // leading CRLFs; "P" may begin POST).
+    ["P", false],
+    ["PROXY", false],
+    ["PROXY ", true],
     ["PROXY TCP4 1.2.3.4", true],
-    ["\r\n\r\n\0", true],
+    ["\r\n\r\n\0", false],
+    ["\r\n\r\n\0\r\nQUIT\n", true],
     ["PROXZ", false],
     ["POST", false],
     ['{"id":1', false],
