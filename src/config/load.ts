@@ -4,6 +4,7 @@
  * validated Config, or throws a ConfigError whose message is one line naming the key, where the
  * bad value came from and what is wrong (the CLI prints it and exits 2).
  */
+import { AddressError, AddressSet } from "../net/addresses.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { parse, TomlError } from "smol-toml";
 import { ConfigError, readValue, type Value } from "./fields.ts";
@@ -117,6 +118,12 @@ function crossCheck(c: Config): void {
         "E_CONFIG",
         `${section}.tls_cert and ${section}.tls_key go together: set both or neither`,
       );
+  }
+  try {
+    new AddressSet(c.bridge.trusted_proxies);
+  } catch (e) {
+    if (!(e instanceof AddressError)) throw e;
+    throw new ConfigError("E_CONFIG", `bridge.trusted_proxies: ${e.message}`);
   }
   if (c.bridge.stratum_tls_port !== 0 && c.bridge.tls_cert === "")
     throw new ConfigError("E_CONFIG", "bridge.stratum_tls_port needs bridge.tls_cert and bridge.tls_key");

@@ -1,11 +1,11 @@
-// doorway.ts — what every socket accepted by the bridge goes through before it is an HTTP or Stratum
-// connection: its slot in the connection caps (gate.ts), a deadline for its first bytes (a socket
-// that connects and says nothing is closed, E_HEADER_TIMEOUT), and who the client is. From a
-// trusted proxy (bridge.trusted_proxies) on a plain listener, a PROXY protocol v1/v2 header
-// (HAProxy send-proxy / send-proxy-v2) names the client, optional or required by
-// bridge.proxy_protocol; from anyone else such a header is a protocol error (E_PROXY_UNTRUSTED),
-// never a way to choose one's own address. Once the client is known, the listener's connection is
-// made (`open`) and every later event goes straight to it.
+// doorway.ts — what every socket accepted by the bridge goes through: its slot in the connection caps
+// (gate.ts, taken at accept), and who the client is. From a trusted proxy (bridge.trusted_proxies)
+// on a plain listener, a PROXY protocol v1/v2 header (HAProxy send-proxy / send-proxy-v2) names the
+// client, optional or required by bridge.proxy_protocol, and must come within the handshake
+// timeout (E_HEADER_TIMEOUT); from anyone else such a header is a protocol error
+// (E_PROXY_UNTRUSTED), never a way to choose one's own address. The listener's connection is made
+// (`open`) at accept, or once the PROXY header has come, and every later event goes straight to it
+// (its own deadlines then apply).
 
 import type { RefusalCode } from "../protocol/close-codes.ts";
 import { normaliseIp, type AddressSet } from "../net/addresses.ts";

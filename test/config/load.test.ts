@@ -129,6 +129,31 @@ describe("errors: one line, naming key and origin, code E_CONFIG / E_CONFIG_FILE
       () => loadConfig({ file: null, env: { POOL_URL: "stratum+tcp://pool:3956" } }),
       /upstream\.user is required for stratum\+tcp:\/\/pool:3956/,
     ],
+    [
+      "a trusted proxy that is not an address or CIDR",
+      () => loadConfig({ file: file('[bridge]\ntrusted_proxies = ["10.0.0.1/8"]\n'), env: {} }),
+      /bridge\.trusted_proxies: bad address "10\.0\.0\.1\/8": host bits are set/,
+    ],
+    [
+      "a certificate without its key",
+      () => loadConfig({ file: file('[bridge]\ntls_cert = "c.pem"\n'), env: {} }),
+      /bridge\.tls_cert and bridge\.tls_key go together/,
+    ],
+    [
+      "a Stratum TLS port without a certificate",
+      () => loadConfig({ file: file("[bridge]\nstratum_tls_port = 3443\n"), env: {} }),
+      /bridge\.stratum_tls_port needs bridge\.tls_cert/,
+    ],
+    [
+      "the built-in pool's TLS port without a certificate",
+      () => loadConfig({ file: file("[builtin_pool]\ntls_port = 3443\n"), env: {} }),
+      /builtin_pool\.tls_port needs builtin_pool\.tls_cert/,
+    ],
+    [
+      "an unknown PROXY protocol mode",
+      () => loadConfig({ file: file('[bridge]\nproxy_protocol = "v2"\n'), env: {} }),
+      /bridge\.proxy_protocol must be one of "off", "optional", "required"/,
+    ],
   ])("%s", (_name, load, message) => {
     expect(codeOf(load)).toBe("E_CONFIG");
     const m = messageOf(load);
