@@ -15,6 +15,8 @@
  *   RSS/session      the bridge's VmRSS with every session idle minus before any, / sessions; and the
  *                    marginal cost between the warm-up and all (one-time costs left out). No GC can be
  *                    forced from outside: each RSS is the least of several samples after a settle.
+ * Then the floor: Bun alone per idle connection, no bridge (bench/wss-floor.ts): Bun.listen and
+ * Bun.serve's WebSocket, plain and TLS — what TLS costs before any code of ours runs.
  * Numbers only, never pass/fail (STYLE.md §15).
  */
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
@@ -22,6 +24,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { makeTestCa } from "../test/support/tls-ca.ts";
+import { FLOOR_MODES, measureFloor } from "./wss-floor.ts";
 import { measureRow, PIN, type Result, type Row } from "./wss-row.ts";
 
 const { values } = parseArgs({
@@ -148,6 +151,15 @@ try {
     "conn/s: wall, the timed part; per core: sessions / the bridge's CPU seconds; RSS/session: (all idle − none) / sessions; " +
       "marginal: (all − warm-up) / timed sessions; ms: connect to welcome (timed part); open/seen: sessions the client holds / the bridge's /stats. Goal: wss ≤ 5 KB/session.",
   );
+  // The floor: Bun alone, no bridge (bench/wss-floor.ts), with the same CA and leaf.
+  console.log("");
+  console.log(
+    `floor: Bun alone per idle connection (${SESSIONS} connections, no bridge, a fresh process each):`,
+  );
+  for (const mode of FLOOR_MODES) {
+    const f = await measureFloor(mode, SESSIONS, tls);
+    console.log(`  ${mode.padEnd(10)} ${kb(f.perConnection)} per connection (${f.open} open)`);
+  }
   for (const [row, r] of results) {
     if (r.failed > 0 || r.lost > 0)
       console.log(
