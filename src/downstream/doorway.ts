@@ -11,7 +11,7 @@ import type { RefusalCode } from "../protocol/close-codes.ts";
 import { normaliseIp, type AddressSet } from "../net/addresses.ts";
 import type { NetSocket, SocketHandler } from "../net/listener.ts";
 import { looksLikeProxyHeader, parseProxyHeader, ProxyProtocolError } from "../net/proxy-protocol.ts";
-import type { ConnectionGate, Slot } from "./gate.ts";
+import type { ConnectionGate, Slot, SlotOwner } from "./gate.ts";
 
 export type ProxyProtocolMode = "off" | "optional" | "required";
 
@@ -62,7 +62,7 @@ export interface DoorEvents {
 const MAX_PRELUDE_BYTES = 16 + 2048;
 const EMPTY = new Uint8Array(0);
 
-export class Doorway implements SocketHandler {
+export class Doorway implements SocketHandler, SlotOwner {
   readonly peer: string;
   readonly #socket: NetSocket;
   readonly #slot: Slot;
@@ -171,6 +171,11 @@ export class Doorway implements SocketHandler {
     if (!this.#done) this.#refuse(code, SHUT_DETAIL[code]);
   }
 
+  /** The gate needs room (SlotOwner): this socket is not a miner yet. */
+  evict(): void {
+    this.shut("E_EVICTED");
+  }
+
   /** Cut the socket now (the end of a stop's grace). */
   kill(): void {
     this.#socket.terminate();
@@ -214,7 +219,8 @@ export class Doorways {
   readonly #gate: ConnectionGate;
   readonly #policy: DoorPolicy;
   readonly #now: () => number;
-  readonly #events: Omit<DoorEvents, "gone">;
+  /** The doorways' events, made once (not an object and a closure per socket). */
+  readonly #events: DoorEvents;
   readonly #live = new Set<Doorway>();
   #stopping = false;
 
@@ -222,7 +228,7 @@ export class Doorways {
     this.#gate = gate;
     this.#policy = policy;
     this.#now = now;
-    this.#events = events;
+    this.#events = { ...events, gone: (d) => void this.#live.delete(d) };
   }
 
   get size(): number {
@@ -233,20 +239,15 @@ export class Doorways {
   accept(socket: NetSocket, tls: boolean): SocketHandler | null {
     const peer = normaliseIp(socket.remoteAddress);
     const trusted = this.#policy.trusted.has(peer);
-    let door: Doorway | null = null;
-    const slot = this.#stopping
-      ? "E_BRIDGE_CLOSING"
-      : this.#gate.open(trusted ? null : peer, () => door?.shut("E_EVICTED"));
+    const slot = this.#stopping ? "E_BRIDGE_CLOSING" : this.#gate.open(trusted ? null : peer);
     if (typeof slot === "string") {
       this.#events.refused(slot, peer, "");
       // terminate, not end: at the cap, the descriptor must be free at once (issue 11).
       socket.terminate();
       return null;
     }
-    door = new Doorway(socket, slot, peer, tls, this.#policy, this.#now(), {
-      ...this.#events,
-      gone: (d) => this.#live.delete(d),
-    });
+    const door = new Doorway(socket, slot, peer, tls, this.#policy, this.#now(), this.#events);
+    slot.owner = door;
     this.#live.add(door);
     door.begin();
     return door.closed ? null : door;

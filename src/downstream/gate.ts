@@ -49,9 +49,9 @@ export class ConnectionGate {
 
   /**
    * A slot for a socket just accepted from `ip` (null: a trusted proxy, its client not known yet).
-   * `evict` closes that socket when room is needed; it must release the slot before it returns.
+   * Its `owner` (set by the caller) closes that socket when room is needed.
    */
-  open(ip: string | null, evict: () => void): Slot | Exclude<GateVerdict, "ok"> {
+  open(ip: string | null): Slot | Exclude<GateVerdict, "ok"> {
     if (ip !== null && this.held(ip) >= this.maxPerIp) return "E_TOO_MANY_FROM_ADDRESS";
     if (this.#total >= this.maxTotal) {
       const oldest = this.#pending.values().next();
@@ -62,7 +62,7 @@ export class ConnectionGate {
     }
     this.#total++;
     if (ip !== null) this.#take(ip);
-    const slot = new Slot(this, ip, evict);
+    const slot = new Slot(this, ip);
     this.#pending.add(slot);
     return slot;
   }
@@ -104,17 +104,22 @@ export class ConnectionGate {
   }
 }
 
+/** Who closes a slot's socket when the gate needs room. */
+export interface SlotOwner {
+  evict(): void;
+}
+
 /** One accepted socket's place in the caps. */
 export class Slot {
   readonly #gate: ConnectionGate;
-  readonly #evict: () => void;
   #ip: string | null;
   #released = false;
+  /** Closes the socket when room is needed; without one, the slot is only given back. */
+  owner: SlotOwner | null = null;
 
-  constructor(gate: ConnectionGate, ip: string | null, evict: () => void) {
+  constructor(gate: ConnectionGate, ip: string | null) {
     this.#gate = gate;
     this.#ip = ip;
-    this.#evict = evict;
   }
 
   /** The address counted per-IP for this socket (null: none yet). */
@@ -150,9 +155,9 @@ export class Slot {
     if (!this.#released) this.#gate._pending(this, true);
   }
 
-  /** Called by the gate to make room: the owner closes the socket, which releases the slot. */
+  /** Called by the gate to make room: the owner closes the socket, and the slot is given back. */
   evict(): void {
-    this.#evict();
+    this.owner?.evict();
     this.release();
   }
 

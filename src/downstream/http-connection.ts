@@ -59,15 +59,13 @@ const CLOSE_GRACE_MS = 5000;
 
 type Mode = "http" | "ws" | "closing";
 
-export class HttpConnection implements Inner, WsPeer {
+export class HttpConnection implements Inner, WsPeer, WsFrameSink {
   readonly #socket: NetSocket;
   readonly #client: Client;
   readonly #ctx: HttpConnectionContext;
   readonly #outbox: Outbox;
-  readonly #write: (data: Uint8Array) => number;
   #reader: RequestHeadReader | null;
   #frames: WsFrameReader | null = null;
-  #sink: FrameSink | null = null;
   #ws: WsConnection | null = null;
   #mode: Mode = "http";
   #deadline: number;
@@ -81,7 +79,6 @@ export class HttpConnection implements Inner, WsPeer {
     this.#client = client;
     this.#ctx = ctx;
     this.#outbox = new Outbox(ctx.maxOutboundBytes);
-    this.#write = (data) => socket.write(data);
     this.#reader = new RequestHeadReader({ maxHeadBytes: ctx.maxHeadBytes, maxHeaders: 64 });
     this.#deadline = ctx.now() + ctx.headerMs;
   }
@@ -126,7 +123,7 @@ export class HttpConnection implements Inner, WsPeer {
 
   onDrain(): void {
     if (this.#gone) return;
-    const r = this.#outbox.flush(this.#write);
+    const r = this.#outbox.flush(this.#socket);
     if (r === "flushed" && this.#mode === "closing") this.#socket.shutdown();
   }
 
@@ -183,7 +180,6 @@ export class HttpConnection implements Inner, WsPeer {
       this.#send(renderSwitch(d.accept, d.protocol));
       this.#mode = "ws";
       this.#frames = new WsFrameReader({ maxMessageBytes: this.#ctx.ws.jsonFrameBytes });
-      this.#sink = new FrameSink(this);
       const id = this.#ctx.nextWsId();
       if (refusal !== null) {
         this.#ctx.ws.counters.refuse(refusal);
@@ -220,7 +216,7 @@ export class HttpConnection implements Inner, WsPeer {
 
   #frameData(chunk: Uint8Array): void {
     try {
-      this.#frames!.push(chunk, this.#sink!);
+      this.#frames!.push(chunk, this);
     } catch (e) {
       if (!(e instanceof WsProtocolError)) throw e;
       this.#ctx.ws.counters.badFrames++;
@@ -230,17 +226,19 @@ export class HttpConnection implements Inner, WsPeer {
     }
   }
 
-  /** @internal FrameSink: a whole message from the client. */
+  /** WsFrameSink: a whole message from the client. */
   frameMessage(data: string | Uint8Array): void {
     this.#ws?.onMessage(data);
   }
 
-  /** @internal FrameSink: a ping, answered with its payload (RFC 6455 §5.5.2). */
+  /** WsFrameSink: a ping, answered with its payload (RFC 6455 §5.5.2). */
   framePing(payload: Uint8Array): void {
     this.#send(encodeFrame(10, payload));
   }
 
-  /** @internal FrameSink: the client's close, answered with its code (§5.5.1), then the socket ends. */
+  framePong(): void {}
+
+  /** WsFrameSink: the client's close, answered with its code (§5.5.1), then the socket ends. */
   frameClose(code: number | null): void {
     this.#closeWith(code, "");
     this.#ws?.onPeerClose();
@@ -250,7 +248,7 @@ export class HttpConnection implements Inner, WsPeer {
   send(data: Uint8Array | string): number {
     if (this.#mode !== "ws") return -1;
     const frame = encodeFrame(typeof data === "string" ? 1 : 2, data);
-    const r = this.#outbox.send(frame, this.#write);
+    const r = this.#outbox.send(frame, this.#socket);
     return r === "written" ? frame.length : r === "overflow" ? 0 : -1;
   }
 
@@ -278,7 +276,7 @@ export class HttpConnection implements Inner, WsPeer {
 
   #send(bytes: Uint8Array): void {
     if (this.#gone || this.#mode === "closing") return;
-    const r = this.#outbox.send(bytes, this.#write);
+    const r = this.#outbox.send(bytes, this.#socket);
     if (r === "overflow") this.terminate();
   }
 
@@ -293,23 +291,5 @@ export class HttpConnection implements Inner, WsPeer {
     this.#deadline = this.#ctx.now() + CLOSE_GRACE_MS;
     this.#client.slot.unsettle();
     if (this.#outbox.pendingBytes === 0) this.#socket.shutdown();
-  }
-}
-
-/** The frame reader's sink: one small object per WebSocket, its methods on the prototype. */
-class FrameSink implements WsFrameSink {
-  readonly #c: HttpConnection;
-  constructor(c: HttpConnection) {
-    this.#c = c;
-  }
-  message(data: string | Uint8Array): void {
-    this.#c.frameMessage(data);
-  }
-  ping(payload: Uint8Array): void {
-    this.#c.framePing(payload);
-  }
-  pong(): void {}
-  close(code: number | null): void {
-    this.#c.frameClose(code);
   }
 }

@@ -132,9 +132,14 @@ export function formatIp(b: Uint8Array): string {
 /** "::ffff:1.2.3.4" → "1.2.3.4", lowercase, RFC 5952 IPv6, zone ids dropped; "unknown" for null/""/unparsable. */
 export function normaliseIp(ip: string | null | undefined): string {
   if (ip === null || ip === undefined || ip === "") return "unknown";
+  // Already canonical (the common case: Bun's remoteAddress of an IPv4 peer): the same string.
+  if (CANONICAL_V4.test(ip)) return ip;
   const b = parseIp(ip);
   return b === null ? "unknown" : formatIp(b);
 }
+
+/** A dotted quad with no leading zeros and every part ≤ 255. */
+const CANONICAL_V4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 
 /** 127.0.0.0/8 and ::1 (and ::ffff:127.x). */
 export function isLoopback(ip: string): boolean {

@@ -18,9 +18,8 @@ export interface SocketHandler {
   onClosed(): void;
 }
 
-export interface SocketData {
-  handler: SocketHandler | null;
-}
+/** A socket's data is its handler itself (one object less per connection); null once closed. */
+export type SocketData = SocketHandler | null;
 
 export type NetSocket = Socket<SocketData>;
 
@@ -100,11 +99,11 @@ function open(
     socket: {
       binaryType: "uint8array",
       open: (socket) => {
-        socket.data = { handler: null };
-        socket.data.handler = accept(socket);
+        socket.data = null;
+        socket.data = accept(socket);
       },
-      data: (socket, chunk) => socket.data.handler?.onData(chunk),
-      drain: (socket) => socket.data.handler?.onDrain(),
+      data: (socket, chunk) => socket.data?.onData(chunk),
+      drain: (socket) => socket.data?.onDrain(),
       close: (socket) => closed(socket),
       error: (socket) => closed(socket),
     },
@@ -113,8 +112,8 @@ function open(
 }
 
 function closed(socket: NetSocket): void {
-  const h = socket.data?.handler;
+  const h = socket.data;
   if (h === null || h === undefined) return;
-  socket.data.handler = null;
+  socket.data = null;
   h.onClosed();
 }

@@ -4,14 +4,17 @@
 // stops reading while we keep sending jobs would otherwise grow it forever; past the cap the
 // connection is closed instead ("slow-reader").
 
-/** Writes what it can; returns the bytes taken, or -1 when the socket is closed. */
-export type WriteFn = (data: Uint8Array) => number;
+/** The socket as the outbox needs it (Bun's Socket fits): write() returns the bytes taken, or −1 when closed. */
+export interface Writable {
+  write(data: Uint8Array): number;
+}
 
 export type SendResult = "written" | "queued" | "overflow" | "closed";
 
 export class Outbox {
   readonly maxBytes: number;
-  #chunks: Uint8Array[] = [];
+  /** Allocated when something must wait (most connections never queue). */
+  #chunks: Uint8Array[] | null = null;
   #bytes = 0;
 
   constructor(maxBytes: number) {
@@ -29,41 +32,42 @@ export class Outbox {
    * Write `data` behind anything already queued. "overflow": the queue would pass its cap (nothing
    * was queued; the caller closes the connection).
    */
-  send(data: Uint8Array, write: WriteFn): SendResult {
+  send(data: Uint8Array, socket: Writable): SendResult {
     let rest = data;
     if (this.#bytes === 0) {
-      const n = write(rest);
+      const n = socket.write(rest);
       if (n < 0) return "closed";
       if (n >= rest.length) return "written";
       rest = rest.subarray(n);
     }
     if (this.#bytes + rest.length > this.maxBytes) return "overflow";
-    this.#chunks.push(rest);
+    (this.#chunks ??= []).push(rest);
     this.#bytes += rest.length;
     return "queued";
   }
 
   /** On drain: write queued bytes until the socket pushes back again. */
-  flush(write: WriteFn): "flushed" | "pending" | "closed" {
-    while (this.#chunks.length > 0) {
-      const chunk = this.#chunks[0]!;
-      const n = write(chunk);
+  flush(socket: Writable): "flushed" | "pending" | "closed" {
+    const chunks = this.#chunks;
+    while (chunks !== null && chunks.length > 0) {
+      const chunk = chunks[0]!;
+      const n = socket.write(chunk);
       if (n < 0) {
         this.clear();
         return "closed";
       }
       this.#bytes -= Math.min(n, chunk.length);
       if (n < chunk.length) {
-        this.#chunks[0] = chunk.subarray(n);
+        chunks[0] = chunk.subarray(n);
         return "pending";
       }
-      this.#chunks.shift();
+      chunks.shift();
     }
     return "flushed";
   }
 
   clear(): void {
-    this.#chunks = [];
+    this.#chunks = null;
     this.#bytes = 0;
   }
 }

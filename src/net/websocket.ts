@@ -64,11 +64,11 @@ export function isWsProtocolError(e: unknown): e is WsProtocolError {
 
 export interface WsFrameSink {
   /** A whole message (fragments joined): text as string (valid UTF-8 checked), binary as Uint8Array. */
-  message(data: string | Uint8Array): void;
-  ping(payload: Uint8Array): void;
-  pong(payload: Uint8Array): void;
+  frameMessage(data: string | Uint8Array): void;
+  framePing(payload: Uint8Array): void;
+  framePong(payload: Uint8Array): void;
   /** The peer's close frame: code null when it sent none; reason decoded UTF-8. */
-  close(code: number | null, reason: string): void;
+  frameClose(code: number | null, reason: string): void;
 }
 
 export interface WsReaderOptions {
@@ -178,7 +178,7 @@ export class WsFrameReader {
 
   /**
    * Feeds bytes; calls sink for each complete message/control frame, in order; throws WsProtocolError.
-   * After close() was delivered, further bytes are ignored. Whatever push() throws (a
+   * After frameClose() was delivered, further bytes are ignored. Whatever push() throws (a
    * WsProtocolError, or the sink's own error) stops the reader too: the rest of that chunk is
    * unread and the stream cannot be resynchronised, so the caller closes the connection.
    */
@@ -320,8 +320,8 @@ export class WsFrameReader {
     const op = this.#opcode;
     unmask(payload, this.#m0, this.#m1, this.#m2, this.#m3);
     if (op === OP_PING || op === OP_PONG) {
-      if (op === OP_PING) sink.ping(payload);
-      else sink.pong(payload);
+      if (op === OP_PING) sink.framePing(payload);
+      else sink.framePong(payload);
     } else if (op === OP_CLOSE) {
       if (payload.length === 1) throw protocolError("close frame with a 1-byte payload");
       let code: number | null = null;
@@ -332,9 +332,9 @@ export class WsFrameReader {
         reason = decodeUtf8(payload.subarray(2), "close reason");
       }
       this.#stop();
-      sink.close(code, reason);
+      sink.frameClose(code, reason);
     } else if (this.#fin && op !== OP_CONTINUATION) {
-      sink.message(op === OP_TEXT ? decodeUtf8(payload, "text message") : payload);
+      sink.frameMessage(op === OP_TEXT ? decodeUtf8(payload, "text message") : payload);
     } else {
       if (op !== OP_CONTINUATION) this.#msgOpcode = op;
       if (payload.length > 0) {
@@ -361,7 +361,7 @@ export class WsFrameReader {
     this.#msgOpcode = 0;
     this.#fragments = null;
     this.#fragmentBytes = 0;
-    sink.message(text ? decodeUtf8(whole, "text message") : whole);
+    sink.frameMessage(text ? decodeUtf8(whole, "text message") : whole);
   }
 }
 

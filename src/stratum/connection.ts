@@ -56,7 +56,6 @@ export class StratumConnection implements StratumOut {
   readonly #guard: InboundGuard | null;
   readonly #events: ConnectionEvents;
   readonly #now: () => number;
-  readonly #write: (data: Uint8Array) => number;
   #closed = false;
   #closeTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -74,7 +73,6 @@ export class StratumConnection implements StratumOut {
     this.#guard = options.guard;
     this.#events = events;
     this.#now = options.now;
-    this.#write = (data) => socket.write(data);
     this.session = new StratumServerSession(hooks, this, options);
   }
 
@@ -107,7 +105,7 @@ export class StratumConnection implements StratumOut {
 
   /** The socket can take more bytes. */
   onDrain(): void {
-    if (!this.#closed && this.#outbox.flush(this.#write) === "closed") this.onPeerClosed();
+    if (!this.#closed && this.#outbox.flush(this.#socket) === "closed") this.onPeerClosed();
   }
 
   /** The socket closed (net/listener.ts's name for it). */
@@ -138,7 +136,7 @@ export class StratumConnection implements StratumOut {
   /** Write lines (each gets its "\n"), in one write. */
   send(lines: readonly string[]): void {
     if (this.#closed || lines.length === 0) return;
-    const r = this.#outbox.send(encoder.encode(lines.join("\n") + "\n"), this.#write);
+    const r = this.#outbox.send(encoder.encode(lines.join("\n") + "\n"), this.#socket);
     if (r === "overflow")
       this.close("E_SLOW_READER", `more than ${this.#outbox.maxBytes} bytes waiting to be read`);
     else if (r === "closed") this.onPeerClosed();

@@ -6,13 +6,9 @@ import { describe, expect, test } from "bun:test";
 import { ConnectionGate, Slot } from "../../src/downstream/gate.ts";
 
 function opened(g: ConnectionGate, ip: string | null, evicted: string[] = [], name = ip ?? "proxy"): Slot {
-  let slot: Slot | null = null;
-  const r = g.open(ip, () => {
-    evicted.push(name);
-    slot!.release();
-  });
+  const r = g.open(ip);
   if (typeof r === "string") throw new Error(r);
-  slot = r;
+  r.owner = { evict: () => void evicted.push(name) };
   return r;
 }
 
@@ -22,13 +18,13 @@ describe("ConnectionGate", () => {
     const a1 = opened(g, "a");
     opened(g, "a").settle();
     a1.settle();
-    expect(g.open("a", () => {})).toBe("E_TOO_MANY_FROM_ADDRESS");
+    expect(g.open("a")).toBe("E_TOO_MANY_FROM_ADDRESS");
     opened(g, "b").settle();
-    expect(g.open("c", () => {})).toBe("E_TOO_MANY_CONNECTIONS");
+    expect(g.open("c")).toBe("E_TOO_MANY_CONNECTIONS");
     a1.release();
     a1.release();
     expect([g.total, g.addresses, g.held("a")]).toEqual([2, 2, 1]);
-    expect(typeof g.open("c", () => {})).toBe("object");
+    expect(typeof g.open("c")).toBe("object");
   });
 
   test("at the total cap the oldest pending slot is evicted; settled ones never are", () => {

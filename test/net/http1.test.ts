@@ -12,6 +12,7 @@ import {
   type HeadReaderOptions,
   type RequestHead,
 } from "../../src/net/http1.ts";
+import { prng } from "../protocol/fixtures.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder("latin1").decode(b);
@@ -307,18 +308,6 @@ describe("responses", () => {
     );
   });
 });
-
-/** Deterministic PRNG (mulberry32) so a failure replays. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("seeded fuzz", () => {
   test("mutated, truncated and random input: a head, null or HttpError, and the buffer stays capped", () => {

@@ -26,7 +26,7 @@ describe("Outbox", () => {
   test("a write the socket takes whole is not queued", () => {
     const o = new Outbox(100);
     const s = fakeSocket();
-    expect(o.send(bytes(1, 2, 3), s.write)).toBe("written");
+    expect(o.send(bytes(1, 2, 3), s)).toBe("written");
     expect(o.pendingBytes).toBe(0);
     expect(s.taken).toEqual([1, 2, 3]);
   });
@@ -35,14 +35,14 @@ describe("Outbox", () => {
     const o = new Outbox(100);
     const s = fakeSocket();
     s.budget = 2;
-    expect(o.send(bytes(1, 2, 3, 4), s.write)).toBe("queued");
-    expect(o.send(bytes(5, 6), s.write)).toBe("queued"); // not written ahead of 3, 4
+    expect(o.send(bytes(1, 2, 3, 4), s)).toBe("queued");
+    expect(o.send(bytes(5, 6), s)).toBe("queued"); // not written ahead of 3, 4
     expect(o.pendingBytes).toBe(4);
     s.budget = 1;
-    expect(o.flush(s.write)).toBe("pending");
+    expect(o.flush(s)).toBe("pending");
     expect(o.pendingBytes).toBe(3);
     s.budget = Infinity;
-    expect(o.flush(s.write)).toBe("flushed");
+    expect(o.flush(s)).toBe("flushed");
     expect(s.taken).toEqual([1, 2, 3, 4, 5, 6]);
     expect(o.pendingBytes).toBe(0);
   });
@@ -51,8 +51,8 @@ describe("Outbox", () => {
     const o = new Outbox(5);
     const s = fakeSocket();
     s.budget = 0;
-    expect(o.send(bytes(1, 2, 3), s.write)).toBe("queued");
-    expect(o.send(bytes(4, 5, 6), s.write)).toBe("overflow");
+    expect(o.send(bytes(1, 2, 3), s)).toBe("queued");
+    expect(o.send(bytes(4, 5, 6), s)).toBe("overflow");
     expect(o.pendingBytes).toBe(3);
   });
 
@@ -60,12 +60,12 @@ describe("Outbox", () => {
     const o = new Outbox(100);
     const s = fakeSocket();
     s.budget = 0;
-    o.send(bytes(1), s.write);
+    o.send(bytes(1), s);
     s.closed = true;
-    expect(o.send(bytes(2), s.write)).toBe("queued"); // behind the queue: not written yet
-    expect(o.flush(s.write)).toBe("closed");
+    expect(o.send(bytes(2), s)).toBe("queued"); // behind the queue: not written yet
+    expect(o.flush(s)).toBe("closed");
     expect(o.pendingBytes).toBe(0);
-    expect(new Outbox(1).send(bytes(1), s.write)).toBe("closed");
+    expect(new Outbox(1).send(bytes(1), s)).toBe("closed");
   });
 
   test("the cap must be positive", () => {

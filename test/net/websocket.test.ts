@@ -14,6 +14,7 @@ import {
   type WsErrorCode,
   type WsFrameSink,
 } from "../../src/net/websocket.ts";
+import { prng } from "../protocol/fixtures.ts";
 
 type Event =
   | { t: "message"; data: string | Uint8Array }
@@ -25,22 +26,10 @@ function recorder(): WsFrameSink & { events: Event[] } {
   const events: Event[] = [];
   return {
     events,
-    message: (data) => events.push({ t: "message", data }),
-    ping: (data) => events.push({ t: "ping", data }),
-    pong: (data) => events.push({ t: "pong", data }),
-    close: (code, reason) => events.push({ t: "close", code, reason }),
-  };
-}
-
-/** Deterministic PRNG (mulberry32) so a failure replays. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    frameMessage: (data) => events.push({ t: "message", data }),
+    framePing: (data) => events.push({ t: "ping", data }),
+    framePong: (data) => events.push({ t: "pong", data }),
+    frameClose: (code, reason) => events.push({ t: "close", code, reason }),
   };
 }
 
@@ -287,7 +276,7 @@ describe("WsFrameReader: state", () => {
     const seen: unknown[] = [];
     const sink: WsFrameSink = {
       ...recorder(),
-      message: (d) => {
+      frameMessage: (d) => {
         seen.push(d);
         throw new TypeError("bug in the sink");
       },

@@ -36,7 +36,7 @@ export class TestClient {
       socket: {
         binaryType: "uint8array",
         data: (_s, chunk) => c.#onData(chunk),
-        drain: (s) => void c.#outbox.flush((d) => s.write(d)),
+        drain: (s) => void c.#outbox.flush(s),
         close: () => c.#onClose(),
         error: () => c.#onClose(),
       },
@@ -51,7 +51,7 @@ export class TestClient {
   /** Raw bytes, as one write (the socket may still split them). */
   write(data: string | Uint8Array): void {
     const bytes = typeof data === "string" ? encoder.encode(data) : data;
-    this.#outbox.send(bytes, (d) => this.#socket.write(d));
+    this.#outbox.send(bytes, this.#socket);
   }
 
   /** One JSON line. */
