@@ -35,7 +35,7 @@ function scratch(): string {
   return d.path;
 }
 
-/** `vbridge mine --pool URL … --duration 2 --json`: its exit code, --json summary (or null) and log. */
+/** `vbridge mine --pool URL … --duration 1 --json`: its exit code, --json summary (or null) and log. */
 async function mine(
   url: string,
   tlsFlags: string[],
@@ -49,7 +49,7 @@ async function mine(
     "-t",
     "1",
     "--duration",
-    "2",
+    "1",
     "--json",
     ...tlsFlags,
   ]);
