@@ -73,10 +73,9 @@ export class StratumServer {
     });
     for (const p of ports) {
       try {
-        const l: Listener = new Listener({ host, port: p.port, tls: p.tls }, (s) => {
-          this.#portOf.set(s, l.port);
-          return this.#doors.accept(s, l.tls);
-        });
+        const l: Listener = new Listener({ host, port: p.port, tls: p.tls }, (s) =>
+          this.#doors.accept(s, l.tls),
+        );
         this.#listeners.push(l);
       } catch (e) {
         for (const l of this.#listeners) l.stop();
@@ -88,9 +87,6 @@ export class StratumServer {
       }
     }
   }
-
-  /** Which of our ports each socket came in on (client.reconnect sends it back there). */
-  readonly #portOf = new WeakMap<NetSocket, number>();
 
   /** The plain port, or null when there is none. */
   get port(): number | null {
@@ -148,7 +144,8 @@ export class StratumServer {
         maxOutboundBytes: ctx.maxOutboundBytes,
         reconnect: {
           host: ctx.reconnectTo?.host ?? ctx.publicHost ?? this.#hostFor(socket, this.#host),
-          port: ctx.reconnectTo?.port ?? this.#portOf.get(socket) ?? 0,
+          // The port the miner came in on (plain or TLS): client.reconnect sends it back there.
+          port: ctx.reconnectTo?.port ?? socket.localPort,
           waitSeconds: () => Math.floor(ctx.random() * (ctx.reconnectSpreadSeconds + 1)),
           graceMs: ctx.releaseGraceMs,
         },
