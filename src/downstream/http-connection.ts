@@ -18,13 +18,8 @@ import {
 } from "../net/http1.ts";
 import type { NetSocket } from "../net/listener.ts";
 import { Outbox } from "../net/outbox.ts";
-import {
-  encodeClose,
-  encodeFrame,
-  WsFrameReader,
-  WsProtocolError,
-  type WsFrameSink,
-} from "../net/websocket.ts";
+import { encodeClose, encodeFrame, WsProtocolError } from "../net/websocket.ts";
+import { WsFrameReader, type WsFrameSink } from "../net/ws-frame-reader.ts";
 import { WS_CLOSE_CODES, type RefusalCode } from "../protocol/close-codes.ts";
 import { SHUT_DETAIL, type Client, type Inner, type ShutCode } from "./doorway.ts";
 import type { GateVerdict } from "./gate.ts";

@@ -9,11 +9,10 @@ import {
   encodeClose,
   encodeFrame,
   validClientKey,
-  WsFrameReader,
   WsProtocolError,
   type WsErrorCode,
-  type WsFrameSink,
 } from "../../src/net/websocket.ts";
+import { WsFrameReader, type WsFrameSink } from "../../src/net/ws-frame-reader.ts";
 import { prng } from "../protocol/fixtures.ts";
 
 type Event =
