@@ -6,14 +6,19 @@
 import { readFileSync } from "node:fs";
 import type { BridgeCore } from "../bridge/contract.ts";
 import { isLoopback } from "../net/addresses.ts";
-import { METRICS_CONTENT_TYPE, renderMetrics, type DownstreamCounters } from "./metrics.ts";
+import {
+  METRICS_CONTENT_TYPE,
+  renderMetrics,
+  type DownstreamCounters,
+  type SocketCounts,
+} from "./metrics.ts";
 import { BUILD_HINT, WEB_ASSETS } from "./web-assets.ts";
 
 export interface HttpRoutes {
   core: BridgeCore;
   counters: DownstreamCounters;
-  /** Extra counters for /stats (the gate's). */
-  extra(): Record<string, unknown>;
+  /** The gate's counts, for /stats and /metrics. */
+  sockets(): SocketCounts;
   statsPublic: boolean;
   page: string;
 }
@@ -90,11 +95,11 @@ export function route(req: RouteRequest, r: HttpRoutes): HttpReply {
         return text("loopback only (bridge.stats_public)\n", 403);
       const stats = r.core.stats();
       if (req.path === "/stats")
-        return json({ ...stats, downstream: { ...r.counters.snapshot(), ...r.extra() } });
+        return json({ ...stats, downstream: { ...r.counters.snapshot(), sockets: r.sockets() } });
       return {
         status: 200,
         headers: { ...NOSNIFF, "Content-Type": METRICS_CONTENT_TYPE },
-        body: renderMetrics(stats, r.counters.snapshot()),
+        body: renderMetrics(stats, { ...r.counters.snapshot(), sockets: r.sockets() }),
       };
     }
     default:

@@ -12,7 +12,7 @@ import type { DoorPolicy, ProxyProtocolMode } from "./doorway.ts";
 import { DownstreamError } from "./errors.ts";
 import { ConnectionGate } from "./gate.ts";
 import { HttpServer } from "./http-server.ts";
-import { DownstreamCounters, type DownstreamSnapshot } from "./metrics.ts";
+import { DownstreamCounters, type DownstreamSnapshot, type SocketCounts } from "./metrics.ts";
 import { StratumServer, type StratumPort } from "./stratum-server.ts";
 import { PAGE_HTML } from "./web-assets.ts";
 
@@ -99,7 +99,7 @@ export interface Downstream {
   readonly stratumTlsPort: number | null;
   stats(): DownstreamSnapshot;
   /** Sockets held now, and the cap (every state: idle, HTTP, WebSocket, Stratum). */
-  sockets(): { open: number; pending: number; evicted: number; max: number };
+  sockets(): SocketCounts;
   /** A new certificate for new TLS connections (open ones keep theirs). Throws if a port cannot rebind. */
   setCertificate(tls: TlsPair): void;
   /** Closes every miner connection (E_BRIDGE_CLOSING) and both listeners. Idempotent. */
@@ -171,7 +171,7 @@ export function startDownstream(
       counters,
       statsPublic: options.statsPublic,
       page: PAGE_HTML,
-      extra: () => ({ sockets: sockets() }),
+      sockets,
     },
     gate,
     policy,

@@ -7,6 +7,16 @@ import type { CloseReason, RefusalCode } from "./errors.ts";
 
 export type ConnectionKind = "ws-msgpack" | "ws-json" | "ws-pending" | "stratum";
 
+/** Every socket the servers hold, against the cap (gate.ts). */
+export interface SocketCounts {
+  open: number;
+  /** Not miners yet (closed first when the cap needs room). */
+  pending: number;
+  /** Pending sockets closed to make room, since the start. */
+  evicted: number;
+  max: number;
+}
+
 export interface DownstreamSnapshot {
   /** Open connections by kind ("ws-pending": protocol not chosen yet). */
   open: Record<ConnectionKind, number>;
@@ -14,6 +24,8 @@ export interface DownstreamSnapshot {
   refused: Partial<Record<RefusalCode, number>>;
   closed: Partial<Record<CloseReason, number>>;
   badFrames: number;
+  /** Filled by the servers (the counters alone do not know the gate). */
+  sockets?: SocketCounts;
 }
 
 export class DownstreamCounters {
@@ -127,6 +139,27 @@ export function renderMetrics(core: BridgeStats, ds: DownstreamSnapshot): string
   family(out, "vbridge_bad_frames_total", "counter", "Frames or lines that could not be used.", [
     [{}, ds.badFrames],
   ]);
+  if (ds.sockets !== undefined) {
+    const s = ds.sockets;
+    family(out, "vbridge_sockets", "gauge", "Sockets held (pending: not a miner yet).", [
+      [{ state: "open" }, s.open],
+      [{ state: "pending" }, s.pending],
+    ]);
+    family(
+      out,
+      "vbridge_sockets_max",
+      "gauge",
+      "The socket cap (bridge.max_connections, fitted to the fd limit).",
+      [[{}, s.max]],
+    );
+    family(
+      out,
+      "vbridge_sockets_evicted_total",
+      "counter",
+      "Pending sockets closed to make room at the cap.",
+      [[{}, s.evicted]],
+    );
+  }
   family(out, "vbridge_shares_total", "counter", "Share verdicts on miner shares.", [
     [{ verdict: "accepted" }, core.shares.accepted],
     [{ verdict: "rejected" }, core.shares.rejected],

@@ -61,6 +61,8 @@ describe("HTTP routes", () => {
     expect(body.hashrate).toBe(1234.5);
     expect(body.downstream.open["ws-msgpack"]).toBe(1);
     expect(body.downstream.accepted.ws).toBe(1);
+    // Every socket the servers hold, this request's own included: the WebSocket and this one.
+    expect(body.downstream.sockets).toMatchObject({ open: 2, max: 10_000 });
   });
 
   test("/metrics: Prometheus text, HELP and TYPE per family, no address labels", async () => {
@@ -78,6 +80,7 @@ describe("HTTP routes", () => {
     expect(text).toContain('vbridge_upstream_errors_total{code="E_POOL_DIFFICULTY"} 2\n');
     expect(text).toContain('vbridge_connections{kind="stratum"} 1\n');
     expect(text).toContain('vbridge_upstream_connected{upstream="0"} 1\n');
+    expect(text).toContain("vbridge_sockets_max 10000\n");
     for (const line of text.trimEnd().split("\n")) {
       expect(line).toMatch(
         /^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+]+)$/,

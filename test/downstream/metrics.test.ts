@@ -25,5 +25,19 @@ describe("renderMetrics", () => {
     expect(text).not.toContain('a"b'); // upstream URLs are not labels
     const families = text.split("\n").filter((l) => l.startsWith("# TYPE")).length;
     expect(families).toBe(text.split("\n").filter((l) => l.startsWith("# HELP")).length);
+    expect(text).not.toContain("vbridge_sockets"); // the counters alone do not know the gate
+  });
+
+  test("the gate's sockets: held (open, pending), the cap, evictions", () => {
+    const snapshot = {
+      ...new DownstreamCounters().snapshot(),
+      sockets: { open: 7, pending: 2, evicted: 5, max: 954 },
+    };
+    const text = renderMetrics(new FakeCore().stats(), snapshot);
+    expect(text).toContain(
+      '# TYPE vbridge_sockets gauge\nvbridge_sockets{state="open"} 7\nvbridge_sockets{state="pending"} 2\n',
+    );
+    expect(text).toContain("vbridge_sockets_max 954\n");
+    expect(text).toContain("# TYPE vbridge_sockets_evicted_total counter\nvbridge_sockets_evicted_total 5\n");
   });
 });
