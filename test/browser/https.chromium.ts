@@ -12,54 +12,32 @@
 // Run by `make test-browser` (not by `bun test`).
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { decodeClientFrame } from "../../src/protocol/ws-msgpack.ts";
+import { freePort } from "../support/processes.ts";
 import { makeTestCa, type TestCa, type TestLeaf } from "../support/tls-ca.ts";
+import {
+  bridgeDir,
+  startBridgeProcess,
+  watchedPage,
+  type BridgeProcess,
+  type WatchedPage,
+} from "./bridge-page.ts";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./chromium.ts";
-
-const ROOT = join(import.meta.dir, "../..");
 // As in miner.chromium.ts: a share every ~8192 × 4 hashes, well under 20 shares/s per session, and
 // the pool's difficulty the same, so every share is forwarded to the built-in pool too.
 const DIFFICULTY = 4;
 
-let dir: string;
 let ca: TestCa;
 let leaf: TestLeaf;
-let bridge: ReturnType<typeof Bun.spawn>;
-let bridgeLog = "";
+let bridge: BridgeProcess;
 let base: string;
 let browser: Browser;
 let page: Page;
-const sockets: string[] = [];
-const sentTypes: string[] = [];
-
-function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  return port;
-}
-
-/** Reads the bridge's stdout (all of it, into bridgeLog) and resolves with its https address. */
-function bridgeAddress(stdout: ReadableStream<Uint8Array>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = stdout.getReader();
-    const decoder = new TextDecoder();
-    void (async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return reject(new Error(`the bridge exited before listening:\n${bridgeLog}`));
-        bridgeLog += decoder.decode(value);
-        if (bridgeLog.length > 256 * 1024) bridgeLog = bridgeLog.slice(-128 * 1024);
-        const m = /miners: (https:\/\/127\.0\.0\.1:\d+)\//.exec(bridgeLog);
-        if (m !== null) resolve(m[1]!);
-      }
-    })();
-  });
-}
+let sockets: string[];
+let sentTypes: string[];
+let value: WatchedPage["value"];
+let waitForValue: WatchedPage["waitForValue"];
 
 function launch(trustedSpki: string): Promise<Browser> {
   return chromium.launch({
@@ -68,21 +46,8 @@ function launch(trustedSpki: string): Promise<Browser> {
   });
 }
 
-const value = (id: string) => page.locator(`#${id}`).getAttribute("data-value");
-
-/** Polls an element's data-value from here: the page's CSP rightly refuses eval'd predicates. */
-async function waitForValue(id: string, ok: (v: string | null) => boolean, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await value(id);
-    if (ok(v)) return;
-    if (Date.now() > until) throw new Error(`#${id} is ${v} after ${timeoutMs} ms`);
-    await Bun.sleep(100);
-  }
-}
-
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "vbridge-https-"));
+  const dir = bridgeDir();
   ca = makeTestCa(join(dir, "ca"));
   leaf = ca.issue("bridge");
   const config = `
@@ -100,38 +65,15 @@ ledger = ""
 tls_cert = ${JSON.stringify(leaf.chainFile)}
 tls_key = ${JSON.stringify(leaf.keyFile)}
 `;
-  writeFileSync(join(dir, "config.toml"), config);
-  // resolve(): the bridge runs in the temporary directory; a relative VBRIDGE_BIN is the caller's.
-  const cmd = process.env.VBRIDGE_BIN
-    ? [resolve(process.env.VBRIDGE_BIN)]
-    : [process.execPath, join(ROOT, "src/main.ts")];
-  bridge = Bun.spawn([...cmd, "bridge", "--config", join(dir, "config.toml")], {
-    cwd: dir,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  void new Response(bridge.stderr as ReadableStream<Uint8Array>).text().then((t) => (bridgeLog += t));
-  base = await Promise.race([
-    bridgeAddress(bridge.stdout as ReadableStream<Uint8Array>),
-    Bun.sleep(20_000).then(() =>
-      Promise.reject(new Error(`the bridge did not listen within 20 s:\n${bridgeLog}`)),
-    ),
-  ]);
+  bridge = await startBridgeProcess(dir, config);
+  base = bridge.base;
   browser = await launch(leaf.spkiSha256Base64);
-  page = await browser.newPage({ viewport: { width: 900, height: 900 } });
-  page.on("websocket", (ws) => {
-    sockets.push(ws.url());
-    ws.on("framesent", (f) => {
-      if (typeof f.payload !== "string") sentTypes.push(decodeClientFrame(new Uint8Array(f.payload)).type);
-    });
-  });
+  ({ page, sockets, sentTypes, value, waitForValue } = await watchedPage(browser));
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  bridge?.kill("SIGTERM");
-  await bridge?.exited;
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  await bridge?.stop();
 });
 
 test("the page loads over https with the leaf trusted; trusting another key instead, it does not", async () => {

@@ -5,14 +5,19 @@
 // running page goes to test-artifacts/. Run by `make test-browser` (not by `bun test`).
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { decodeClientFrame } from "../../src/protocol/ws-msgpack.ts";
+import { freePort } from "../support/processes.ts";
+import {
+  bridgeDir,
+  ROOT,
+  startBridgeProcess,
+  watchedPage,
+  type BridgeProcess,
+  type WatchedPage,
+} from "./bridge-page.ts";
 import { launchChromium } from "./chromium.ts";
-
-const ROOT = join(import.meta.dir, "../..");
 const ARTIFACTS = join(ROOT, "test-artifacts");
 // A share costs ~8192 × difficulty hashes: at difficulty 4 one worker (~0.4 MH/s) finds several a
 // second — quick to see, well under the bridge's 20 shares/s per session. The pool's own
@@ -32,90 +37,27 @@ min_difficulty = 0.001
 ledger = ""
 `;
 
-let dir: string;
-let bridge: ReturnType<typeof Bun.spawn>;
-let bridgeLog = "";
-let base: string;
+let bridge: BridgeProcess;
 let browser: Browser;
 let page: Page;
-const sockets: string[] = [];
-const sentTypes: string[] = [];
-
-/** A port nothing listens on right now (bridge.port must be 1..65535, so the test picks one). */
-function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  return port;
-}
-
-/** Reads the bridge's stdout (all of it, into bridgeLog) and resolves with its HTTP address. */
-function bridgeAddress(stdout: ReadableStream<Uint8Array>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = stdout.getReader();
-    const decoder = new TextDecoder();
-    void (async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return reject(new Error(`the bridge exited before listening:\n${bridgeLog}`));
-        bridgeLog += decoder.decode(value);
-        const m = /miners: (http:\/\/127\.0\.0\.1:\d+)\//.exec(bridgeLog);
-        if (m !== null) resolve(m[1]!);
-      }
-    })();
-  });
-}
-
-const value = (id: string) => page.locator(`#${id}`).getAttribute("data-value");
-
-/** Polls an element's data-value from here: the page's CSP rightly refuses eval'd predicates. */
-async function waitForValue(id: string, ok: (v: string | null) => boolean, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await value(id);
-    if (ok(v)) return;
-    if (Date.now() > until) throw new Error(`#${id} is ${v} after ${timeoutMs} ms`);
-    await Bun.sleep(100);
-  }
-}
+let sockets: string[];
+let sentTypes: string[];
+let value: WatchedPage["value"];
+let waitForValue: WatchedPage["waitForValue"];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "vbridge-browser-"));
-  writeFileSync(join(dir, "config.toml"), CONFIG.replace("PORT", String(freePort())));
-  const cmd = process.env.VBRIDGE_BIN
-    ? [process.env.VBRIDGE_BIN]
-    : [process.execPath, join(ROOT, "src/main.ts")];
-  bridge = Bun.spawn([...cmd, "bridge", "--config", join(dir, "config.toml")], {
-    cwd: dir,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  void new Response(bridge.stderr as ReadableStream<Uint8Array>).text().then((t) => (bridgeLog += t));
-  base = await Promise.race([
-    bridgeAddress(bridge.stdout as ReadableStream<Uint8Array>),
-    Bun.sleep(20_000).then(() =>
-      Promise.reject(new Error(`the bridge did not listen within 20 s:\n${bridgeLog}`)),
-    ),
-  ]);
+  bridge = await startBridgeProcess(bridgeDir(), CONFIG.replace("PORT", String(freePort())));
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 900, height: 900 } });
-  page.on("websocket", (ws) => {
-    sockets.push(ws.url());
-    ws.on("framesent", (f) => {
-      if (typeof f.payload !== "string") sentTypes.push(decodeClientFrame(new Uint8Array(f.payload)).type);
-    });
-  });
+  ({ page, sockets, sentTypes, value, waitForValue } = await watchedPage(browser));
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  bridge?.kill("SIGTERM");
-  await bridge?.exited;
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  await bridge?.stop();
 });
 
 test("before Start: the notice, and nothing running — no socket, no worker, hashrate 0", async () => {
-  await page.goto(`${base}/`);
+  await page.goto(`${bridge.base}/`);
   await expect(page.locator(".notice").textContent()).resolves.toContain(
     "mines Verus (VRSC) with your computer's processor",
   );

@@ -25,7 +25,8 @@ const SEED_ENV = [
   "VBRIDGE_THREADS",
 ];
 
-function childEnv(): Record<string, string> {
+/** This process's environment without the seed's settings, and no colours. */
+export function childEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !SEED_ENV.includes(k)) env[k] = v;
   env.NO_COLOR = "1";

@@ -4,26 +4,9 @@
 // (capped) for assertions and failure messages, every wait bounded. The TLS clients that talk to
 // them are in tls-clients.ts.
 
-import { freePort, ROOT } from "./stack.ts";
+import { childEnv, freePort, ROOT } from "./stack.ts";
 
-/** Settings the seed's environment would override (stack.ts has the same list). */
-const SEED_ENV = [
-  "POOL_URL",
-  "POOL_USER",
-  "POOL_PASS",
-  "WS_PORT",
-  "DEBUG",
-  "VBRIDGE_TOKEN",
-  "VBRIDGE_IMPL",
-  "VBRIDGE_THREADS",
-];
 const OUTPUT_CAP = 256 * 1024;
-
-function childEnv(): Record<string, string> {
-  const env: Record<string, string> = { NO_COLOR: "1" };
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !SEED_ENV.includes(k)) env[k] = v;
-  return env;
-}
 
 /** `bun src/main.ts ARGS` with both output streams kept (the newest OUTPUT_CAP characters of each). */
 export class Cli {

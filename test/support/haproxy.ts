@@ -4,10 +4,9 @@
 // test can read them), runs `haproxy -db` in the foreground, waits until every `bind` port listens,
 // and stop() shuts it down and removes the temporary directory.
 
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { findBinary, loopbackEndpoint, runForeground, waitForPorts, type Endpoint } from "./processes.ts";
+import { findBinary, loopbackEndpoint, startServer, type Endpoint } from "./processes.ts";
 
 export interface HaproxyOptions {
   /** frontend/backend/listen sections, ports already filled in (defaults: mode tcp, see below). */
@@ -56,31 +55,11 @@ ${o.conf}
 /** Starts HAProxy with `opts.conf` after its global/defaults and resolves once every bind port listens. */
 export async function startHaproxy(opts: HaproxyOptions): Promise<Haproxy> {
   const bin = findBinary("haproxy", "haproxy");
-  const dir = mkdtempSync(join(tmpdir(), "vbridge-haproxy-"));
-  const remove = () => rmSync(dir, { recursive: true, force: true });
-  let child: ReturnType<typeof runForeground> | undefined;
-  try {
-    chmodSync(dir, 0o755);
+  const server = await startServer("haproxy", (dir) => {
     const confFile = join(dir, "haproxy.cfg");
     writeFileSync(confFile, mainConf(opts));
     // -db: foreground, no daemon; the config is checked before it binds, and errors go to stderr.
-    child = runForeground([bin, "-db", "-f", confFile], dir);
-    const running = child;
-    await waitForPorts(running, opts.waitFor ?? bindEndpoints(opts.conf), "haproxy", () => running.output());
-  } catch (e) {
-    await child?.stop("SIGTERM");
-    remove();
-    throw e;
-  }
-  const running = child;
-  let stopped: Promise<void> | undefined;
-  return {
-    dir,
-    log: () => running.output(),
-    stop: () =>
-      (stopped ??= (async () => {
-        await running.stop("SIGTERM");
-        remove();
-      })()),
-  };
+    return { argv: [bin, "-db", "-f", confFile], endpoints: opts.waitFor ?? bindEndpoints(opts.conf) };
+  });
+  return { dir: server.dir, log: () => server.output(), stop: () => server.stop() };
 }

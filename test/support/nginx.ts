@@ -4,17 +4,9 @@
 // `listen` port listens (no probe connection reaches the backend), and stop() shuts it down and
 // removes the directory.
 
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  findBinary,
-  loopbackEndpoint,
-  readTail,
-  runForeground,
-  waitForPorts,
-  type Endpoint,
-} from "./processes.ts";
+import { findBinary, loopbackEndpoint, readTail, startServer, type Endpoint } from "./processes.ts";
 
 export interface NginxOptions {
   /** What goes inside http{}: server{} (and upstream{}, map{} …) blocks, ports already filled in. */
@@ -78,34 +70,21 @@ function mainConf(dir: string, o: NginxOptions): string {
 /** Starts nginx with `opts.conf` inside its http{} and resolves once every listen port listens. */
 export async function startNginx(opts: NginxOptions): Promise<Nginx> {
   const bin = findBinary("nginx", "nginx");
-  const dir = mkdtempSync(join(tmpdir(), "vbridge-nginx-"));
-  const remove = () => rmSync(dir, { recursive: true, force: true });
-  const errorLogFile = join(dir, "error.log");
-  let child: ReturnType<typeof runForeground> | undefined;
-  try {
-    chmodSync(dir, 0o755);
+  const server = await startServer("nginx", (dir) => {
     const confFile = join(dir, "nginx.conf");
+    const errorLog = join(dir, "error.log");
     writeFileSync(confFile, mainConf(dir, opts));
-    // -e: the log for what happens before the config is read (the build's default is stderr).
-    child = runForeground([bin, "-p", `${dir}/`, "-c", confFile, "-e", errorLogFile], dir);
-    const endpoints = opts.waitFor ?? listenEndpoints(`${opts.conf}\n${opts.stream ?? ""}`);
-    const running = child;
-    await waitForPorts(running, endpoints, "nginx", () => `${running.output()}${readTail(errorLogFile)}`);
-  } catch (e) {
-    await child?.stop("SIGTERM");
-    remove();
-    throw e;
-  }
-  const running = child;
-  let stopped: Promise<void> | undefined;
+    return {
+      // -e: the log for what happens before the config is read (the build's default is stderr).
+      argv: [bin, "-p", `${dir}/`, "-c", confFile, "-e", errorLog],
+      endpoints: opts.waitFor ?? listenEndpoints(`${opts.conf}\n${opts.stream ?? ""}`),
+      more: () => readTail(errorLog),
+    };
+  });
   return {
-    dir,
-    errorLog: () => readTail(errorLogFile),
-    accessLog: () => readTail(join(dir, "access.log")),
-    stop: () =>
-      (stopped ??= (async () => {
-        await running.stop("SIGTERM");
-        remove();
-      })()),
+    dir: server.dir,
+    errorLog: () => readTail(join(server.dir, "error.log")),
+    accessLog: () => readTail(join(server.dir, "access.log")),
+    stop: () => server.stop(),
   };
 }

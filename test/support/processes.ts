@@ -5,6 +5,7 @@
 // is bounded and fails with the child's own words.
 
 import {
+  chmodSync,
   closeSync,
   existsSync,
   fstatSync,
@@ -13,7 +14,11 @@ import {
   readFileSync,
   readlinkSync,
   readSync,
+  mkdtempSync,
+  rmSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Subprocess } from "bun";
 
 export { freePort } from "../e2e/stack.ts";
@@ -185,4 +190,54 @@ export function loopbackEndpoint(address: string): Endpoint | null {
   if (host === "" || host === "*" || host === "0.0.0.0") return { host: "127.0.0.1", port };
   if (host === "::") return { host: "::1", port };
   return { host, port };
+}
+
+/** A server a harness started (nginx, HAProxy) in its own temporary directory. */
+export interface Server {
+  readonly dir: string;
+  /** Its stdout and stderr, the newest part. */
+  output(): string;
+  /** SIGTERM, then the process group killed if need be, and the directory removed. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface ServerLaunch {
+  argv: string[];
+  endpoints: readonly Endpoint[];
+  /** More for a failure message than the output (a log file). */
+  more?: () => string;
+}
+
+/**
+ * Runs a server in the foreground from a new temporary directory: `prepare(dir)` writes its files
+ * and says how to start it; resolves once every endpoint listens. On any failure the server is
+ * stopped and the directory removed before the error is thrown.
+ */
+export async function startServer(name: string, prepare: (dir: string) => ServerLaunch): Promise<Server> {
+  const dir = mkdtempSync(join(tmpdir(), `vbridge-${name}-`));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  let child: Foreground | undefined;
+  try {
+    // Workers that drop to another user must still enter the directory.
+    chmodSync(dir, 0o755);
+    const launch = prepare(dir);
+    child = runForeground(launch.argv, dir);
+    const running = child;
+    await waitForPorts(running, launch.endpoints, name, () => `${running.output()}${launch.more?.() ?? ""}`);
+  } catch (e) {
+    await child?.stop("SIGTERM");
+    remove();
+    throw e;
+  }
+  const running = child;
+  let stopped: Promise<void> | undefined;
+  return {
+    dir,
+    output: () => running.output(),
+    stop: () =>
+      (stopped ??= (async () => {
+        await running.stop("SIGTERM");
+        remove();
+      })()),
+  };
 }
