@@ -12,6 +12,7 @@
 // Pure bookkeeping.
 
 import type { RefusalCode } from "../protocol/close-codes.ts";
+import type { SocketCounts } from "./metrics.ts";
 
 export type GateVerdict = "ok" | Extract<RefusalCode, "E_TOO_MANY_CONNECTIONS" | "E_TOO_MANY_FROM_ADDRESS">;
 
@@ -65,6 +66,11 @@ export class ConnectionGate {
     const slot = new Slot(this, ip);
     this.#pending.add(slot);
     return slot;
+  }
+
+  /** For /stats and /metrics. */
+  counts(): SocketCounts {
+    return { open: this.#total, pending: this.#pending.size, evicted: this.evicted, max: this.maxTotal };
   }
 
   /** Slots held by one address. */

@@ -138,12 +138,7 @@ export function startDownstream(
     proxyProtocol: options.proxyProtocol,
     headerMs: options.handshakeTimeoutSeconds * 1000,
   };
-  const sockets = () => ({
-    open: gate.total,
-    pending: gate.pending,
-    evicted: gate.evicted,
-    max: gate.maxTotal,
-  });
+  const sockets = () => gate.counts();
   const http = new HttpServer(
     {
       host: options.host,
