@@ -6,6 +6,7 @@ import { defineCommand } from "citty";
 import pkg from "../package.json";
 import { benchCommand } from "./cli/bench.ts";
 import { bridgeCommand } from "./cli/bridge.ts";
+import { eventsCommand } from "./cli/events.ts";
 import { configuredCommand } from "./cli/config.ts";
 import { hashCommand } from "./cli/hash.ts";
 import { mineCommand } from "./cli/mine.ts";
@@ -22,6 +23,7 @@ const main = defineCommand({
     bench: benchCommand,
     pool: poolCommand,
     mine: mineCommand,
+    events: eventsCommand,
   },
 });
 
