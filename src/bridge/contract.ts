@@ -7,6 +7,8 @@
  * Data flows one way: pool → core → MinerSink.work (jobs); transport → MinerSession.submit →
  * core verdict → MinerSink.result (and, for pool-target shares, → the pool).
  */
+import type { BridgeEvent } from "../events/schema.ts";
+import type { FleetView } from "./fleet.ts";
 import type { Job, ShareReject, SubmitBytes } from "../protocol/index.ts";
 import type { UpstreamShare } from "../upstream/index.ts";
 import type { LeaseBook } from "./leases.ts";
@@ -133,6 +135,18 @@ export interface BridgeStats {
     difficulty: number | null;
     sessions: number;
   }[];
+  /** The ledger's queue and commits (src/ledger counters()). */
+  ledger?: {
+    kind: string;
+    queued: number;
+    committed: number;
+    duplicates: number;
+    refused: number;
+    retries: number;
+    failing: boolean;
+  };
+  /** The Redis event stream, when configured. */
+  events?: EventSinkCounters;
 }
 
 export interface BridgeCore {
@@ -149,9 +163,35 @@ export interface BridgeCore {
    * /health answers 200 or 503 with the reason from this.
    */
   health(): BridgeHealth;
+  /** Every bridge sharing the ledger's database, as last read (fleet.ts); absent in fakes. */
+  fleet?(): FleetView;
 }
 
-export type BridgeHealth = { ok: true } | { ok: false; reason: string };
+/**
+ * The event stream as the core sees it (src/events/stream.ts is the Redis one): publish() never
+ * blocks and never throws, whatever happens to the stream behind it.
+ */
+export interface EventSink {
+  publish(e: BridgeEvent): void;
+  /** For /stats: published, dropped, buffered, connected. */
+  counters?(): EventSinkCounters;
+}
+
+export interface EventSinkCounters {
+  published: number;
+  dropped: number;
+  buffered: number;
+  connected: boolean;
+}
+
+/** No event stream configured. */
+export const NO_EVENTS: EventSink = { publish() {} };
+
+/**
+ * ok: a miner can get work now. `degraded`: it can, but something is wrong that costs nothing yet
+ * (the ledger's database is failing and shares wait in its queue).
+ */
+export type BridgeHealth = { ok: true; degraded?: string } | { ok: false; reason: string };
 
 // Access tokens (bridge.token) and Origin checks are the transports' business: they refuse a
 // connection before it ever reaches open().
@@ -180,6 +220,8 @@ export interface ForwardToken {
   difficulty: number;
   /** The pool's difficulty the share was forwarded at (the upstream session adds it). */
   poolDifficulty?: number;
+  /** Set when the share also met the block target: the block's hash (ledger and events record it). */
+  blockHash?: string;
 }
 
 /** What a miner session needs from its upstream session. */

@@ -6,22 +6,25 @@
 // another one is opened (up to tuning.maxUpstreams), so 256^k miners share one pool connection.
 // An extra upstream session left without miners and without pending shares is closed again.
 
+import { hostname } from "node:os";
 import type { PoolClientOptions } from "../upstream/index.ts";
 import { JOBS_KEPT } from "../protocol/job-window.ts";
 import { quieter, silentLogger, type Logger } from "../util/log.ts";
-import type {
-  BridgeCore,
-  BridgeHealth,
-  BridgeStats,
-  MinerHello,
-  MinerSession,
-  MinerSink,
-  MinerTransport,
+import {
+  NO_EVENTS,
+  type BridgeCore,
+  type BridgeHealth,
+  type BridgeStats,
+  type MinerHello,
+  type MinerSession,
+  type MinerSink,
+  type MinerTransport,
 } from "./contract.ts";
 import { DEFAULT_MAX_SHARE_MEMORY } from "./duplicates.ts";
 import { BridgeError } from "./errors.ts";
+import { Heartbeat, type FleetView } from "./fleet.ts";
 import { HasherCache } from "./hashers.ts";
-import { Ledger, type WorkerTotals } from "./ledger.ts";
+import { Ledger, type LedgerCounters, type WorkerTotals } from "../ledger/index.ts";
 import {
   resolveTuning,
   vardiffByTransport,
@@ -57,6 +60,7 @@ export class Bridge implements BridgeCore {
   #stopped: Promise<void> | null = null;
   #summary: ReturnType<typeof setInterval> | null = null;
   #ticker: ReturnType<typeof setInterval> | null = null;
+  readonly #heartbeat: Heartbeat;
 
   /**
    * Opens the ledger and hash contexts and connects the first upstream session. Throws
@@ -77,7 +81,7 @@ export class Bridge implements BridgeCore {
     this.#hashers = new HasherCache(o.impl);
     const undo: (() => void)[] = [() => this.#hashers.close()];
     try {
-      this.#ledger = Ledger.open(o.ledgerPath);
+      this.#ledger = Ledger.open(o.ledgerPath, { ...o.ledger, log: this.#log, clock: this.#clock });
       undo.push(() => this.#ledger.close());
       this.#client = { maxJobs: JOBS_KEPT, log: quieter(this.#log), ...o.client };
       this.#sessionCtx = this.#makeSessionContext();
@@ -87,8 +91,14 @@ export class Bridge implements BridgeCore {
       for (const f of undo.reverse()) f();
       throw e;
     }
+    const id = o.fleetId ?? `${hostname()}:${process.pid}`;
+    this.#heartbeat = new Heartbeat(id, this.#ledger, this, this.#log, this.#clock, this.tuning.heartbeatMs);
+    this.#ledger.ready.then(
+      () => this.#heartbeat.beat(),
+      () => {}, // the caller of ready reports it
+    );
     this.#log.info(
-      `bridge started: ${this.#client.pools.length} pool(s), ${o.leaseBytes}-byte leases, ledger ${o.ledgerPath === "" ? "in memory" : o.ledgerPath}, hasher ${this.#hashers.impl}`,
+      `bridge started: ${this.#client.pools.length} pool(s), ${o.leaseBytes}-byte leases, ledger ${o.ledgerPath === "" ? "in memory" : this.#ledger.target}, hasher ${this.#hashers.impl}`,
     );
     const every = this.tuning.summaryIntervalSeconds;
     if (every !== null) {
@@ -131,27 +141,53 @@ export class Bridge implements BridgeCore {
     return s;
   }
 
+  /**
+   * Resolves once the ledger can take shares (PostgreSQL: first connection and migration); rejects
+   * with its coded error (E_LEDGER_CONNECT, E_LEDGER_AUTH, E_LEDGER_VERSION) when it cannot.
+   */
+  get ready(): Promise<void> {
+    return this.#ledger.ready;
+  }
+
+  /** Every bridge sharing this ledger's database, as last read (fleet.ts). */
+  fleet(): FleetView {
+    return this.#heartbeat.view();
+  }
+
+  /** The ledger itself: history, blocks and the fleet's heartbeats are read from it. */
+  get ledger(): Ledger {
+    return this.#ledger;
+  }
+
   health(): BridgeHealth {
     if (this.#closing) return { ok: false, reason: "the bridge is stopping" };
-    if (this.#slots.some((s) => s.serving)) return { ok: true };
+    if (this.#slots.some((s) => s.serving)) {
+      const l = this.#ledger.health();
+      return l.ok ? { ok: true } : { ok: true, degraded: l.reason };
+    }
     const why = this.#slots.map((s) => s.trouble).filter((t) => t !== null);
     return { ok: false, reason: `no upstream pool session has work (${why.join("; ") || "none open"})` };
   }
 
-  stats(): BridgeStats {
-    return this.#counters.snapshot(
-      this.#clock(),
-      this.#slots.map((s) => s.stats()),
-    );
+  stats(): BridgeStats & { ledger: LedgerCounters & { kind: string } } {
+    const events = this.#o.events?.counters?.();
+    return {
+      ...this.#counters.snapshot(
+        this.#clock(),
+        this.#slots.map((s) => s.stats()),
+      ),
+      ledger: { kind: this.#ledger.kind, ...this.#ledger.counters() },
+      ...(events === undefined ? {} : { events }),
+    };
   }
 
   /** Committed ledger totals of every worker (for /stats and tests). */
-  workers(): WorkerTotals[] {
+  workers(): Promise<WorkerTotals[]> {
     return this.#ledger.totals();
   }
 
   /** Committed ledger totals of one worker, or null. */
-  worker(name: string): WorkerTotals | null {
+  worker(name: string): Promise<WorkerTotals | null> {
     return this.#ledger.worker(name);
   }
 
@@ -169,13 +205,19 @@ export class Bridge implements BridgeCore {
     this.#closing = true;
     if (this.#summary !== null) clearInterval(this.#summary);
     if (this.#ticker !== null) clearInterval(this.#ticker);
-    this.#ledger.flush();
+    this.#heartbeat.stop();
+    // Bounded: with the ledger's database down, close() below gives up on what still waits.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#ledger.flush(),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, DRAIN_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
     const deadline = performance.now() + DRAIN_TIMEOUT_MS;
     while (this.#slots.some((s) => s.pending > 0) && performance.now() < deadline) await Bun.sleep(10);
     for (const s of [...this.#sessions]) s.end({ reason: "bridge-closing" });
     await Promise.all(this.#slots.map((s) => s.close()));
-    const error = this.#ledger.close();
-    if (error !== null) this.#log.error(`${error.code} ${error.message}`);
+    await this.#ledger.close();
     this.#hashers.close();
     this.#log.info(`bridge stopped: ${formatBridgeSummary(this.stats())}`);
   }
@@ -215,6 +257,7 @@ export class Bridge implements BridgeCore {
       now: this.#clock,
       closing: () => this.#closing,
       ledger: this.#ledger,
+      events: this.#o.events ?? NO_EVENTS,
       stats: this.#counters,
       hashers: this.#hashers,
       log: this.#log,
@@ -233,6 +276,7 @@ export class Bridge implements BridgeCore {
     return {
       log: this.#log,
       ledger: this.#ledger,
+      events: this.#o.events ?? NO_EVENTS,
       stats: this.#counters,
       now: this.#clock,
       leaseBytes: this.#o.leaseBytes,

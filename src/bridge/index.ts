@@ -1,8 +1,7 @@
-// index.ts — the bridge core's public surface: the contract, the core, its ledger and errors.
+// index.ts — the bridge core's public surface: the contract, the core and its errors (the ledger is src/ledger).
 
 export * from "./contract.ts";
 export { Bridge } from "./core.ts";
 export { BridgeError, type BridgeErrorCode } from "./errors.ts";
-export { Ledger, LEDGER_SCHEMA_VERSION, type PoolResultKind, type WorkerTotals } from "./ledger.ts";
 export { resolveTuning, type BridgeCoreOptions, type Tuning } from "./options.ts";
 export { formatBridgeSummary } from "./stats.ts";

@@ -7,8 +7,9 @@ import { vardiffOptionsProblem, type VardiffOptions } from "../protocol/index.ts
 import type { PoolClientOptions } from "../upstream/index.ts";
 import type { Logger } from "../util/log.ts";
 import { checkRange } from "../util/range.ts";
-import type { MinerTransport } from "./contract.ts";
+import type { EventSink, MinerTransport } from "./contract.ts";
 import { BridgeError } from "./errors.ts";
+import { HEARTBEAT_MS } from "./fleet.ts";
 
 export interface Tuning {
   /** Sessions per upstream session; default 256^leaseBytes (every lease id). */
@@ -19,6 +20,8 @@ export interface Tuning {
   summaryIntervalSeconds: number | null;
   /** Milliseconds between vardiff looks at sessions between jobs; null: none (tests call tick()). */
   tickIntervalMs: number | null;
+  /** Milliseconds between fleet heartbeats into the ledger's database (fleet.ts). */
+  heartbeatMs: number;
 }
 
 /** Vardiff judges a window of this many share intervals (4: a few shares per judgement). */
@@ -36,8 +39,14 @@ export interface BridgeCoreOptions {
   /** Every upstream session's pool client: pools, user, TLS (tests: backoff, timeouts). */
   client: PoolClientOptions;
   impl: ImplChoice;
-  /** SQLite share ledger; "" keeps it in memory. */
+  /** The share ledger: a SQLite file, "" (in memory) or a postgres:// URL (src/ledger). */
   ledgerPath: string;
+  /** Where share verdicts, pool results, blocks and upstream changes go (src/events); default none. */
+  events?: EventSink;
+  /** This bridge in the fleet view (fleet.ts); default host:pid. */
+  fleetId?: string;
+  /** The ledger's queue bound and history retention (src/ledger defaults when absent). */
+  ledger?: { maxQueued?: number; retentionDays?: number };
   /** Bytes added to the pool's extranonce1 per miner session. */
   leaseBytes: number;
   /** Per-miner difficulty: browsers (both WebSocket dialects), Stratum TCP miners, and the bounds. */
@@ -58,6 +67,7 @@ export function resolveTuning(o: BridgeCoreOptions): Tuning {
     maxUpstreams: Math.min(64, Math.max(1, Math.ceil(o.maxConnections / perUpstream))),
     summaryIntervalSeconds: 60,
     tickIntervalMs: 1000,
+    heartbeatMs: HEARTBEAT_MS,
     ...o.tuning,
   };
   for (const name of ["maxSessionsPerUpstream", "maxUpstreams"] as const)

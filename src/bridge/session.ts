@@ -29,6 +29,7 @@ import {
 } from "../protocol/index.ts";
 import type { Logger } from "../util/log.ts";
 import type {
+  EventSink,
   LeasedSession,
   Lease,
   MinerHello,
@@ -41,8 +42,9 @@ import type {
 import { ShareMemory } from "./duplicates.ts";
 import type { HasherCache } from "./hashers.ts";
 import { InvalidShareWindow, type InvalidWindowOptions } from "./invalid-window.ts";
-import type { Ledger } from "./ledger.ts";
+import type { Ledger } from "../ledger/index.ts";
 import { ShareRateLimiter } from "./rate-limit.ts";
+import { blockHashOf, shareKey } from "./share-key.ts";
 import type { BridgeCounters } from "./stats.ts";
 import {
   BRIDGE_REJECTS,
@@ -58,6 +60,7 @@ export interface SessionContext {
   now(): number;
   closing(): boolean;
   ledger: Ledger;
+  events: EventSink;
   stats: BridgeCounters;
   hashers: HasherCache;
   log: Logger;
@@ -243,15 +246,20 @@ export class Session implements MinerSession, LeasedSession {
       credited,
       toPool,
     });
-    // Acknowledged (and forwarded) only once the ledger has it on disk.
-    this.#ctx.ledger.credit(worker, credited, now, (error) => {
+    // Acknowledged (and forwarded) only once the ledger has it on disk. The key makes a retried
+    // commit count the share once (share-key.ts).
+    const key = shareKey(lease.extranonce1, job, share);
+    this.#ctx.ledger.credit({ worker, difficulty: credited, at: now, key }, (error) => {
       if (error !== null) {
-        this.#ctx.log.error("share not credited: ledger write failed", {
+        // A full queue refuses shares by the thousand: the ledger logs its outage once, this is detail.
+        const say = error.code === "E_LEDGER_FULL" ? this.#ctx.log.debug : this.#ctx.log.error;
+        say("share not credited", {
           session: this.id,
           code: error.code,
           message: error.message,
         });
         this.#ctx.stats.rejected(BRIDGE_REJECTS.ledger.code);
+        this.#publishReject(BRIDGE_REJECTS.ledger, false, now);
         if (!this.#closed)
           this.#sink.result({ token, outcome: { status: "rejected", reject: BRIDGE_REJECTS.ledger } });
         return;
@@ -259,12 +267,24 @@ export class Session implements MinerSession, LeasedSession {
       // Counted as a valid share (invalid window, vardiff) only once the ledger has it.
       if (!this.#closed) this.#credited(now);
       this.#ctx.stats.accepted(now, credited);
+      this.#ctx.events.publish({
+        type: "share",
+        at: now,
+        worker,
+        session: this.id,
+        transport: this.hello.transport,
+        verdict: "accepted",
+        difficulty: credited,
+        stale: false,
+        forwarded: toPool,
+      });
       if (toPool)
         this.#up.forward(upstreamShareOf(job, lease, share), {
           worker,
           session: this.id,
           jobId: job.id,
           difficulty: credited,
+          ...(v.blockCandidate ? { blockHash: blockHashOf(v.hash) } : {}),
         });
       if (!this.#closed)
         this.#sink.result({
@@ -439,8 +459,10 @@ export class Session implements MinerSession, LeasedSession {
   #reject(token: unknown, reject: ShareReject, stale = false): void {
     this.#ctx.stats.rejected(reject.code);
     if (stale) this.#ctx.stats.stale();
+    const now = this.#ctx.now();
     if (this.#worker !== null && reject !== BRIDGE_REJECTS.closing)
-      this.#ctx.ledger.reject(this.#worker, this.#ctx.now());
+      this.#ctx.ledger.reject(this.#worker, reject.code, now);
+    this.#publishReject(reject, stale, now);
     this.#ctx.log.debug("share rejected", { session: this.id, code: reject.code, reason: reject.message });
     this.#sink.result({ token, outcome: { status: "rejected", reject } });
     if (countsAsInvalid(reject) && this.#invalidWindow().record(false)) {
@@ -450,6 +472,21 @@ export class Session implements MinerSession, LeasedSession {
         detail: `${w.invalid} of the last ${w.count} shares were invalid`,
       });
     }
+  }
+
+  #publishReject(reject: ShareReject, stale: boolean, at: number): void {
+    this.#ctx.events.publish({
+      type: "share",
+      at,
+      worker: this.#worker ?? "",
+      session: this.id,
+      transport: this.hello.transport,
+      verdict: "rejected",
+      code: reject.code,
+      reason: reject.message,
+      stale,
+      forwarded: false,
+    });
   }
 
   #invalidWindow(): InvalidShareWindow {

@@ -5,7 +5,7 @@
 // Hashrate is estimated from credited work over a sliding window (protocol/hashrate.ts).
 
 import type { BridgeStats, MinerTransport } from "./contract.ts";
-import type { PoolResultKind } from "./ledger.ts";
+import type { PoolResultKind } from "../ledger/index.ts";
 import { HashrateWindow } from "../protocol/hashrate.ts";
 import { byCode, countOf, formatHashrate } from "../util/format.ts";
 

@@ -24,14 +24,15 @@ import {
 } from "../upstream/index.ts";
 import type { Logger } from "../util/log.ts";
 import { BridgeError } from "./errors.ts";
-import type { Ledger, PoolResultKind } from "./ledger.ts";
+import type { Ledger, PoolResultKind } from "../ledger/index.ts";
 import { LeaseBook, leaseBytesFor, MAX_SESSION_XN1_BYTES } from "./leases.ts";
-import type { ForwardToken, Lease, LeasedSession, SessionUpstream } from "./contract.ts";
+import type { EventSink, ForwardToken, Lease, LeasedSession, SessionUpstream } from "./contract.ts";
 import type { BridgeCounters, UpstreamStats } from "./stats.ts";
 
 export interface UpstreamContext {
   log: Logger;
   ledger: Ledger;
+  events: EventSink;
   stats: BridgeCounters;
   now(): number;
   /** Configured lease bytes (k) and the cap on sessions per upstream session. */
@@ -70,6 +71,8 @@ export class UpstreamSlot implements SessionUpstream {
   #difficulty: number | null = null;
   #latest: Job | null = null;
   #pending = 0;
+  /** The pool this session last had work from (a connection to another one is a failover). */
+  #servedFrom: string | null = null;
 
   /** Throws the client's coded option errors (E_POOL_URL, E_POOL_CONFIG, E_TLS_*). */
   constructor(index: number, client: PoolClientOptions, ctx: UpstreamContext) {
@@ -173,6 +176,17 @@ export class UpstreamSlot implements SessionUpstream {
     switch (e.type) {
       case "state":
         this.#state = e.state;
+        if (e.state === "connected" && e.pool !== null) {
+          // Another pool than the one last served from: a failover (or the return to the primary).
+          const from = this.#servedFrom;
+          this.#publishUpstream(
+            from !== null && from !== e.pool ? "failover" : "connected",
+            e.pool,
+            from === null || from === e.pool ? undefined : `from ${withoutCredentials(from)}`,
+          );
+        }
+        if (e.state === "disconnected" && e.error.code !== "E_CLIENT_CLOSED" && e.pool !== null)
+          this.#publishUpstream("lost", e.pool, `${e.error.code} ${e.error.message}`);
         if (e.pool !== null) this.#pool = e.pool;
         if (e.state === "connecting")
           return log.info(`${tag} connecting to ${e.pool} (attempt ${e.attempt})`);
@@ -288,6 +302,10 @@ export class UpstreamSlot implements SessionUpstream {
 
   #onJob(epoch: number, job: Job, clean: boolean): void {
     if (epoch !== this.#epoch || this.#leases === null) return;
+    if (this.#latest === null && this.#pool !== null) {
+      this.#servedFrom = this.#pool;
+      this.#publishUpstream("serving", this.#pool);
+    }
     this.#ctx.log.debug(`upstream #${this.index} job ${job.id}${clean ? " (clean)" : ""}`);
     if (clean) this.#leases.cleanJob();
     this.#jobs.put(job.id, job, clean);
@@ -298,8 +316,33 @@ export class UpstreamSlot implements SessionUpstream {
   #onResult(t: ForwardToken, outcome: SubmitFate, tag: string): void {
     this.#pending--;
     const kind = POOL_KIND[outcome.status];
-    this.#ctx.ledger.poolResult(t.worker, kind, this.#ctx.now());
+    const now = this.#ctx.now();
+    this.#ctx.ledger.poolResult(t.worker, kind, now);
     this.#ctx.stats.poolResult(kind);
+    this.#ctx.events.publish({
+      type: "pool_result",
+      at: now,
+      worker: t.worker,
+      session: t.session,
+      job: t.jobId,
+      result: kind,
+      ...(outcome.status === "rejected" ? { code: outcome.reject.code, reason: outcome.reject.message } : {}),
+      ...(outcome.status !== "rejected" && "reason" in outcome ? { reason: outcome.reason } : {}),
+    });
+    // A share that met the block target: the pool submits the block; its answer on the share is
+    // what the bridge can know of the block's fate.
+    if (t.blockHash !== undefined) {
+      this.#ctx.ledger.block({ at: now, worker: t.worker, height: null, hash: t.blockHash, result: kind });
+      this.#ctx.events.publish({
+        type: "block",
+        at: now,
+        worker: t.worker,
+        height: null,
+        hash: t.blockHash,
+        result: kind,
+      });
+      this.#ctx.log.info(`${tag} BLOCK candidate ${t.blockHash} of ${t.worker}: pool says ${kind}`);
+    }
     const what =
       outcome.status === "rejected"
         ? `rejected ${outcome.reject.code} ${outcome.reject.message}`
@@ -312,7 +355,27 @@ export class UpstreamSlot implements SessionUpstream {
     this.#checkIdle();
   }
 
+  #publishUpstream(
+    state: "connected" | "serving" | "lost" | "failover",
+    pool: string,
+    detail?: string,
+  ): void {
+    this.#ctx.events.publish({
+      type: "upstream",
+      at: this.#ctx.now(),
+      upstream: this.index,
+      state,
+      pool: withoutCredentials(pool),
+      ...(detail === undefined ? {} : { detail }),
+    });
+  }
+
   #checkIdle(): void {
     if (this.#members.size === 0 && this.#pending === 0) this.#ctx.idle(this);
   }
+}
+
+/** A pool URL for logs and events: any user:password@ taken out. */
+export function withoutCredentials(url: string): string {
+  return url.replace(/^([a-z+]+:\/\/)[^@/]*@/i, "$1");
 }

@@ -50,6 +50,10 @@ export class Job {
   readonly #template: Uint8Array;
   /** The 1487-byte input with a zero nonce and a zero tail, made at the first share (copyInputInto). */
   #input: Uint8Array | null = null;
+  /** Header bytes 0..107 (the work without the nonce), for keys that must tell two jobs apart. */
+  get head(): Uint8Array {
+    return this.#head;
+  }
 
   constructor(notify: Notify, options: JobOptions = {}) {
     this.id = notify.jobId;

@@ -70,11 +70,16 @@ describe("verdicts", () => {
     let found = findTail(w, w.target);
     while (findTail(w, poolTarget, found.counter, true).counter !== found.counter)
       found = findTail(w, w.target, found.counter + 1);
-    let rowAtAck: unknown = undefined;
+    // SQLite reads at call time: the row as it was when the miner was told.
+    let rowAtAck: Promise<unknown> = Promise.resolve(undefined);
     m.sink.onResult = () => (rowAtAck = b.worker(`${ADDRESS}.rig1`));
     const r = await verdict(m, { kind: "tail", jobId: w.jobId, tail: found.tail });
     expect(r.outcome).toEqual({ status: "accepted", difficulty: 0.001, forwarded: false });
-    expect(rowAtAck).toMatchObject({ worker: `${ADDRESS}.rig1`, accepted: 1, acceptedDifficulty: 0.001 });
+    expect(await rowAtAck).toMatchObject({
+      worker: `${ADDRESS}.rig1`,
+      accepted: 1,
+      acceptedDifficulty: 0.001,
+    });
     expect(b.stats().shares).toMatchObject({ accepted: 1, rejected: 0, creditedDifficulty: 0.001 });
   });
 
@@ -88,7 +93,10 @@ describe("verdicts", () => {
     expect(r.outcome).toEqual({ status: "accepted", difficulty: 0.001, forwarded: true });
     await until(() => b.stats().pool.accepted === 1, "the pool's answer");
     expect(st.builtinPool!.stats().accepted).toBe(1);
-    await until(() => b.worker(`${ADDRESS}.rig2`)?.poolAccepted === 1, "the pool result in the ledger");
+    await until(
+      async () => (await b.worker(`${ADDRESS}.rig2`))?.poolAccepted === 1,
+      "the pool result in the ledger",
+    );
     expect(b.stats().pool).toEqual({ submitted: 1, accepted: 1, rejected: 0, stale: 0, lost: 0 });
   });
 

@@ -33,9 +33,13 @@ export function testConfig(values: Record<string, unknown> = {}): Readonly<Confi
 }
 
 /** Polls `test` every 5 ms until it holds; fails after `timeoutMs` naming `what`. */
-export async function until(test: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+export async function until(
+  test: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 5000,
+): Promise<void> {
   const end = performance.now() + timeoutMs;
-  while (!test()) {
+  while (!(await test())) {
     if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
     await Bun.sleep(5);
   }

@@ -97,7 +97,7 @@ test("pool restart: re-leased under the new extranonce1, clean jobs, old shares 
   const p = bridge.stats().pool;
   expect(p.submitted).toBe(2);
   expect(p.accepted).toBeGreaterThanOrEqual(1);
-  const row = bridge.worker(`${ADDRESS}.a`)!;
+  const row = (await bridge.worker(`${ADDRESS}.a`))!;
   expect(row).toMatchObject({ accepted: 2, acceptedDifficulty: 0.002, rejected: 2 });
   expect(row.poolAccepted + row.poolRejected + row.poolStale + row.poolLost).toBe(2);
 });

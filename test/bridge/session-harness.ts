@@ -17,7 +17,8 @@ import type {
 } from "../../src/bridge/contract.ts";
 import type { HasherCache } from "../../src/bridge/hashers.ts";
 import { LeaseBook } from "../../src/bridge/leases.ts";
-import { Ledger } from "../../src/bridge/ledger.ts";
+import type { BridgeEvent } from "../../src/events/index.ts";
+import { Ledger } from "../../src/ledger/index.ts";
 import { Session, type SessionContext } from "../../src/bridge/session.ts";
 import { BridgeCounters } from "../../src/bridge/stats.ts";
 import { bytesToHex } from "../../src/protocol/hex.ts";
@@ -118,15 +119,17 @@ export interface Options {
 
 export function setup(o: Options = {}) {
   const clock = { now: T0, closing: false };
-  const ledger = Ledger.open("");
+  const ledger = Ledger.open("", { clock: () => clock.now });
   const stats = new BridgeCounters(T0);
   const hashers = new FakeHashers();
   const logs: string[] = [];
   const closed: Session[] = [];
+  const events: BridgeEvent[] = [];
   const ctx: SessionContext = {
     now: () => clock.now,
     closing: () => clock.closing,
     ledger,
+    events: { publish: (e) => events.push(e) },
     stats,
     hashers: hashers as unknown as HasherCache,
     log: linesLogger(logs),
@@ -150,7 +153,7 @@ export function setup(o: Options = {}) {
   const book = new LeaseBook(2);
   const job = up.publish(v7Job());
   const lease = leaseOf(book, POOL_XN1, 1);
-  return { clock, ledger, stats, hashers, logs, closed, up, sink, session, book, job, lease };
+  return { clock, ledger, stats, hashers, logs, closed, events, up, sink, session, book, job, lease };
 }
 
 export type Setup = ReturnType<typeof setup>;

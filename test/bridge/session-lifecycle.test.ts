@@ -91,24 +91,24 @@ describe("ending a session", () => {
     expect(s.sink.messages).toEqual([]);
   });
 
-  test("closed while a credit is being committed: the share is on disk, the closed sink is not told", () => {
+  test("closed while a credit is being committed: the share is on disk, the closed sink is not told", async () => {
     const s = ready();
     s.hashers.next = hashOf(1000);
     s.session.submit(share(s), 1);
     s.session.close();
     s.ledger.flush();
-    expect(s.ledger.worker(WORKER)).toMatchObject({ accepted: 1 });
+    expect(await s.ledger.worker(WORKER)).toMatchObject({ accepted: 1 });
     expect(s.sink.results).toEqual([]);
     expect(s.up.forwards.length).toBe(1); // the pool still gets its share
   });
 
-  test("the bridge closing: shares refused with its own reject, not held against the miner", () => {
+  test("the bridge closing: shares refused with its own reject, not held against the miner", async () => {
     const s = ready();
     s.clock.closing = true;
     expect(judge(s, ZERO_HASH)).toBe(BRIDGE_REJECTS.closing.code);
     expect(s.sink.results[0]!.outcome).toEqual({ status: "rejected", reject: BRIDGE_REJECTS.closing });
     s.ledger.flush();
-    expect(s.ledger.worker(WORKER)).toBeNull();
+    expect(await s.ledger.worker(WORKER)).toBeNull();
   });
 });
 

@@ -38,13 +38,13 @@ describe("authorize", () => {
     expect(session.worker).toBe(`${ADDRESS}.rig`);
   });
 
-  test("a share before authorize → 24, counted as rejected but nobody's in the ledger", () => {
+  test("a share before authorize → 24, counted as rejected but nobody's in the ledger", async () => {
     const s = setup();
     s.session.assign(s.lease);
     s.session.deliver(s.job, true);
     expect(judge(s, ZERO_HASH)).toBe(24);
     expect(s.hashers.calls).toBe(0);
-    expect(s.ledger.totals()).toEqual([]);
+    expect(await s.ledger.totals()).toEqual([]);
     expect(s.stats.snapshot(T0, []).shares.rejectedByCode).toEqual({ "24": 1 });
   });
 });
@@ -60,10 +60,11 @@ describe("verdicts", () => {
     expect(s.hashers.calls).toBe(0);
   });
 
-  test("accepted: committed to the ledger first, then acknowledged; not forwarded below the pool's difficulty", () => {
+  test("accepted: committed to the ledger first, then acknowledged; not forwarded below the pool's difficulty", async () => {
     const s = ready();
-    const seen: (number | undefined)[] = [];
-    s.sink.onResult = () => seen.push(s.ledger.worker(WORKER)?.accepted);
+    // SQLite reads at call time: the row as it was when the miner was told.
+    const seen: Promise<number | undefined>[] = [];
+    s.sink.onResult = () => seen.push(s.ledger.worker(WORKER).then((w) => w?.accepted));
     s.hashers.next = hashOf(10); // session difficulty 1, pool 100
     s.session.submit(share(s), "t1");
     expect(s.sink.results).toEqual([]); // nothing before the commit
@@ -71,8 +72,8 @@ describe("verdicts", () => {
     expect(s.sink.results).toEqual([
       { token: "t1", outcome: { status: "accepted", difficulty: 1, forwarded: false } },
     ]);
-    expect(seen).toEqual([1]); // the credit was on disk when the miner was told
-    expect(s.ledger.worker(WORKER)).toMatchObject({ accepted: 1, acceptedDifficulty: 1, rejected: 0 });
+    expect(await Promise.all(seen)).toEqual([1]); // the credit was on disk when the miner was told
+    expect(await s.ledger.worker(WORKER)).toMatchObject({ accepted: 1, acceptedDifficulty: 1, rejected: 0 });
     expect(s.up.forwards).toEqual([]);
     expect(s.hashers.keys).toEqual([s.up.jobKey(s.job.id)]);
     expect(s.stats.snapshot(T0, []).shares).toMatchObject({
@@ -82,17 +83,18 @@ describe("verdicts", () => {
     });
   });
 
-  test("meeting the pool's difficulty: forwarded after the commit, as the job's submit with the lease id in extranonce2", () => {
+  test("meeting the pool's difficulty: forwarded after the commit, as the job's submit with the lease id in extranonce2", async () => {
     const s = ready();
-    const events: string[] = [];
-    s.up.onForward = () => events.push(`forward credited=${s.ledger.worker(WORKER)?.accepted}`);
-    s.sink.onResult = () => events.push("result");
+    const events: Promise<string>[] = [];
+    s.up.onForward = () =>
+      events.push(s.ledger.worker(WORKER).then((w) => `forward credited=${w?.accepted}`));
+    s.sink.onResult = () => events.push(Promise.resolve("result"));
     const tail = tailOf(s.lease.extranonce1);
     s.hashers.next = hashOf(1000);
     s.session.submit(share(s, tail), { seq: 1 });
     expect(s.up.forwards).toEqual([]);
     s.ledger.flush();
-    expect(events).toEqual(["forward credited=1", "result"]);
+    expect(await Promise.all(events)).toEqual(["forward credited=1", "result"]);
     expect(s.sink.verdicts()).toEqual([{ difficulty: 1, forwarded: true }]);
     const [f] = s.up.forwards;
     expect(f!.token).toEqual({ worker: WORKER, session: 7, jobId: s.job.id, difficulty: 1 });
@@ -109,21 +111,22 @@ describe("verdicts", () => {
     expect(s.up.forwards).toEqual([]);
   });
 
-  test("below the session's difficulty → 23, counted in the ledger as a reject", () => {
+  test("below the session's difficulty → 23, counted in the ledger as a reject", async () => {
     const s = ready();
     expect(judge(s, FF_HASH)).toBe(23);
     expect(judge(s, hashOf(0.5))).toBe(23);
     s.ledger.flush();
-    expect(s.ledger.worker(WORKER)).toMatchObject({ accepted: 0, rejected: 2 });
+    expect(await s.ledger.worker(WORKER)).toMatchObject({ accepted: 0, rejected: 2 });
     expect(s.up.forwards).toEqual([]);
   });
 
-  test("the same tail twice → 22", () => {
+  test("the same tail twice → 22", async () => {
     const s = ready();
     const tail = tailOf(s.lease.extranonce1);
     expect(judge(s, ZERO_HASH, share(s, tail))).toMatchObject({ difficulty: 1 });
     expect(judge(s, ZERO_HASH, share(s, tail))).toBe(22);
-    expect(s.ledger.worker(WORKER)).toMatchObject({ accepted: 1, rejected: 1 });
+    s.ledger.flush();
+    expect(await s.ledger.worker(WORKER)).toMatchObject({ accepted: 1, rejected: 1 });
   });
 
   test("after a clean job the old job is gone (21), the new one takes shares; a tail of another prefix is 20", () => {
@@ -172,5 +175,41 @@ describe("the ledger failing", () => {
       creditedDifficulty: 0,
     });
     expect(s.logs.some((l) => l.includes("code=E_LEDGER"))).toBe(true);
+  });
+});
+
+describe("events", () => {
+  test("a credited share and a rejected one: one share event each, with the verdict's facts", () => {
+    const s = ready();
+    s.hashers.next = hashOf(10);
+    s.session.submit(share(s), "t1");
+    expect(s.events).toEqual([]); // not before the commit
+    s.ledger.flush();
+    expect(judge(s, FF_HASH)).toBe(23);
+    expect(s.events).toEqual([
+      {
+        type: "share",
+        at: T0,
+        worker: WORKER,
+        session: 7,
+        transport: "ws-msgpack",
+        verdict: "accepted",
+        difficulty: 1,
+        stale: false,
+        forwarded: false,
+      },
+      {
+        type: "share",
+        at: T0,
+        worker: WORKER,
+        session: 7,
+        transport: "ws-msgpack",
+        verdict: "rejected",
+        code: 23,
+        reason: expect.any(String),
+        stale: false,
+        forwarded: false,
+      },
+    ]);
   });
 });

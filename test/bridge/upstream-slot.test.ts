@@ -5,7 +5,8 @@
 
 import { afterEach, expect, test } from "bun:test";
 import type { ForwardToken, Lease, LeasedSession, SessionEnd } from "../../src/bridge/contract.ts";
-import { Ledger } from "../../src/bridge/ledger.ts";
+import type { BridgeEvent } from "../../src/events/index.ts";
+import { Ledger } from "../../src/ledger/index.ts";
 import { BridgeCounters } from "../../src/bridge/stats.ts";
 import { UpstreamSlot } from "../../src/bridge/upstream.ts";
 import { PoolClient, UpstreamError, type UpstreamEvent } from "../../src/upstream/index.ts";
@@ -51,6 +52,7 @@ function slot() {
   const logs: string[] = [];
   const stats = new BridgeCounters(0);
   const ledger = Ledger.open("");
+  const events: BridgeEvent[] = [];
   restore.push(() => void ledger.close());
   const s = new UpstreamSlot(
     1,
@@ -58,6 +60,7 @@ function slot() {
     {
       log: linesLogger(logs),
       ledger,
+      events: { publish: (e) => events.push(e) },
       stats,
       now: () => 0,
       leaseBytes: 2,
@@ -68,7 +71,7 @@ function slot() {
   );
   const play = (e: UpstreamEvent<ForwardToken> | { type: string; [k: string]: unknown }) =>
     s.handle(e as UpstreamEvent<ForwardToken>);
-  return { s, play, urgent, logs, stats };
+  return { s, play, urgent, logs, stats, events };
 }
 
 const subscribed = (play: ReturnType<typeof slot>["play"], epoch: number, xn1: string) => {
@@ -158,4 +161,25 @@ test("a forwarded share's line names the pool difficulty it went at, and the min
   const line = logs.find((l) => l.includes("share of R.w"));
   expect(line).toContain("pool difficulty 64");
   expect(line).toContain("miner difficulty 0.5");
+});
+
+test("events: serving at the first job, lost on a disconnect, failover to another pool; credentials left out", () => {
+  const { play, events } = slot();
+  const other = "stratum+tcp://user:secret@backup.example:3333";
+  play({ type: "state", state: "connected", pool: POOL });
+  subscribed(play, 1, "1ffffff0");
+  play({
+    type: "state",
+    state: "disconnected",
+    pool: POOL,
+    error: { code: "E_POOL_CLOSED", message: "the pool closed the connection" },
+  });
+  play({ type: "state", state: "connected", pool: other });
+  const seen = events.map((e) => (e.type === "upstream" ? [e.state, e.pool, e.detail ?? null] : e.type));
+  expect(seen).toEqual([
+    ["connected", POOL, null],
+    ["serving", POOL, null],
+    ["lost", POOL, "E_POOL_CLOSED the pool closed the connection"],
+    ["failover", "stratum+tcp://backup.example:3333", `from ${POOL}`],
+  ]);
 });

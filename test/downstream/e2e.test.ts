@@ -133,7 +133,7 @@ describe("end to end: built-in pool ⇄ core ⇄ servers", () => {
     });
     await until(() => bridge.stats().pool.accepted >= 1, "the pool's acceptance");
     expect(stack.builtinPool!.stats().accepted).toBeGreaterThanOrEqual(1);
-    expect(bridge.worker(`${ADDRESS}.web1`)).toMatchObject({ accepted: 2 });
+    expect(await bridge.worker(`${ADDRESS}.web1`)).toMatchObject({ accepted: 2 });
     // The same share again is a duplicate.
     c.send(
       encodeClientFrame({
@@ -161,7 +161,10 @@ describe("end to end: built-in pool ⇄ core ⇄ servers", () => {
       counter = scan(input, target, counter + 1).counter;
       c.send(JSON.stringify({ type: "share", work, nonce: counter }));
     }
-    await until(() => (bridge.worker("anonymous")?.accepted ?? 0) === 3, "three credited shares");
+    await until(
+      async () => ((await bridge.worker("anonymous"))?.accepted ?? 0) === 3,
+      "three credited shares",
+    );
     // And with hello, the same client hears its verdicts.
     c.send(JSON.stringify({ type: "hello", worker: `${ADDRESS}.seed` }));
     await c.json("welcome");
@@ -191,6 +194,6 @@ describe("end to end: built-in pool ⇄ core ⇄ servers", () => {
     const p = job.submitParams(`${ADDRESS}.cc`, xn2, found.tail);
     const reply = await c.request("mining.submit", [p.worker, p.jobId, p.nTime, p.extranonce2, p.solution]);
     expect(reply).toMatchObject({ result: true, error: null });
-    expect(bridge.worker(`${ADDRESS}.cc`)).toMatchObject({ accepted: 1 });
+    expect(await bridge.worker(`${ADDRESS}.cc`)).toMatchObject({ accepted: 1 });
   });
 });

@@ -76,9 +76,13 @@ export function harness() {
 }
 
 /** Polls `f` until it is true (tests assert behaviour, not timing; the wait is only a bound). */
-export async function until(f: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+export async function until(
+  f: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 5000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!f()) {
+  while (!(await f())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await Bun.sleep(5);
   }

@@ -19,12 +19,12 @@
 // pool's counters from there, and closes what it opened (afterEach).
 // Behaviour only: every wait is a generous bound, nothing asserts speed.
 
-import { Database } from "bun:sqlite";
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { Hasher } from "../../src/hash/index.ts";
 import { bytesToHex } from "../../src/protocol/index.ts";
 import { encode } from "@msgpack/msgpack";
 import { encodeClientFrame, MSGPACK_SUBPROTOCOL } from "../../src/protocol/ws-msgpack.ts";
+import { Ledger, type WorkerTotals } from "../../src/ledger/index.ts";
 import { PoolServer } from "../../src/pool/index.ts";
 import { RawWsClient, WsTestClient } from "../downstream/ws-client.ts";
 import { BridgeProcess, MineProcess, tempDir, until, type StatsBody } from "./stack.ts";
@@ -41,16 +41,7 @@ const TEST_MS = 240_000;
 /** Extra credited shares each miner must show after something happened to the stack. */
 const MORE = 3;
 
-interface LedgerRow {
-  worker: string;
-  accepted: number;
-  accepted_difficulty: number;
-  rejected: number;
-  pool_accepted: number;
-  pool_rejected: number;
-  pool_stale: number;
-  pool_lost: number;
-}
+type LedgerRow = WorkerTotals;
 
 /** The built-in pool behind its recorder, and a bridge process using it. */
 interface Stack {
@@ -266,17 +257,13 @@ async function settled(s: Stack, m: Miners): Promise<StatsBody> {
   return stats;
 }
 
-function readLedger(bridge: BridgeProcess): Map<string, LedgerRow> {
-  const db = new Database(bridge.ledger, { readonly: true });
+/** The ledger's totals, read beside the running bridge (another connection to its file). */
+async function readLedger(bridge: BridgeProcess): Promise<Map<string, LedgerRow>> {
+  const ledger = Ledger.open(bridge.ledger);
   try {
-    const rows = db
-      .query(
-        "SELECT worker, accepted, accepted_difficulty, rejected, pool_accepted, pool_rejected, pool_stale, pool_lost FROM workers",
-      )
-      .all() as LedgerRow[];
-    return new Map(rows.map((r) => [r.worker, r]));
+    return new Map((await ledger.totals()).map((r) => [r.worker, r]));
   } finally {
-    db.close();
+    await ledger.close();
   }
 }
 
@@ -498,7 +485,7 @@ describe("the whole stack: built-in pool ⇄ vbridge bridge (a process) ⇄ msgp
         js.stopMining();
         downstream.holdSubmits();
         const stats = await settled(s, m);
-        const ledger = readLedger(s.bridge); // read-only, beside the running bridge (WAL)
+        const ledger = await readLedger(s.bridge); // read-only, beside the running bridge (WAL)
         const expected = [
           [workers.msgpack, mp.accepted, mp.rejected],
           [workers.json, js.accepted, js.rejected],
@@ -510,11 +497,11 @@ describe("the whole stack: built-in pool ⇄ vbridge bridge (a process) ⇄ msgp
         const sum = (f: (r: LedgerRow) => number) => [...ledger.values()].reduce((a, r) => a + f(r), 0);
         expect(sum((r) => r.accepted)).toBe(stats.shares.accepted);
         expect(sum((r) => r.rejected)).toBe(stats.shares.rejected);
-        expect(sum((r) => r.accepted_difficulty)).toBeCloseTo(stats.shares.creditedDifficulty, 6);
+        expect(sum((r) => r.acceptedDifficulty)).toBeCloseTo(stats.shares.creditedDifficulty, 6);
         // The pool's side: what it accepted is what the ledger says it accepted (a share in flight
         // when the connection dropped is "lost" to the bridge, though the pool may have counted it).
-        expect(sum((r) => r.pool_rejected)).toBe(0);
-        expect(sum((r) => r.pool_accepted)).toBe(stats.pool.accepted);
+        expect(sum((r) => r.poolRejected)).toBe(0);
+        expect(sum((r) => r.poolAccepted)).toBe(stats.pool.accepted);
         // (All pool traffic passes the recorder; an answer on a connection it had just dropped is not seen.)
         const poolAccepted = s.pool.stats().accepted;
         expect(poolAccepted).toBeGreaterThanOrEqual(
@@ -523,8 +510,8 @@ describe("the whole stack: built-in pool ⇄ vbridge bridge (a process) ⇄ msgp
         expect(poolAccepted).toBeLessThanOrEqual(
           s.upstream.submits.filter((x) => typeof x.answer !== "number").length,
         );
-        expect(poolAccepted).toBeGreaterThanOrEqual(sum((r) => r.pool_accepted));
-        expect(poolAccepted).toBeLessThanOrEqual(sum((r) => r.pool_accepted) + sum((r) => r.pool_lost));
+        expect(poolAccepted).toBeGreaterThanOrEqual(sum((r) => r.poolAccepted));
+        expect(poolAccepted).toBeLessThanOrEqual(sum((r) => r.poolAccepted) + sum((r) => r.poolLost));
         expect(s.pool.stats().rejected).toBe(0);
 
         // Mid-run: mining again, then kill -9 while shares are in flight.
@@ -543,7 +530,7 @@ describe("the whole stack: built-in pool ⇄ vbridge bridge (a process) ⇄ msgp
         s.bridge.kill9();
         await s.bridge.proc.exited;
         await Promise.all([mp.closed, js.closed]); // every frame sent before the kill has been read
-        const after = readLedger(s.bridge);
+        const after = await readLedger(s.bridge);
         // Every credited share acknowledged before the kill is on disk (a credit is committed before
         // its result is sent); at most the shares still unanswered at the kill are there besides.
         const bounds = [
