@@ -7,6 +7,7 @@
 import { AddressError, AddressSet } from "../net/addresses.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { parse, TomlError } from "smol-toml";
+import { inRange, rangePhrase, toNumber, type Range } from "../util/range.ts";
 import { ConfigError, readValue, type Value } from "./fields.ts";
 import { BUILTIN_POOL, FIELDS, type Config, type Field } from "./schema.ts";
 
@@ -34,22 +35,34 @@ export function loadConfig(o: LoadOptions = {}): Readonly<Config> {
   const values = new Map<string, Value>(ALL.map((f) => [f.key, f.default]));
   const path = o.file === undefined ? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : null) : o.file;
   if (path !== null) {
-    for (const [key, raw] of flatten(readToml(path)))
-      values.set(key, readValue(key, field(key, path).kind, raw, path));
+    for (const [key, raw] of flatten(readToml(path))) values.set(key, read(field(key, path), raw, path));
   }
   const env = o.env ?? {};
   for (const f of ALL) {
     const raw = f.env === undefined ? undefined : env[f.env];
-    if (raw !== undefined && raw !== "")
-      values.set(f.key, readValue(f.key, f.kind, raw, `environment ${f.env}`));
+    if (raw !== undefined && raw !== "") values.set(f.key, read(f, raw, `environment ${f.env}`));
   }
   for (const { key, value, flag } of o.flags ?? []) {
     if (value === undefined) continue;
-    values.set(key, readValue(key, field(key, flag).kind, value, flag));
+    values.set(key, read(field(key, flag), value, flag));
   }
   const config = nest(values) as unknown as Config;
   crossCheck(config);
   return deepFreeze(config);
+}
+
+/** readValue, and the one kind it has no case for: a count or "auto" (bridge.workers). */
+function read(f: Field, raw: unknown, origin: string): Value {
+  if (!("countOrAuto" in f.kind)) return readValue(f.key, f.kind, raw, origin);
+  const { min, max } = f.kind.countOrAuto as { min: number; max: number };
+  if (raw === "auto") return "auto";
+  const range: Range = { whole: true, min, max };
+  const n = toNumber(raw);
+  if (inRange(n, range)) return n;
+  throw new ConfigError(
+    "E_CONFIG",
+    `${origin}: ${f.key} must be ${rangePhrase(range)} or "auto" (got ${JSON.stringify(raw)})`,
+  );
 }
 
 function field(key: string, origin: string): Field {

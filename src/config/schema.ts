@@ -55,6 +55,11 @@ const PORT = int(0, 65535);
 const DIFFICULTY = above0(1e15);
 const SECONDS = above0(86_400);
 const BRIDGE_AND_MINE = ["bridge", "mine"] as const;
+/**
+ * A whole number in [min, max] or "auto" (load.ts reads it: FieldKind has no union of kinds). The
+ * Config type says `number | "auto"`.
+ */
+const countOrAuto = (min: number, max: number) => ({ type: "string", countOrAuto: { min, max } }) as const;
 
 /** The upstream list's stand-in for the built-in pool in this process ([builtin_pool]). */
 export const BUILTIN_POOL = "builtin";
@@ -162,6 +167,13 @@ export const FIELDS = [
     "off",
     "PROXY protocol v1/v2 header from trusted proxies on the plain ports",
   ),
+  field(
+    "bridge.workers",
+    countOrAuto(1, 256),
+    1,
+    'worker processes sharing the ports (SO_REUSEPORT), or "auto" (one per core)',
+    { flag: flag("workers", ["bridge"]) },
+  ),
   field("bridge.lease_bytes", int(1, 3), 2, "bytes added to the pool's extranonce1 per miner session"),
   field("bridge.ws_difficulty", DIFFICULTY, 8, "starting share difficulty of a browser miner"),
   field("bridge.ws_share_interval", SECONDS, 15, "vardiff goal for browser miners, seconds per share"),
@@ -196,21 +208,55 @@ export const FIELDS = [
     "bridge.ledger",
     OPTIONAL_TEXT,
     "vbridge-ledger.sqlite",
-    'SQLite share ledger ("": in memory, lost at exit)',
+    'share ledger: a SQLite file, "" (in memory, lost at exit) or postgres://user:pass@host/db',
+    { env: "VBRIDGE_LEDGER", flag: flag("ledger", ["bridge"]) },
+  ),
+  field(
+    "bridge.ledger_queue",
+    int(100, 10_000_000),
+    20_000,
+    "shares that may wait for a failing ledger database before new ones are refused",
+  ),
+  field(
+    "bridge.ledger_retention_days",
+    int(0, 100_000),
+    400,
+    "days of per-minute history and blocks the ledger keeps (0: forever)",
+  ),
+  field("bridge.name", OPTIONAL_TEXT, "", "this bridge's name in the fleet view (empty: the host name)"),
+
+  field(
+    "events.redis",
+    OPTIONAL_TEXT,
+    "",
+    'Redis URL of the event stream, e.g. "redis://127.0.0.1:6379" (empty: off)',
+    {
+      env: "VBRIDGE_EVENTS_REDIS",
+    },
+  ),
+  field("events.stream", TEXT, "vbridge:events", "the Redis Stream key events are appended to"),
+  field("events.max_len", int(1000, 1_000_000_000), 1_000_000, "entries the stream keeps (XADD MAXLEN ~)"),
+  field(
+    "events.buffer",
+    int(1, 1_000_000),
+    10_000,
+    "events held while Redis is unreachable; beyond: dropped, counted",
   ),
 ] as const satisfies readonly Field[];
 
 // The Config type, derived from FIELDS: the top-level keys, and one object per [section].
 type Fields = (typeof FIELDS)[number];
-type ValueOf<K> = K extends { type: "enum"; values: readonly (infer V)[] }
-  ? V
-  : K extends { type: "strings" }
-    ? readonly string[]
-    : K extends { type: "bool" }
-      ? boolean
-      : K extends { type: "int" | "number" }
-        ? number
-        : string;
+type ValueOf<K> = K extends { countOrAuto: object }
+  ? number | "auto"
+  : K extends { type: "enum"; values: readonly (infer V)[] }
+    ? V
+    : K extends { type: "strings" }
+      ? readonly string[]
+      : K extends { type: "bool" }
+        ? boolean
+        : K extends { type: "int" | "number" }
+          ? number
+          : string;
 type SectionOf<K> = K extends `${infer S}.${string}` ? S : never;
 type Top = { [F in Fields as F["key"] extends `${string}.${string}` ? never : F["key"]]: ValueOf<F["kind"]> };
 type Sections = {

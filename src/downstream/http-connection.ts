@@ -194,7 +194,10 @@ export class HttpConnection implements Inner, WsPeer, WsFrameSink {
       this.#ws.start();
       return;
     }
-    const reply = route({ method: head.method, path: head.path, client }, this.#ctx.routes);
+    const reply = route(
+      { method: head.method, path: head.path, query: head.query, client },
+      this.#ctx.routes,
+    );
     const keepAlive = head.keepAlive && !this.#ctx.stopping() && this.#requests < MAX_REQUESTS;
     this.#reply(reply, head.method === "HEAD", keepAlive);
   }

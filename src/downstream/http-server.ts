@@ -22,6 +22,8 @@ export interface HttpServerOptions {
   keepAliveMs: number;
   maxOutboundBytes: number;
   upgrade: UpgradeOptions;
+  /** SO_REUSEPORT: sibling worker processes share the port (ListenSpec.reusePort). */
+  reusePort?: boolean;
 }
 
 /** Largest request head read (request line and header fields), as nginx's default buffers. */
@@ -70,7 +72,7 @@ export class HttpServer {
       refused: ctx.refused,
     });
     try {
-      this.#listener = new Listener({ host: o.host, port: o.port, tls: o.tls }, (s) =>
+      this.#listener = new Listener({ host: o.host, port: o.port, tls: o.tls, reusePort: o.reusePort }, (s) =>
         this.#doors.accept(s, tls),
       );
     } catch (e) {

@@ -2,14 +2,18 @@
 // with its script, worker and WebAssembly files (web-assets.ts), `/health` (public: ok + upstream
 // state, 503 while no upstream has work), `/stats` (JSON) and `/metrics` (Prometheus text), the last
 // two from loopback only unless bridge.stats_public. Nothing here reaches the core beyond stats().
+// With worker processes (src/cluster/) the three show the whole box: `box` merges this process's
+// numbers with the other workers' and lists the workers.
 
 import { readFileSync } from "node:fs";
-import type { BridgeCore } from "../bridge/contract.ts";
+import type { BridgeCore, BridgeHealth, BridgeStats } from "../bridge/contract.ts";
 import { isLoopback } from "../net/addresses.ts";
 import {
   METRICS_CONTENT_TYPE,
   renderMetrics,
+  type BoxNumbers,
   type DownstreamCounters,
+  type ProcessNumbers,
   type SocketCounts,
 } from "./metrics.ts";
 import { BUILD_HINT, WEB_ASSETS } from "./web-assets.ts";
@@ -21,12 +25,21 @@ export interface HttpRoutes {
   sockets(): SocketCounts;
   statsPublic: boolean;
   page: string;
+  /** The other worker processes (bridge.workers > 1); null or absent: this process is the bridge. */
+  box?: BoxView | null;
+}
+
+/** The whole box from this process's own numbers (src/cluster/ implements it). */
+export interface BoxView {
+  numbers(own: ProcessNumbers): BoxNumbers;
 }
 
 /** A request as the routes see it (the connection has read and checked its head). */
 export interface RouteRequest {
   method: string;
   path: string;
+  /** The query string without "?" ("" when none). */
+  query?: string;
   /** The real client (behind trusted proxies: the address they name). */
   client: string;
 }
@@ -87,19 +100,29 @@ export function route(req: RouteRequest, r: HttpRoutes): HttpReply {
     }
     case "/ws":
       return { ...text("WebSocket upgrade expected\n", 426), headers: { ...NOSNIFF, Upgrade: "websocket" } };
-    case "/health":
-      return health(r.core);
+    case "/health": {
+      if (r.box == null) return health(r.core.health(), r.core.stats());
+      const b = r.box.numbers(own(r));
+      const down = b.workers.filter((w) => w.state !== "up").map((w) => w.index);
+      const workers = b.workers.map((w) => ({ index: w.index, pid: w.pid, state: w.state, ok: w.ok }));
+      return health(b.health, b.stats, { workers, down }, b.upstreamWorkers);
+    }
     case "/stats":
     case "/metrics": {
       if (!r.statsPublic && !isLoopback(req.client))
         return text("loopback only (bridge.stats_public)\n", 403);
-      const stats = r.core.stats();
+      if (req.path === "/stats" && new URLSearchParams(req.query ?? "").get("scope") === "fleet") {
+        const fleet = r.core.fleet?.();
+        return fleet === undefined ? text("no fleet view here\n", 404) : json(fleet);
+      }
+      const n = r.box == null ? own(r) : r.box.numbers(own(r));
+      const box = "workers" in n ? (n as BoxNumbers) : undefined;
       if (req.path === "/stats")
-        return json({ ...stats, downstream: { ...r.counters.snapshot(), sockets: r.sockets() } });
+        return json({ ...n.stats, downstream: n.downstream, ...(box ? { workers: box.workers } : {}) });
       return {
         status: 200,
         headers: { ...NOSNIFF, "Content-Type": METRICS_CONTENT_TYPE },
-        body: renderMetrics(stats, { ...r.counters.snapshot(), sockets: r.sockets() }),
+        body: renderMetrics(n.stats, n.downstream, box),
       };
     }
     default:
@@ -107,20 +130,41 @@ export function route(req: RouteRequest, r: HttpRoutes): HttpReply {
   }
 }
 
-/** 200 only when a miner can get work now (BridgeCore.health); 503 with the reason otherwise. */
-function health(core: BridgeCore): HttpReply {
-  const h = core.health();
-  const s = core.stats();
+/** This process's numbers. */
+function own(r: HttpRoutes): ProcessNumbers {
+  return {
+    stats: r.core.stats(),
+    downstream: { ...r.counters.snapshot(), sockets: r.sockets() },
+    health: r.core.health(),
+  };
+}
+
+/**
+ * 200 only when a miner can get work now (BridgeCore.health; with workers: on some worker); 503
+ * with the reason otherwise. `upstreamWorkers`: the worker of each upstream, with workers.
+ */
+function health(
+  h: BridgeHealth,
+  s: BridgeStats,
+  box: Record<string, unknown> = {},
+  upstreamWorkers: readonly number[] = [],
+): HttpReply {
+  const degraded = "degraded" in h && typeof h.degraded === "string" ? { degraded: h.degraded } : {};
   return json(
     {
       ok: h.ok,
-      ...(h.ok ? {} : { reason: h.reason }),
+      // ok with something failing that costs nothing yet (the ledger's database): still 200, so a
+      // load balancer keeps the bridge (every bridge of a fleet shares that database).
+      status: !h.ok ? "down" : "degraded" in degraded ? "degraded" : "ok",
+      ...(h.ok ? degraded : { reason: h.reason }),
       uptimeSeconds: s.uptimeSeconds,
       // Connected: subscribed now (an extranonce1 of a connection that is gone does not count).
-      upstreams: s.upstreams.map((u) => ({
+      upstreams: s.upstreams.map((u, i) => ({
+        ...(upstreamWorkers[i] === undefined ? {} : { worker: upstreamWorkers[i] }),
         state: u.state,
         connected: u.extranonce1 !== null && (u.state === "subscribed" || u.state === "authorized"),
       })),
+      ...box,
     },
     h.ok ? 200 : 503,
   );

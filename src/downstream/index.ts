@@ -1,7 +1,8 @@
 // index.ts — the downstream layer's entry point: the HTTP/WebSocket server (http-server.ts; TLS
 // with a certificate) and, when asked, the Stratum ports (plain and TLS), all onto one BridgeCore,
 // with the shared connection caps (every accepted socket counts), who is a trusted proxy, and one
-// sweep timer for every socket's deadlines.
+// sweep timer for every socket's deadlines. With worker processes (bridge.workers > 1) every
+// worker binds the same ports (SO_REUSEPORT) and /stats, /metrics, /health show the whole box.
 
 import type { BridgeCore } from "../bridge/contract.ts";
 import { AddressSet } from "../net/addresses.ts";
@@ -12,12 +13,20 @@ import type { DoorPolicy, ProxyProtocolMode } from "./doorway.ts";
 import { DownstreamError } from "./errors.ts";
 import { ConnectionGate } from "./gate.ts";
 import { HttpServer } from "./http-server.ts";
+import type { BoxView } from "./http.ts";
 import { DownstreamCounters, type DownstreamSnapshot, type SocketCounts } from "./metrics.ts";
 import { StratumServer, type StratumPort } from "./stratum-server.ts";
 import { PAGE_HTML } from "./web-assets.ts";
 
 export { DownstreamError, type CloseReason, type DownstreamErrorCode } from "./errors.ts";
-export type { DownstreamSnapshot } from "./metrics.ts";
+export type {
+  BoxNumbers,
+  DownstreamSnapshot,
+  ProcessNumbers,
+  SocketCounts,
+  WorkerSummary,
+} from "./metrics.ts";
+export type { BoxView } from "./http.ts";
 export type { ProxyProtocolMode } from "./doorway.ts";
 export type { TlsPair } from "../net/listener.ts";
 
@@ -59,6 +68,13 @@ export interface DownstreamOptions {
   maxSharesPerSecond: number;
   /** Serve /stats and /metrics beyond loopback. */
   statsPublic: boolean;
+  /**
+   * Bind with SO_REUSEPORT: sibling worker processes share every port (the kernel spreads the
+   * connections). Their supervisor has checked that no other program holds the ports.
+   */
+  reusePort?: boolean;
+  /** The other worker processes' numbers for /stats, /metrics, /health; absent: this process alone. */
+  box?: BoxView | null;
 }
 
 /** Knobs the configuration does not expose (tests and benchmarks). */
@@ -139,8 +155,12 @@ export function startDownstream(
     headerMs: options.handshakeTimeoutSeconds * 1000,
   };
   const sockets = () => gate.counts();
+  // SO_REUSEPORT for the HTTP and Stratum listeners (HttpServerOptions / StratumServerContext
+  // `reusePort`, passed to net/listener.ts ListenSpec).
+  const share = { reusePort: options.reusePort === true };
   const http = new HttpServer(
     {
+      ...share,
       host: options.host,
       port: options.port,
       tls: options.tls,
@@ -167,6 +187,7 @@ export function startDownstream(
       statsPublic: options.statsPublic,
       page: PAGE_HTML,
       sockets,
+      box: options.box ?? null,
     },
     gate,
     policy,
@@ -182,6 +203,7 @@ export function startDownstream(
         options.host,
         stratumPorts,
         {
+          ...share,
           core,
           token: options.token,
           log,

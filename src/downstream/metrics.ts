@@ -1,8 +1,10 @@
 // metrics.ts — the transports' own counters and the Prometheus text of /metrics (exposition format
 // 0.0.4) from them and the core's BridgeStats. Labels are transports, reasons, codes and upstream
-// indexes only: never an address or a worker (unbounded cardinality, and personal data).
+// indexes only: never an address or a miner's worker name (unbounded cardinality, and personal
+// data). With worker processes (bridge.workers > 1, src/cluster/) the numbers are the whole box's
+// and a few series per worker process (`worker` = its index, at most 256) are added.
 
-import type { BridgeStats } from "../bridge/contract.ts";
+import type { BridgeHealth, BridgeStats } from "../bridge/contract.ts";
 import type { CloseReason, RefusalCode } from "./errors.ts";
 
 export type ConnectionKind = "ws-msgpack" | "ws-json" | "ws-pending" | "stratum";
@@ -26,6 +28,38 @@ export interface DownstreamSnapshot {
   badFrames: number;
   /** Filled by the servers (the counters alone do not know the gate). */
   sockets?: SocketCounts;
+}
+
+/** One process's numbers, as /stats, /metrics and /health show them. */
+export interface ProcessNumbers {
+  stats: BridgeStats;
+  downstream: DownstreamSnapshot & { sockets: SocketCounts };
+  health: BridgeHealth;
+}
+
+/** A worker process as the box's /stats, /metrics and /health list it (src/cluster/merge.ts). */
+export interface WorkerSummary {
+  index: number;
+  /** null while it is not running. */
+  pid: number | null;
+  /** starting: spawned, not serving yet; up: serving; down: exited, a restart is due. */
+  state: "starting" | "up" | "down";
+  /** Restarts after a crash since the supervisor started. */
+  restarts: number;
+  /** How its last process ended ("code 1", "signal SIGKILL"), or null. */
+  lastExit: string | null;
+  /** From its latest numbers (null: none yet). */
+  uptimeSeconds: number | null;
+  sessions: number;
+  ok: boolean;
+  reason?: string;
+}
+
+/** The box's numbers: every worker's summed, and each worker's summary. */
+export interface BoxNumbers extends ProcessNumbers {
+  workers: WorkerSummary[];
+  /** The worker index of each entry of stats.upstreams. */
+  upstreamWorkers: number[];
 }
 
 export class DownstreamCounters {
@@ -96,7 +130,12 @@ const entries = <K extends string>(r: Partial<Record<K, number>>, label: string)
 
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-export function renderMetrics(core: BridgeStats, ds: DownstreamSnapshot): string {
+/** `box`: the worker processes (bridge.workers > 1); core and ds are then the box's sums. */
+export function renderMetrics(
+  core: BridgeStats,
+  ds: DownstreamSnapshot,
+  box?: Pick<BoxNumbers, "workers" | "upstreamWorkers">,
+): string {
   const out: string[] = [];
   family(out, "vbridge_uptime_seconds", "gauge", "Seconds since the bridge started.", [
     [{}, core.uptimeSeconds],
@@ -199,14 +238,77 @@ export function renderMetrics(core: BridgeStats, ds: DownstreamSnapshot): string
     "vbridge_upstream_connected",
     "gauge",
     "1 when the upstream session has an extranonce1 (subscribed).",
-    core.upstreams.map((u, i) => [{ upstream: String(i) }, u.extranonce1 === null ? 0 : 1]),
+    core.upstreams.map((u, i) => [upstreamLabels(i, box), u.extranonce1 === null ? 0 : 1]),
   );
   family(
     out,
     "vbridge_upstream_sessions",
     "gauge",
     "Miner sessions leased from each upstream session.",
-    core.upstreams.map((u, i) => [{ upstream: String(i) }, u.sessions]),
+    core.upstreams.map((u, i) => [upstreamLabels(i, box), u.sessions]),
   );
+  if (core.ledger !== undefined) ledgerFamilies(out, core.ledger);
+  if (core.events !== undefined) eventFamilies(out, core.events);
+  if (box !== undefined) workerFamilies(out, box.workers);
   return out.join("\n") + "\n";
+}
+
+function ledgerFamilies(out: string[], l: NonNullable<BridgeStats["ledger"]>): void {
+  family(out, "vbridge_ledger_queued", "gauge", "Credits waiting for a ledger commit.", [[{}, l.queued]]);
+  family(out, "vbridge_ledger_failing", "gauge", "1 while ledger commits fail (shares wait, retried).", [
+    [{}, l.failing ? 1 : 0],
+  ]);
+  family(out, "vbridge_ledger_credits_total", "counter", "Credits by outcome in the ledger.", [
+    [{ outcome: "committed" }, l.committed],
+    [{ outcome: "duplicate" }, l.duplicates],
+    [{ outcome: "refused" }, l.refused],
+  ]);
+  family(out, "vbridge_ledger_retries_total", "counter", "Ledger commits that failed and were retried.", [
+    [{}, l.retries],
+  ]);
+}
+
+function eventFamilies(out: string[], e: NonNullable<BridgeStats["events"]>): void {
+  family(out, "vbridge_events_total", "counter", "Events of the Redis stream, by fate.", [
+    [{ fate: "published" }, e.published],
+    [{ fate: "dropped" }, e.dropped],
+  ]);
+  family(out, "vbridge_events_buffered", "gauge", "Events waiting for Redis.", [[{}, e.buffered]]);
+  family(out, "vbridge_events_connected", "gauge", "1 while the event stream's Redis is connected.", [
+    [{}, e.connected ? 1 : 0],
+  ]);
+}
+
+function upstreamLabels(i: number, box?: Pick<BoxNumbers, "upstreamWorkers">): Record<string, string> {
+  const w = box?.upstreamWorkers[i];
+  return w === undefined ? { upstream: String(i) } : { upstream: String(i), worker: String(w) };
+}
+
+function workerFamilies(out: string[], workers: readonly WorkerSummary[]): void {
+  family(out, "vbridge_workers", "gauge", "Worker processes serving (bridge.workers).", [
+    [{}, workers.filter((w) => w.state === "up").length],
+  ]);
+  const each = (f: (w: WorkerSummary) => number): Sample[] =>
+    workers.map((w) => [{ worker: String(w.index) }, f(w)]);
+  family(
+    out,
+    "vbridge_worker_up",
+    "gauge",
+    "1 while the worker process serves.",
+    each((w) => (w.state === "up" ? 1 : 0)),
+  );
+  family(
+    out,
+    "vbridge_worker_sessions",
+    "gauge",
+    "Open miner sessions of each worker process.",
+    each((w) => w.sessions),
+  );
+  family(
+    out,
+    "vbridge_worker_restarts_total",
+    "counter",
+    "Restarts of each worker process after it ended.",
+    each((w) => w.restarts),
+  );
 }

@@ -39,6 +39,8 @@ export interface StratumServerContext {
   publicHost: string | null;
   /** Uniform in [0, 1). */
   random(): number;
+  /** SO_REUSEPORT: sibling worker processes share the ports (ListenSpec.reusePort). */
+  reusePort?: boolean;
 }
 
 export interface StratumPort {
@@ -73,7 +75,7 @@ export class StratumServer {
     });
     for (const p of ports) {
       try {
-        const l: Listener = new Listener({ host, port: p.port, tls: p.tls }, (s) =>
+        const l: Listener = new Listener({ host, port: p.port, tls: p.tls, reusePort: ctx.reusePort }, (s) =>
           this.#doors.accept(s, l.tls),
         );
         this.#listeners.push(l);

@@ -36,6 +36,11 @@ export interface ListenSpec {
   port: number;
   /** Serve TLS with this certificate; null: plain TCP. */
   tls: TlsPair | null;
+  /**
+   * Share the port with sibling worker processes (SO_REUSEPORT, bridge.workers > 1): the kernel
+   * spreads new connections over them. Their supervisor has checked that no other program holds it.
+   */
+  reusePort?: boolean;
 }
 
 /** `accept` returns the socket's handler, or null after ending the socket itself (a cap). */
@@ -53,11 +58,13 @@ export class Listener {
     this.host = spec.host;
     this.tls = spec.tls !== null;
     this.#accept = accept;
-    if (spec.tls !== null && spec.port !== 0) {
+    const shared = spec.reusePort === true;
+    if (spec.tls !== null && spec.port !== 0 && !shared) {
       // SO_REUSEPORT would let this bind share a port another process holds: ask without it first.
+      // (Not for workers: their siblings hold it already, and the supervisor asked before them.)
       open(spec.host, spec.port, null, false, accept).stop(true);
     }
-    this.#current = open(spec.host, spec.port, spec.tls, spec.tls !== null, accept);
+    this.#current = open(spec.host, spec.port, spec.tls, spec.tls !== null || shared, accept);
     this.#port = this.#current.port;
   }
 

@@ -15,6 +15,7 @@ describe("flags derived from FIELDS", () => {
     expect(Object.keys(configArgs("bridge")).sort()).toEqual([
       "config",
       "debug",
+      "ledger",
       "pass",
       "pool",
       "port",
@@ -23,6 +24,7 @@ describe("flags derived from FIELDS", () => {
       "tls-cert",
       "tls-key",
       "user",
+      "workers",
     ]);
     expect(Object.keys(configArgs("pool")).sort()).toEqual([
       "block-interval",

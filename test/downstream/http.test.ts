@@ -34,6 +34,7 @@ describe("HTTP routes", () => {
     expect(r.status).toBe(200);
     expect(await r.json()).toEqual({
       ok: true,
+      status: "ok",
       uptimeSeconds: 12,
       upstreams: [{ state: "subscribed", connected: true }],
     });
@@ -46,7 +47,22 @@ describe("HTTP routes", () => {
     const s2 = h.start({}, {}, down);
     const r2 = await fetch(base(s2.ds.port) + "/health");
     expect(r2.status).toBe(503);
-    expect(await r2.json()).toMatchObject({ ok: false, reason: "no upstream pool session has work" });
+    expect(await r2.json()).toMatchObject({
+      ok: false,
+      status: "down",
+      reason: "no upstream pool session has work",
+    });
+    // Work, but the ledger's database failing: still 200 (a load balancer keeps it), said degraded.
+    const degraded = new FakeCore();
+    degraded.healthNow = { ok: true, degraded: "share ledger commits failing: connection refused" };
+    const s3 = h.start({}, {}, degraded);
+    const r3 = await fetch(base(s3.ds.port) + "/health");
+    expect(r3.status).toBe(200);
+    expect(await r3.json()).toMatchObject({
+      ok: true,
+      status: "degraded",
+      degraded: "share ledger commits failing: connection refused",
+    });
   });
 
   test("/stats from loopback: the core's stats and the transports' counters", async () => {
