@@ -5,7 +5,9 @@
 # browser miner's WebAssembly), chromium (the headless browser tests, driven by playwright-core),
 # and for the deployment tests: nginx, haproxy and caddy (real proxies the tests start in temporary
 # directories; on a systemd host Debian also starts their default services, which the tests never
-# use: the ones installed here are stopped and disabled again), openssl (the test CA) and util-linux (prlimit, the fd-limit tests).
+# use: the ones installed here are stopped and disabled again), postgresql and redis-server (the
+# ledger's and the event stream's real servers, started by the tests as unprivileged users in
+# temporary directories; their default services are disabled the same way), openssl (the test CA) and util-linux (prlimit, the fd-limit tests).
 # Not systemd: on a machine without it, installing it only for `systemd-analyze verify` drags in an
 # init system; test/deploy/unit.test.ts checks the unit's keys itself where systemd-analyze is absent.
 # Does nothing when everything is present, so `make` stays quiet and offline on a set-up machine.
@@ -23,6 +25,8 @@ command -v wasm-ld >/dev/null || missing+=(lld)
 [[ -x /usr/bin/caddy ]] || missing+=(caddy)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v prlimit >/dev/null || missing+=(util-linux)
+compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || missing+=(postgresql)
+[[ -x /usr/bin/redis-server ]] || missing+=(redis-server)
 ((${#missing[@]} == 0)) && exit 0
 
 sudo=()
@@ -36,7 +40,7 @@ export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Only the services of packages installed just now: an operator's own nginx is left alone.
 if [[ -d /run/systemd/system ]]; then
-  for s in nginx haproxy caddy; do
+  for s in nginx haproxy caddy postgresql redis-server; do
     [[ " ${missing[*]} " == *" $s "* ]] && "${sudo[@]}" systemctl disable --now "$s" >/dev/null 2>&1 || true
   done
 fi

@@ -4,9 +4,11 @@
  * the other, once: the pool client's settings (for the bridge and the miner alike), the built-in
  * pool in this process for "builtin" in upstream.pools, the bridge core, the downstream servers.
  */
+import { hostname } from "node:os";
 import { Bridge, type BridgeCoreOptions } from "../bridge/index.ts";
 import { BUILTIN_POOL, type Config } from "../config/index.ts";
 import type { DownstreamOptions, TlsPair } from "../downstream/index.ts";
+import { EventStream } from "../events/index.ts";
 import { PoolServer, type PoolOptions } from "../pool/index.ts";
 import type { PoolClientOptions } from "../upstream/index.ts";
 import { silentLogger, type Logger } from "../util/log.ts";
@@ -99,6 +101,8 @@ export function bridgeCoreOptions(
     client,
     impl: config.impl,
     ledgerPath: b.ledger,
+    ledger: { maxQueued: b.ledger_queue, retentionDays: b.ledger_retention_days },
+    fleetId: fleetId(b),
     leaseBytes: b.lease_bytes,
     difficulty: {
       ws: { start: b.ws_difficulty, shareSeconds: b.ws_share_interval },
@@ -109,6 +113,29 @@ export function bridgeCoreOptions(
     maxSharesPerSecond: b.max_shares_per_second,
     maxConnections,
   };
+}
+
+/**
+ * This process in the fleet view: bridge.name (or the host name) and the HTTP port, so two bridges
+ * on one box differ; a worker process (src/cluster) adds its index.
+ */
+export function fleetId(b: Readonly<Config["bridge"]>): string {
+  const worker = process.env.VBRIDGE_WORKER;
+  return `${b.name.trim() || hostname()}:${b.port}${worker === undefined ? "" : `/w${worker}`}`;
+}
+
+/** The event stream of [events], or null when events.redis is empty. Throws E_EVENTS_* on a bad URL. */
+export function openEvents(config: Readonly<Config>, source: string, log: Logger): EventStream | null {
+  const e = config.events;
+  if (e.redis.trim() === "") return null;
+  return EventStream.open({
+    url: e.redis,
+    stream: e.stream,
+    maxLen: e.max_len,
+    buffer: e.buffer,
+    log,
+    source,
+  });
 }
 
 /** [bridge] → the downstream servers' options, with the certificate read from tls_cert/tls_key. */
@@ -153,6 +180,8 @@ export interface BridgeStackOptions extends Pick<BridgeCoreOptions, "log" | "clo
 export interface BridgeStack {
   readonly bridge: Bridge;
   readonly builtinPool: PoolServer | null;
+  /** The Redis event stream when [events] redis is set. */
+  readonly events: EventStream | null;
   /** The core first (it drains forwarded shares into the pool), then the pool. Idempotent. */
   stop(): Promise<void>;
 }
@@ -162,16 +191,21 @@ export function startBridgeStack(config: Readonly<Config>, o: BridgeStackOptions
   const log = o.log ?? silentLogger;
   const builtinPool = startInProcessPool(config, log, o.builtinPool);
   let bridge: Bridge;
+  let events: EventStream | null = null;
   try {
+    const fleet = fleetId(config.bridge);
+    events = openEvents(config, fleet, log);
     // The built-in pool takes any name; "vbridge" is the bridge's when upstream.user is empty.
     const client = { ...poolClientOptions(config, builtinPool, "vbridge"), ...o.client };
     bridge = Bridge.start({
       ...bridgeCoreOptions(config, client, o.maxConnections),
+      ...(events === null ? {} : { events }),
       log,
       clock: o.clock,
       tuning: o.tuning,
     });
   } catch (e) {
+    void events?.close();
     builtinPool?.stop();
     throw e;
   }
@@ -179,8 +213,12 @@ export function startBridgeStack(config: Readonly<Config>, o: BridgeStackOptions
   return {
     bridge,
     builtinPool,
+    events,
     stop() {
-      stopped ??= bridge.stop().then(() => void builtinPool?.stop());
+      stopped ??= bridge
+        .stop()
+        .then(() => events?.close())
+        .then(() => void builtinPool?.stop());
       return stopped;
     },
   };

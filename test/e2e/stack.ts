@@ -81,6 +81,8 @@ export interface BridgeSettings {
   dir: string;
   /** [bridge] keys, written as TOML values. */
   bridge: Record<string, number | string | boolean>;
+  /** Other sections, as TOML text after [bridge] (e.g. "[events]\nredis = …"). */
+  extra?: string;
 }
 
 export type StatsBody = BridgeStats & { downstream: DownstreamSnapshot };
@@ -128,6 +130,7 @@ export class BridgeProcess {
           `user = ${JSON.stringify(s.user)}`,
           "[bridge]",
           ...Object.entries(bridgeKeys).map(([k, v]) => `${k} = ${JSON.stringify(v)}`),
+          s.extra ?? "",
           "",
         ].join("\n"),
       );
