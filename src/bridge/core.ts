@@ -206,13 +206,16 @@ export class Bridge implements BridgeCore {
     if (this.#summary !== null) clearInterval(this.#summary);
     if (this.#ticker !== null) clearInterval(this.#ticker);
     this.#heartbeat.stop();
-    // Bounded: with the ledger's database down, close() below gives up on what still waits.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      this.#ledger.flush(),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, DRAIN_TIMEOUT_MS))),
-    ]);
-    clearTimeout(timer);
+    // Bounded; not at all while the ledger's database fails (close() below waits, then gives up
+    // on what still waits, unacknowledged).
+    if (!this.#ledger.counters().failing) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#ledger.flush(),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, DRAIN_TIMEOUT_MS))),
+      ]);
+      clearTimeout(timer);
+    }
     const deadline = performance.now() + DRAIN_TIMEOUT_MS;
     while (this.#slots.some((s) => s.pending > 0) && performance.now() < deadline) await Bun.sleep(10);
     for (const s of [...this.#sessions]) s.end({ reason: "bridge-closing" });

@@ -3,7 +3,7 @@
 // rows its INSERT … RETURNING gave back, duplicates excluded), the rejects and the pool results.
 // Shared by both backends so they count alike.
 
-import type { PoolResultKind, PoolEvent, RejectEvent } from "./store.ts";
+import type { PoolResultKind, PoolEvent, RejectEvent, ShareCounts } from "./store.ts";
 
 export const MINUTE_MS = 60_000;
 
@@ -11,16 +11,8 @@ export function minuteOf(at: number): number {
   return Math.floor(at / MINUTE_MS) * MINUTE_MS;
 }
 
-export interface Bucket {
-  worker: string;
+export interface Bucket extends ShareCounts {
   minute: number;
-  accepted: number;
-  acceptedDifficulty: number;
-  rejected: number;
-  poolAccepted: number;
-  poolRejected: number;
-  poolStale: number;
-  poolLost: number;
   /** Earliest event in the bucket (unix ms). */
   firstAt: number;
   /** Latest credited share (unix ms), null when the bucket holds none. */

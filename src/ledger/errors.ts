@@ -1,11 +1,12 @@
 // errors.ts — the ledger's coded errors (STYLE.md principle 9), the same shape as the bridge's
 // BridgeError (code, message, detail) but its own class: src/ledger imports nothing from src/bridge.
-// E_LEDGER_CONNECT, E_LEDGER_AUTH and E_LEDGER_VERSION are the operator's to fix (exit 2).
+// E_LEDGER_OPEN, E_LEDGER_CONNECT, E_LEDGER_AUTH and E_LEDGER_VERSION are the operator's to fix (exit 2).
 
 import { CodedError } from "../util/errors.ts";
 
 export type LedgerErrorCode =
-  | "E_LEDGER" // the ledger cannot be opened, read or written
+  | "E_LEDGER" // the ledger cannot be read or written
+  | "E_LEDGER_OPEN" // the SQLite file cannot be opened or created (a path or permission to fix)
   | "E_LEDGER_VERSION" // the database was written by a newer vbridge (schema version)
   | "E_LEDGER_CONNECT" // PostgreSQL cannot be reached (refused, timed out, no such database)
   | "E_LEDGER_AUTH" // PostgreSQL refused the credentials
@@ -15,6 +16,7 @@ export type LedgerErrorCode =
 export class LedgerError extends CodedError<LedgerErrorCode> {
   static override readonly usageCodes: ReadonlySet<string> = new Set<LedgerErrorCode>([
     "E_LEDGER_VERSION",
+    "E_LEDGER_OPEN",
     "E_LEDGER_CONNECT",
     "E_LEDGER_AUTH",
   ]);

@@ -27,7 +27,8 @@ export interface BlockRecord {
 
 export type BlockRow = BlockRecord;
 
-export interface WorkerTotals {
+/** What the ledger counts per worker, in a minute's bucket or in total. */
+export interface ShareCounts {
   worker: string;
   accepted: number;
   /** Sum of the credited difficulty of accepted shares: what payouts are proportional to. */
@@ -37,24 +38,19 @@ export interface WorkerTotals {
   poolRejected: number;
   poolStale: number;
   poolLost: number;
+}
+
+export interface WorkerTotals extends ShareCounts {
   /** Unix milliseconds of the worker's first counted event. */
   firstSeen: number;
   lastShare: number | null;
 }
 
-export interface HistoryRow {
-  worker: string;
+export interface HistoryRow extends ShareCounts {
   /** Unix milliseconds, the start of the minute. */
   minute: number;
-  accepted: number;
-  acceptedDifficulty: number;
-  rejected: number;
   /** Rejected shares by reject code ("0": counted before codes were kept). */
   rejectedByCode: Record<string, number>;
-  poolAccepted: number;
-  poolRejected: number;
-  poolStale: number;
-  poolLost: number;
 }
 
 /** A bridge's heartbeat row (the fleet view: every bridge writing to one ledger database). */

@@ -34,6 +34,13 @@ describe("vbridge bridge: usage errors", () => {
     [["--pool", "http://pool.example", "--user", "RAddr.w"], /unsupported scheme "http:\/\/"/],
     [["--stratum-port", "-1"], /bridge\.stratum_port/],
     [["--bogus"], /unknown option --bogus/],
+    [["--ledger", "/nonexistent-dir/x/ledger.sqlite"], /cannot open the share ledger \/nonexistent-dir/],
+    // Nothing listens on port 1: refused at once.
+    [
+      ["--ledger", "postgres://vbridge:secret@127.0.0.1:1/vbridge"],
+      /cannot connect to PostgreSQL at postgres:\/\/vbridge:\*\*\*@/,
+    ],
+    [["--workers", "0"], /bridge\.workers/],
   ])("%p → exit 2, one line", async (argv, message) => {
     const { file } = tempConfig();
     const r = await cli(["bridge", "--config", file, ...argv]);

@@ -6,24 +6,11 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import type { WorkerSummary } from "../../src/downstream/index.ts";
-import { childEnv, freePort, ROOT, until, type StatsBody } from "../e2e/stack.ts";
+import { childEnv, freePort, Output, ROOT, until, type StatsBody } from "../e2e/stack.ts";
 
 export type BoxStats = StatsBody & { workers: WorkerSummary[] };
 
 /** Drains a pipe into text (capped), so a chatty child never blocks. */
-class Output {
-  text = "";
-  readonly done: Promise<void>;
-  constructor(stream: ReadableStream<Uint8Array>) {
-    this.done = (async () => {
-      const decoder = new TextDecoder();
-      for await (const chunk of stream) {
-        this.text += decoder.decode(chunk, { stream: true });
-        if (this.text.length > 512 * 1024) this.text = this.text.slice(-256 * 1024);
-      }
-    })().catch(() => {});
-  }
-}
 
 export interface ClusterSettings {
   dir: string;

@@ -60,7 +60,7 @@ export function tempDir(): { path: string; remove(): void } {
 }
 
 /** A child's output as it comes (the pipes must be drained, or a chatty child blocks). */
-class Output {
+export class Output {
   text = "";
   /** Resolves when the stream ended (the child closed it, usually by exiting). */
   readonly done: Promise<void>;

@@ -91,8 +91,8 @@ describe("SQLite ledger file", () => {
     db.close();
   });
 
-  test("an unusable path is E_LEDGER at open", () => {
-    expect(codeOf(() => Ledger.open("/nonexistent-dir/x/ledger.sqlite"))).toBe("E_LEDGER");
+  test("an unusable path is E_LEDGER_OPEN at open (the operator's to fix: exit 2)", () => {
+    expect(codeOf(() => Ledger.open("/nonexistent-dir/x/ledger.sqlite"))).toBe("E_LEDGER_OPEN");
   });
 
   test("in memory: kind, target and a working ledger", async () => {
