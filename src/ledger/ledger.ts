@@ -135,7 +135,12 @@ export class Ledger {
     this.ready = this.#ensureOpen();
     this.ready.then(
       () => this.#schedule(),
-      (e: LedgerError) => this.#fail(e),
+      // Whoever awaits ready reports it (the CLI: one line, exit 2); no warning here as well.
+      (e: LedgerError) => {
+        this.#failing = true;
+        this.#failingSince = this.#clock();
+        this.#lastError = e.message;
+      },
     );
     this.#enqueue({ kind: "prune" });
     this.#pruneTimer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);

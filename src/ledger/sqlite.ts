@@ -90,7 +90,12 @@ export class SqliteStore implements Store {
     try {
       this.#db = new Database(path === "" ? ":memory:" : path, { create: true, strict: true });
     } catch (e) {
-      throw asLedgerError(e, `cannot open the share ledger ${this.#where}`, { target: path }, "E_LEDGER_OPEN");
+      throw asLedgerError(
+        e,
+        `cannot open the share ledger ${this.#where}`,
+        { target: path },
+        "E_LEDGER_OPEN",
+      );
     }
     const db = this.#db;
     try {
