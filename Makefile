@@ -246,3 +246,6 @@ bench-outage: $(DEPS_STAMP) build/native/libverushash.so ; $(BUN) bench/outage.t
 # bench/wss.ts: issue 11's numbers: ws/wss conn/s on one core and RSS per idle session, beside the Bun.serve baseline (1d68933, a temporary git worktree).
 .PHONY: bench-wss
 bench-wss: $(DEPS_STAMP) build/native/libverushash.so ; $(BUN) bench/wss.ts
+# bench/ledger.ts: issue 12's ledger numbers: credited shares/s with full durability, SQLite and a real PostgreSQL (deps-apt installs it), p50/p99 acknowledgement latency.
+.PHONY: bench-ledger
+bench-ledger: $(DEPS_STAMP) deps-apt ; $(BUN) bench/ledger.ts
