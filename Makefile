@@ -249,3 +249,6 @@ bench-wss: $(DEPS_STAMP) build/native/libverushash.so ; $(BUN) bench/wss.ts
 # bench/ledger.ts: issue 12's ledger numbers: credited shares/s with full durability, SQLite and a real PostgreSQL (deps-apt installs it), p50/p99 acknowledgement latency.
 .PHONY: bench-ledger
 bench-ledger: $(DEPS_STAMP) deps-apt ; $(BUN) bench/ledger.ts
+# bench/fanout.ts: issue 12's fan-out: 10,000 WebSocket sessions, pool notify → last receipt, `vbridge bridge` with workers = 1 and 2 (a subprocess on an in-process pool) beside the bare Bun floor (1 and 2 processes), and RSS per idle session. BENCH_SESSIONS=N for a short run.
+.PHONY: bench-fanout
+bench-fanout: $(DEPS_STAMP) build/native/libverushash.so ; ulimit -n $$(ulimit -Hn) 2>/dev/null; $(BUN) bench/fanout.ts $(if $(BENCH_SESSIONS),--sessions $(BENCH_SESSIONS))

@@ -56,6 +56,8 @@ export type FromGen =
       wrong: number;
       jobId: string | null;
       sizes: Sizes | null;
+      /** CPU time this process used from arming to the report (receiving is part of what is timed). */
+      cpuMs: number;
     }
   | { ev: "prepared"; shares: number; ms: number }
   | {
@@ -207,6 +209,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 let armedWaiting = 0;
 let armTimer: ReturnType<typeof setTimeout> | null = null;
+let armCpu = process.cpuUsage();
 
 function arm(timeoutMs: number): void {
   const all = jsonSession === null ? sessions : [...sessions, jsonSession];
@@ -216,6 +219,7 @@ function arm(timeoutMs: number): void {
     s.armedFrame = null;
   }
   armedWaiting = all.length;
+  armCpu = process.cpuUsage();
   armTimer = setTimeout(reportJobs, timeoutMs);
   send({ ev: "armed" });
 }
@@ -228,6 +232,7 @@ function reportJobs(): void {
   if (armTimer === null) return;
   clearTimeout(armTimer);
   armTimer = null;
+  const cpu = process.cpuUsage(armCpu);
   const times = new Float64Array(sessions.length);
   let missing = 0;
   let wrong = 0;
@@ -250,7 +255,7 @@ function reportJobs(): void {
     jsonSession.armed = false;
     if (typeof jsonSession.armedFrame === "string") jsonSession.job = jsonSession.armedFrame;
   }
-  send({ ev: "jobs", times, missing, wrong, jobId, sizes });
+  send({ ev: "jobs", times, missing, wrong, jobId, sizes, cpuMs: (cpu.user + cpu.system) / 1000 });
 }
 
 function frameSizes(frame: Uint8Array, job: MsgpackJob): Sizes | null {
