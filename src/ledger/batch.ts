@@ -21,6 +21,13 @@ export interface InFlight {
 }
 
 const DAY_MS = 86_400_000;
+/**
+ * How long a share key (and a batch id) is kept: long enough for every retry of a commit (they run
+ * within seconds, in the process that made the key; a miner who reconnects gets a new lease, so new
+ * keys), short enough that a busy fleet's table stays small (100,000 browsers at a share per 15 s
+ * put 6,700 keys a second into it: ~24 million an hour).
+ */
+export const KEY_RETENTION_MS = 3_600_000;
 
 /** One transaction's worth: a fresh random id, the operations by kind, pruning cutoffs if asked. */
 export function makeBatch(ops: readonly Op[], now: number, retentionDays: number): Batch {
@@ -38,10 +45,10 @@ export function makeBatch(ops: readonly Op[], now: number, retentionDays: number
     else if (op.kind === "reject") b.rejects.push(op);
     else if (op.kind === "pool") b.pools.push(op);
     else if (op.kind === "block") b.blocks.push(op.block);
-    // Share keys (and batch ids) 24 h; history and blocks retentionDays (0: forever).
+    // Share keys (and batch ids) KEY_RETENTION_MS; history and blocks retentionDays (0: forever).
     else
       b.prune = {
-        keysBefore: now - DAY_MS,
+        keysBefore: now - KEY_RETENTION_MS,
         historyBefore: retentionDays > 0 ? now - retentionDays * DAY_MS : null,
       };
   }

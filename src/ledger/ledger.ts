@@ -36,7 +36,7 @@ export interface LedgerOptions {
   synchronous?: "FULL" | "NORMAL";
   /** Credits waiting for a commit before new ones are refused (E_LEDGER_FULL); default 20000. */
   maxQueued?: number;
-  /** Days of history and blocks kept; 0 = forever; default 400. Share keys are kept 24 h. */
+  /** Days of history and blocks kept; 0 = forever; default 400. Share keys are kept an hour. */
   retentionDays?: number;
   log?: Logger;
   /** Unix ms; default Date.now (pruning cutoffs, batch ids' age). */
@@ -50,7 +50,8 @@ export interface LedgerOptions {
 /** Operations per transaction. */
 const MAX_BATCH = 4096;
 const KEY_MAX = 64;
-const PRUNE_EVERY_MS = 3_600_000;
+/** Pruning runs this often: share keys live between one and 1¼ hours. */
+const PRUNE_EVERY_MS = 900_000;
 
 /** counters(): the ledger's side of /stats and /metrics. */
 export interface LedgerCounters {
@@ -204,7 +205,7 @@ export class Ledger {
     this.#enqueue(op);
   }
 
-  /** Deletes share keys older than 24 h and history and blocks older than retentionDays (hourly). */
+  /** Deletes share keys older than an hour and history and blocks older than retentionDays (every 15 min). */
   prune(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#enqueue({ kind: "prune" });

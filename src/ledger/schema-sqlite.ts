@@ -1,6 +1,6 @@
 // schema-sqlite.ts — the SQLite ledger's schema (PRAGMA user_version) and its migrations.
 // v1 (vbridge before issue 12): one `workers` row of running totals per worker. v2: idempotency
-// keys (shares, kept 24 h), batch ids (replayed batches), history per worker per minute (totals are
+// keys (shares, kept an hour), batch ids (replayed batches), history per worker per minute (totals are
 // sums of it), rejects per code, blocks, and the fleet's heartbeats. v1 → v2 turns each worker's
 // totals into one history bucket at the minute of its last share (or first sighting); its rejects,
 // counted before codes were kept, go under code "0".

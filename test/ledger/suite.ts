@@ -222,7 +222,7 @@ export function ledgerSuite(b: Backend): void {
       await l.close();
     });
 
-    test("retention: share keys kept 24 h, history and blocks retentionDays", async () => {
+    test("retention: share keys kept an hour, history and blocks retentionDays", async () => {
       let now = T0;
       const { l, target } = await openLedger(b, { clock: () => now, retentionDays: 2 });
       await l.flush();
@@ -231,7 +231,7 @@ export function ledgerSuite(b: Backend): void {
       now = T0 + DAY + MIN;
       expect(await credit(l, { key: key("new"), at: now })).toBeNull();
       await l.prune();
-      expect(await b.count(target, "shares")).toBe(1); // "old" is past 24 h: its key is gone
+      expect(await b.count(target, "shares")).toBe(1); // "old" is past an hour: its key is gone
       expect(await l.worker("RA.w1")).toMatchObject({ accepted: 2 }); // its history is not
       now = T0 + 4 * DAY;
       await l.prune();
