@@ -7,6 +7,8 @@ import { CodedError } from "../util/errors.ts";
 export type PoolErrorCode =
   | "E_POOL_OPTIONS" // an option out of range (the CLI checks flags first and reports E_USAGE)
   | "E_POOL_LISTEN" // the listening socket could not be opened (port in use, bad host)
-  | "E_POOL_EXHAUSTED"; // no free extranonce1 left (bounded search; not reachable in practice)
+  | "E_POOL_EXHAUSTED" // no free extranonce1 left (bounded search; not reachable in practice)
+  | "E_POOL_NO_WORK" // jobs come from the daemon: none yet, or none can be made by hand
+  | "E_POOL_NOTIFY"; // `vbridge blocknotify`: the pool did not take the notification
 
 export class PoolError extends CodedError<PoolErrorCode> {}

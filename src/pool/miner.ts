@@ -39,7 +39,8 @@ export interface PoolMinerListener {
   authorized?(m: PoolMiner, user: string, ok: boolean): void;
   share?(m: PoolMiner, submit: SubmitParams, verdict: Verdict): void;
   difficultyChanged?(m: PoolMiner, difficulty: number, previous: number): void;
-  unknownMethod?(m: PoolMiner, method: string): void;
+  /** A method it does not know; true when the server took it (vbridge.blocknotify). */
+  unknownMethod?(m: PoolMiner, method: string, params: unknown): boolean | void;
 }
 
 export interface PoolMinerOptions {
@@ -165,7 +166,7 @@ export class PoolMiner implements StratumServerHooks {
     this.#listener.share?.(this, submit, { ok: false, reject });
   }
 
-  unknownMethod(name: string): void {
-    this.#listener.unknownMethod?.(this, name);
+  unknownMethod(name: string, params: unknown): boolean | void {
+    return this.#listener.unknownMethod?.(this, name, params);
   }
 }

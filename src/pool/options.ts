@@ -2,6 +2,7 @@
 // server itself can trust them. The CLI validates its flags first for friendlier messages; a
 // caller passing bad values here gets E_POOL_OPTIONS.
 
+import type { BlockResult, DaemonJobSource } from "../daemon/source.ts";
 import type { ImplChoice } from "../hash/index.ts";
 import { consoleLogger, type Logger } from "../util/log.ts";
 import { checkRange } from "../util/range.ts";
@@ -41,6 +42,13 @@ export interface PoolOptions {
   maxSharesPerJob?: number;
   /** Period of the summary log line; null = none. */
   summaryIntervalSeconds?: number | null;
+  /**
+   * Jobs from the operator's verusd (src/daemon) instead of synthetic ones; null = synthetic. The
+   * pool stops it when it stops.
+   */
+  daemon?: DaemonJobSource | null;
+  /** Every block the daemon was sent, with its verdict, and the finder's user (for the ledger). */
+  onBlock?: ((r: BlockResult, user: string) => void) | null;
   /** Default: the console Logger (info and above). */
   log?: Logger;
   /** Milliseconds; default Date.now. Tests inject one to drive vardiff without waiting. */
@@ -101,6 +109,8 @@ export function resolvePoolOptions(o: PoolOptions): ResolvedPoolOptions {
     maxJobs: o.maxJobs ?? JOBS_KEPT,
     maxSharesPerJob: o.maxSharesPerJob ?? DEFAULT_MAX_SHARES_PER_JOB,
     summaryIntervalSeconds: o.summaryIntervalSeconds === undefined ? 60 : o.summaryIntervalSeconds,
+    daemon: o.daemon ?? null,
+    onBlock: o.onBlock ?? null,
     log: o.log ?? consoleLogger({ debug: false }),
     clock: o.clock ?? Date.now,
   };

@@ -1,5 +1,5 @@
-// server.ts — the built-in Stratum pool: a Stratum listener (src/stratum/), the synthetic job
-// source, the job table, one PoolMiner (miner.ts) per connection, the timers, logs and stats. It
+// server.ts — the built-in Stratum pool: a Stratum listener (src/stratum/), the job source
+// (synthetic, or the operator's verusd: src/daemon/source.ts), the job table, one PoolMiner (miner.ts) per connection, the timers, logs and stats. It
 // owns all I/O and time; everything it drives is sans-IO (miner.ts, jobs.ts, synthetic.ts,
 // stats.ts, the shared Stratum server session).
 //
@@ -19,6 +19,7 @@ import {
 } from "../protocol/index.ts";
 import { StratumConnection } from "../stratum/connection.ts";
 import { Listener, type NetSocket, type TlsPair } from "../net/listener.ts";
+import { isLoopback } from "../net/addresses.ts";
 import { printable } from "../util/text.ts";
 import { PoolError } from "./errors.ts";
 import { Extranonce1Allocator } from "./extranonce.ts";
@@ -29,6 +30,9 @@ import { randomU32, seededRandom, systemRandom } from "./random.ts";
 import { PoolMiner, type PoolMinerContext, type PoolMinerListener } from "./miner.ts";
 import { formatPoolSummary, PoolStats, type PoolStatsSnapshot } from "./stats.ts";
 import { SyntheticJobSource, type SyntheticWork } from "./synthetic.ts";
+import type { BlockResult, DaemonJobSource } from "../daemon/source.ts";
+import { SOLUTION_COMPACT_SIZE } from "../protocol/layout.ts";
+import { hexToBytes } from "../protocol/hex.ts";
 
 /** setTimeout's longest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -37,7 +41,14 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 interface Member {
   conn: StratumConnection;
   miner: PoolMiner;
+  remote: string;
 }
+
+/**
+ * `vbridge blocknotify HASH` (verusd's -blocknotify) sends this on the Stratum port, from loopback
+ * only: fetch a template now. Answered true; from anywhere else, or with no daemon, 20 unknown method.
+ */
+export const BLOCKNOTIFY_METHOD = "vbridge.blocknotify";
 
 export class PoolServer {
   readonly options: ResolvedPoolOptions;
@@ -45,7 +56,9 @@ export class PoolServer {
   readonly #tlsListener: Listener | null = null;
   readonly #hasher: Hasher;
   readonly #hashers: ShareHashers;
-  readonly #source: SyntheticJobSource;
+  /** Synthetic jobs (no daemon), or null when the daemon gives them. */
+  readonly #source: SyntheticJobSource | null;
+  readonly #daemon: DaemonJobSource | null;
   readonly #jobs: JobTable;
   readonly #xn1: Extranonce1Allocator;
   readonly #stats: PoolStats;
@@ -56,6 +69,8 @@ export class PoolServer {
   #jobTimer: ReturnType<typeof setTimeout> | null = null;
   #summaryTimer: ReturnType<typeof setInterval> | null = null;
   #rotating = false;
+  /** The daemon's last template is too old (idle): no job is handed out until the next. */
+  #noWork = false;
   #stopped = false;
 
   /** Opens the hasher and the listening socket; throws E_POOL_OPTIONS, E_POOL_LISTEN or a hash error. */
@@ -69,17 +84,22 @@ export class PoolServer {
     const random = o.seed === null ? systemRandom : seededRandom(o.seed);
     this.#hasher = Hasher.open(o.impl);
     this.#hashers = poolHashers(this.#hasher);
-    this.#source = new SyntheticJobSource(
-      {
-        random,
-        jobIntervalMs: o.jobIntervalSeconds * 1000,
-        blockIntervalMs: o.blockIntervalSeconds * 1000,
-        nBits: o.nBits,
-      },
-      now,
-    );
+    this.#daemon = o.daemon;
+    this.#source =
+      o.daemon !== null
+        ? null
+        : new SyntheticJobSource(
+            {
+              random,
+              jobIntervalMs: o.jobIntervalSeconds * 1000,
+              blockIntervalMs: o.blockIntervalSeconds * 1000,
+              nBits: o.nBits,
+            },
+            now,
+          );
     this.#jobs = new JobTable({ maxJobs: o.maxJobs, maxSharesPerJob: o.maxSharesPerJob });
-    this.#jobs.push(this.#source.current.job, true);
+    const first = this.#work();
+    if (first !== null) this.#jobs.push(first.job, true);
     this.#xn1 = new Extranonce1Allocator(randomU32(random), randomU32(random));
     this.#stats = new PoolStats(now);
     this.#context = { jobs: this.#jobs, hashers: this.#hashers, now: o.clock };
@@ -105,12 +125,19 @@ export class PoolServer {
         { cause: e },
       );
     }
-    const w = this.#source.current;
     o.log.info(
-      `pool listening on ${o.host}:${this.port}${this.tlsPort === null ? "" : ` (stratum+ssl on ${this.tlsPort})`}, difficulty ${o.difficulty}${o.vardiff ? " (vardiff)" : ""}, hasher ${this.#hasher.impl}`,
+      `pool listening on ${o.host}:${this.port}${this.tlsPort === null ? "" : ` (stratum+ssl on ${this.tlsPort})`}, difficulty ${o.difficulty}${o.vardiff ? " (vardiff)" : ""}, hasher ${this.#hasher.impl}${o.daemon === null ? "" : `, jobs from verusd at ${o.daemon.daemon}`}`,
     );
-    o.log.info(`block ${w.height}, job ${w.job.id}`);
+    if (first !== null && this.#source !== null) o.log.info(`block ${first.height}, job ${first.job.id}`);
     this.#armJobTimer();
+    o.daemon?.listen({
+      work: (w) => {
+        if (!this.#stopped) this.#publish(w);
+      },
+      idle: (reason) => this.#idleAll(reason),
+    });
+    // Work the daemon gave before the pool listened to it.
+    if (o.daemon !== null && first !== null) this.#publish(first);
     if (o.summaryIntervalSeconds !== null) {
       this.#summaryTimer = setInterval(
         () => o.log.info(`summary: ${formatPoolSummary(this.stats())}`),
@@ -122,6 +149,11 @@ export class PoolServer {
   /** The bound port (the real one when started with port 0). */
   get port(): number {
     return this.#listener.port;
+  }
+
+  /** The operator's verusd the jobs come from, or null (synthetic jobs). */
+  get daemon(): DaemonJobSource | null {
+    return this.#daemon;
   }
 
   /** The stratum+ssl port, or null. */
@@ -138,24 +170,49 @@ export class PoolServer {
     return this.options.host;
   }
 
-  /** The job miners are working on now. */
+  /** The job miners are working on now (E_POOL_NO_WORK before the daemon's first template). */
   get currentJob(): Job {
-    return this.#source.current.job;
+    const w = this.#work();
+    if (w === null)
+      throw new PoolError("E_POOL_NO_WORK", "no work yet: waiting for the daemon's first template");
+    return w.job;
   }
 
   stats(): PoolStatsSnapshot {
-    const w = this.#source.current;
-    return this.#stats.snapshot(this.options.clock(), { height: w.height, jobId: w.job.id });
+    const w = this.#work();
+    return this.#stats.snapshot(this.options.clock(), { height: w?.height ?? 0, jobId: w?.job.id ?? "" });
   }
 
-  /** Issue a new job of the current block now (clean=false), as the job timer does. */
+  /** Issue a new job of the current block now (clean=false), as the job timer does (synthetic jobs). */
   newJob(): Job {
-    return this.#publish(this.#source.newJob(this.options.clock()));
+    return this.#publish(this.#synthetic().newJob(this.options.clock()));
   }
 
-  /** Start a new block now (clean=true: every older job becomes "21 job not found"). */
+  /** Start a new block now (clean=true: every older job becomes "21 job not found"; synthetic jobs). */
   newBlock(): Job {
-    return this.#publish(this.#source.newBlock(this.options.clock()));
+    return this.#publish(this.#synthetic().newBlock(this.options.clock()));
+  }
+
+  #synthetic(): SyntheticJobSource {
+    if (this.#source === null)
+      throw new PoolError("E_POOL_NO_WORK", "jobs come from the daemon: they cannot be made here");
+    return this.#source;
+  }
+
+  /** The latest work of either source, or null (a daemon with no template yet). */
+  #work(): SyntheticWork | null {
+    return this.#source?.current ?? this.#daemon?.current ?? null;
+  }
+
+  /**
+   * No work to be had (the daemon gone too long): the job is dead work, so every miner is let go
+   * (E_POOL_NO_WORK) rather than left hashing it; miners that reconnect wait for the next template.
+   * The bridge on this pool pauses its miners the same way it does for any lost pool.
+   */
+  #idleAll(reason: string): void {
+    this.#noWork = true;
+    this.options.log.warn(`no work: ${reason}; miners let go until the daemon gives a template`);
+    for (const { conn } of [...this.#members]) conn.close("E_POOL_NO_WORK", reason);
   }
 
   /** Close every connection and the listener; idempotent. Returns the final stats. */
@@ -167,6 +224,7 @@ export class PoolServer {
       for (const m of [...this.#members]) m.conn.close("E_POOL_CLOSING", "pool stopping");
       this.#listener.stop();
       this.#tlsListener?.stop();
+      this.#daemon?.stop();
       this.#hasher.close();
       this.options.log.info(`pool stopped: ${formatPoolSummary(this.stats())}`);
     }
@@ -197,7 +255,7 @@ export class PoolServer {
       this.#context,
       this.#minerEvents,
     );
-    const member: Member = { miner, conn: null! };
+    const member: Member = { miner, conn: null!, remote: socket.remoteAddress };
     member.conn = new StratumConnection(
       socket,
       socket.remoteAddress,
@@ -221,7 +279,8 @@ export class PoolServer {
     this.#members.add(member);
     this.#stats.opened();
     o.log.info(`conn ${id} from ${socket.remoteAddress} connected, extranonce1 ${xn1}`);
-    member.conn.run(() => member.conn.session.work(miner.workFor(this.#source.current.job, true)));
+    const w = this.#noWork ? null : this.#work();
+    if (w !== null) member.conn.run(() => member.conn.session.work(miner.workFor(w.job, true)));
     return member.conn;
   }
 
@@ -234,6 +293,7 @@ export class PoolServer {
 
   #publish(work: SyntheticWork): Job {
     const { job } = work;
+    this.#noWork = false;
     this.#jobs.push(job, work.newBlock);
     const log = this.options.log;
     log.info(work.newBlock ? `block ${work.height}, job ${job.id} (clean)` : `job ${job.id}`);
@@ -250,12 +310,13 @@ export class PoolServer {
   }
 
   #armJobTimer(): void {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#source === null) return;
+    const source = this.#source;
     if (this.#jobTimer !== null) clearTimeout(this.#jobTimer);
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, this.#source.dueAt - this.options.clock()));
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, source.dueAt - this.options.clock()));
     this.#jobTimer = setTimeout(() => {
       this.#jobTimer = null;
-      const work = this.#source.poll(this.options.clock());
+      const work = source.poll(this.options.clock());
       if (work !== null) this.#publish(work);
       else this.#armJobTimer();
     }, delay);
@@ -267,7 +328,7 @@ export class PoolServer {
     this.#rotating = true;
     queueMicrotask(() => {
       this.#rotating = false;
-      if (!this.#stopped && this.#jobs.newestRetired) this.newJob();
+      if (!this.#stopped && this.#jobs.newestRetired && this.#source !== null) this.newJob();
     });
   }
 
@@ -282,9 +343,48 @@ export class PoolServer {
             : `conn ${s.id} authorization refused for ${printable(user)}`,
         ),
       difficultyChanged: (s, d, previous) => log.info(`conn ${s.id} difficulty ${previous} -> ${d}`),
-      unknownMethod: (s, method) => log.info(`conn ${s.id} unknown method ${printable(method)}`),
+      unknownMethod: (s, method, params) => {
+        const member = [...this.#members].find((m) => m.miner === s);
+        if (method === BLOCKNOTIFY_METHOD && this.#daemon !== null && member && isLoopback(member.remote)) {
+          const hash =
+            Array.isArray(params) && typeof params[0] === "string" ? printable(params[0].slice(0, 64)) : "";
+          this.#daemon.poke(`blocknotify ${hash}`);
+          return true;
+        }
+        log.info(`conn ${s.id} unknown method ${printable(method)}`);
+        return false;
+      },
       share: (s, submit, verdict) => this.#onShare(s, submit, verdict),
     };
+  }
+
+  /** A share met the block target: submit the block to the daemon, or log that there is none. */
+  #onBlockCandidate(s: PoolMiner, submit: SubmitParams, v: Extract<Verdict, { ok: true }>): void {
+    const log = this.options.log;
+    const height = this.#work()?.height ?? 0;
+    const hash = hashToDisplayHex(v.hash);
+    const daemon = this.#daemon;
+    if (daemon === null || v.job.daemonNonce === null) {
+      log.info(`conn ${s.id} BLOCK CANDIDATE at height ${height}: hash ${hash} (no daemon: not submitted)`);
+      return;
+    }
+    const header = v.job.header(v.job.daemonNonce);
+    const solution = hexToBytes(submit.solution).subarray(SOLUTION_COMPACT_SIZE.length);
+    log.info(`conn ${s.id} BLOCK FOUND at height ${height}: hash ${hash}, submitting to the daemon`);
+    void daemon.submit(v.job, header, solution, v.hash).then((r) => this.#onBlockResult(s, r));
+  }
+
+  #onBlockResult(s: PoolMiner, r: BlockResult): void {
+    const log = this.options.log;
+    this.#stats.block(r.result === "accepted");
+    const line = `block ${r.hash} at height ${r.height}: ${r.result}${r.confirmed ? ", confirmed by getblock" : ""} (submit sent ${r.sendMs.toFixed(1)} ms after the share)`;
+    if (r.result === "accepted") log.info(`BLOCK ACCEPTED: ${line}`);
+    else log.warn(`block not accepted: ${line}`);
+    this.options.onBlock?.(r, s.user ?? "");
+    const member = [...this.#members].find((m) => m.miner === s);
+    member?.conn.run(() =>
+      member.conn.session.showMessage(`block found at height ${r.height}: ${r.hash} (${r.result})`),
+    );
   }
 
   #onShare(s: PoolMiner, submit: SubmitParams, v: Verdict): void {
@@ -295,11 +395,7 @@ export class PoolServer {
       log.info(
         `conn ${s.id} share accepted: job ${job}, difficulty ${v.shareDifficulty} (credited ${v.creditedDifficulty})`,
       );
-      if (v.blockCandidate) {
-        log.info(
-          `conn ${s.id} BLOCK CANDIDATE at height ${this.#source.current.height}: hash ${hashToDisplayHex(v.hash)} (no daemon: not submitted)`,
-        );
-      }
+      if (v.blockCandidate) this.#onBlockCandidate(s, submit, v);
       this.#rotateIfRetired();
     } else {
       this.#stats.rejected(v.reject.code);

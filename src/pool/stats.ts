@@ -17,8 +17,11 @@ export interface PoolStatsSnapshot {
   rejected: number;
   /** Rejects by Stratum error code (20..25). */
   rejectedByCode: Record<number, number>;
-  /** Accepted shares whose hash met the block target (logged; there is no daemon to submit to). */
+  /** Accepted shares whose hash met the block target (submitted when jobs come from a daemon). */
   blockCandidates: number;
+  /** Blocks submitted to the daemon, and of those the ones it accepted. */
+  blocksSubmitted: number;
+  blocksAccepted: number;
   /** Sum of the difficulty credited to accepted shares. */
   acceptedDifficulty: number;
   /** Hashes per second over the last HASHRATE_WINDOW_SECONDS (less just after start). */
@@ -38,6 +41,8 @@ export class PoolStats {
   #rejected = 0;
   readonly #rejectedByCode: Record<number, number> = {};
   #blockCandidates = 0;
+  #blocksSubmitted = 0;
+  #blocksAccepted = 0;
   #acceptedDifficulty = 0;
   readonly #closes: Partial<Record<CloseReason, number>> = {};
   readonly #window: HashrateWindow;
@@ -55,6 +60,12 @@ export class PoolStats {
   closed(reason: CloseReason): void {
     this.#connections--;
     this.#closes[reason] = (this.#closes[reason] ?? 0) + 1;
+  }
+
+  /** A block sent to the daemon, and whether it took it. */
+  block(accepted: boolean): void {
+    this.#blocksSubmitted++;
+    if (accepted) this.#blocksAccepted++;
   }
 
   accepted(nowMs: number, creditedDifficulty: number, blockCandidate: boolean): void {
@@ -82,6 +93,8 @@ export class PoolStats {
       rejected: this.#rejected,
       rejectedByCode: { ...this.#rejectedByCode },
       blockCandidates: this.#blockCandidates,
+      blocksSubmitted: this.#blocksSubmitted,
+      blocksAccepted: this.#blocksAccepted,
       acceptedDifficulty: this.#acceptedDifficulty,
       hashrate: this.hashrate(nowMs),
       closes: { ...this.#closes },
@@ -100,6 +113,8 @@ export function formatPoolSummary(s: PoolStatsSnapshot): string {
     `${s.rejected} rejected${byCode(s.rejectedByCode)}`,
   ];
   if (s.blockCandidates > 0) parts.push(countOf(s.blockCandidates, "block candidate"));
+  if (s.blocksSubmitted > 0)
+    parts.push(`blocks ${s.blocksAccepted} accepted / ${s.blocksSubmitted} submitted`);
   parts.push(formatHashrate(s.hashrate), `height ${s.height}`, `job ${s.jobId}`);
   return parts.join(", ");
 }

@@ -23,6 +23,7 @@ export type CloseCode =
   | "E_RELEASED" // Stratum: the nonce lease changed and the miner cannot be told
   | "E_BRIDGE_CLOSING" // the bridge is stopping
   | "E_POOL_CLOSING" // the built-in pool is stopping
+  | "E_POOL_NO_WORK" // the built-in pool's daemon gave no template for too long: the job is dead work
   | "E_EVICTED" // not yet a session (not subscribed), closed to make room at the connection cap
   | "E_PROXY_UNTRUSTED" // a PROXY protocol header from a peer not in bridge.trusted_proxies
   | "E_INTERNAL"; // a bug on our side while handling this connection (logged with its stack)
@@ -69,6 +70,7 @@ export const WS_CLOSE_CODES: Readonly<Record<CloseCode, number>> = {
   E_RELEASED: 4409,
   E_BRIDGE_CLOSING: 1001, // RFC 6455 "going away"
   E_POOL_CLOSING: 1001,
+  E_POOL_NO_WORK: 1013, // RFC 6455 "try again later"
   E_EVICTED: 4503,
   E_PROXY_UNTRUSTED: 4400,
   E_INTERNAL: 1011, // RFC 6455 "internal error"

@@ -76,7 +76,8 @@ export interface StratumServerHooks {
   /** A submit the session itself refused (24, 25), for the server's counters. */
   refused?(submit: SubmitParams, reject: ShareReject): void;
   subscribed?(): void;
-  unknownMethod?(name: string): void;
+  /** A method the session does not know: `true` when the hook took it (answered true), else 20. */
+  unknownMethod?(name: string, params: unknown): boolean | void;
 }
 
 /** How the session writes and closes (the connection). */
@@ -254,10 +255,13 @@ export class StratumServerSession {
       case "mining.suggest_target":
         // Miningcore only; the server steers difficulty itself (node-stratum-pool's answer).
         return this.#reply(booleanReply(m.id, false, { code: 20, message: "Not supported.", data: null }));
-      case "unknown":
-        this.#hooks.unknownMethod?.(m.name);
-        if (m.id !== null) this.#out.send([errorLine(m.id, 20, "unknown method")]);
+      case "unknown": {
+        const taken = this.#hooks.unknownMethod?.(m.name, m.params) === true;
+        if (m.id === null) return;
+        if (taken) return this.#reply(booleanReply(m.id, true));
+        this.#out.send([errorLine(m.id, 20, "unknown method")]);
         return;
+      }
     }
   }
 

@@ -118,7 +118,7 @@ describe("PoolMiner in a Stratum server session", () => {
         subscribed: () => heard.push("subscribed"),
         authorized: (_, user, ok) => heard.push(`authorized ${user} ${ok}`),
         share: (_, __, v) => heard.push(`share ${v.ok ? "ok" : v.reject.code}`),
-        unknownMethod: (_, m) => heard.push(`unknown ${m}`),
+        unknownMethod: (_, m) => void heard.push(`unknown ${m}`),
       },
     });
     rx({ id: 1, method: "mining.subscribe", params: [] });

@@ -222,7 +222,7 @@ describe("StratumServerSession", () => {
 
   test("the small requests, and unknown methods (the hook hears their name)", () => {
     const heard: string[] = [];
-    const { rx } = setup({ hooks: { unknownMethod: (m) => heard.push(m) } });
+    const { rx } = setup({ hooks: { unknownMethod: (m) => void heard.push(m) } });
     expect(rx({ id: 1, method: "mining.pbaas.subscribe", params: [] }).lines).toEqual([
       { id: 1, result: true, error: null },
     ]);
@@ -240,6 +240,23 @@ describe("StratumServerSession", () => {
     ]);
     expect(rx({ id: null, method: "mining.fly", params: [] }).lines).toEqual([]);
     expect(heard).toEqual(["mining.fly", "mining.fly"]);
+  });
+
+  test("an unknown method the hook takes (the pool's vbridge.blocknotify) is answered true", () => {
+    const heard: unknown[] = [];
+    const { rx } = setup({
+      hooks: { unknownMethod: (m, p) => (heard.push([m, p]), m === "vbridge.blocknotify") },
+    });
+    expect(rx({ id: 7, method: "vbridge.blocknotify", params: ["00ab"] }).lines).toEqual([
+      { id: 7, result: true, error: null },
+    ]);
+    expect(rx({ id: 8, method: "mining.fly", params: [] }).lines).toEqual([
+      { id: 8, result: null, error: [20, "unknown method"] },
+    ]);
+    expect(heard).toEqual([
+      ["vbridge.blocknotify", ["00ab"]],
+      ["mining.fly", []],
+    ]);
   });
 
   test('garbage: answered with id null ("answer") or the connection closed E_MALFORMED ("close"); bad params answered by id either way', () => {
