@@ -252,3 +252,6 @@ bench-ledger: $(DEPS_STAMP) deps-apt ; $(BUN) bench/ledger.ts
 # bench/fanout.ts: issue 12's fan-out: 10,000 WebSocket sessions, pool notify → last receipt, `vbridge bridge` with workers = 1 and 2 (a subprocess on an in-process pool) beside the bare Bun floor (1 and 2 processes), and RSS per idle session. BENCH_SESSIONS=N for a short run.
 .PHONY: bench-fanout
 bench-fanout: $(DEPS_STAMP) build/native/libverushash.so ; ulimit -n $$(ulimit -Hn) 2>/dev/null; $(BUN) bench/fanout.ts $(if $(BENCH_SESSIONS),--sessions $(BENCH_SESSIONS))
+# bench/solo.ts: issue 13's numbers on the verusd simulator: tip change → clean job at a miner, block found → submit sent (p50/p99).
+.PHONY: bench-solo
+bench-solo: $(DEPS_STAMP) build/native/libverushash.so ; $(BUN) bench/solo.ts

@@ -5,6 +5,7 @@
 import { defineCommand } from "citty";
 import pkg from "../package.json";
 import { benchCommand } from "./cli/bench.ts";
+import { blocknotifyCommand } from "./cli/blocknotify.ts";
 import { bridgeCommand } from "./cli/bridge.ts";
 import { eventsCommand } from "./cli/events.ts";
 import { configuredCommand } from "./cli/config.ts";
@@ -24,6 +25,7 @@ const main = defineCommand({
     pool: poolCommand,
     mine: mineCommand,
     events: eventsCommand,
+    blocknotify: blocknotifyCommand,
   },
 });
 

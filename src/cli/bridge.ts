@@ -116,7 +116,24 @@ async function serve(config: Readonly<Config>, log: Logger, role: WorkerRole | n
     log,
   );
   link?.ready();
-  const why = await Promise.race([untilSignal(), orphaned.promise.then(() => "supervisor gone" as const)]);
+  // The built-in pool's daemon refusing us for good (401, no mining address) ends it: exit 2.
+  const daemon = stack.builtinPool?.daemon ?? null;
+  const refused =
+    daemon === null ? new Promise<never>(() => {}) : daemon.ready.then(() => new Promise<never>(() => {}));
+  let why: string;
+  try {
+    why = await Promise.race([
+      untilSignal(),
+      orphaned.promise.then(() => "supervisor gone" as const),
+      refused,
+    ]);
+  } catch (e) {
+    link?.stop();
+    stopReload();
+    await downstream.stop();
+    await stack.stop();
+    throw e;
+  }
   if (why === "supervisor gone") log.warn("the supervisor is gone: stopping");
   link?.stop();
   stopReload();

@@ -8,6 +8,8 @@ import { hostname } from "node:os";
 import { Bridge, type BridgeCoreOptions } from "../bridge/index.ts";
 import { BUILTIN_POOL, type Config } from "../config/index.ts";
 import type { DownstreamOptions, TlsPair } from "../downstream/index.ts";
+import { DaemonJobSource } from "../daemon/source.ts";
+import { DaemonRpc, readDaemonConf } from "../daemon/index.ts";
 import { EventStream } from "../events/index.ts";
 import { PoolServer, type PoolOptions } from "../pool/index.ts";
 import type { PoolClientOptions } from "../upstream/index.ts";
@@ -25,7 +27,10 @@ export function startInProcessPool(
 ): PoolServer | null {
   if (!config.upstream.pools.includes(BUILTIN_POOL)) return null;
   const p = config.builtin_pool;
+  const daemon =
+    overrides.daemon === undefined ? openDaemon(config, inProcessPoolLog(log)) : overrides.daemon;
   return PoolServer.start({
+    daemon,
     host: "127.0.0.1",
     port: 0,
     difficulty: p.difficulty,
@@ -39,13 +44,43 @@ export function startInProcessPool(
   });
 }
 
-/** Its start line at info; the rest under debug: the bridge's or the miner's own lines cover it. */
+/**
+ * [builtin_pool] daemon settings → the job source on the operator's verusd, or null (synthetic
+ * jobs). Throws E_DAEMON_URL / E_DAEMON_CONF (exit 2). It starts talking to the daemon at once; the
+ * caller awaits `ready` for the fatal errors (401, no mining address) and stops it after the pool.
+ */
+export function openDaemon(config: Readonly<Config>, log: Logger): DaemonJobSource | null {
+  const p = config.builtin_pool;
+  if (p.daemon === "" && p.daemon_conf === "") return null;
+  // Empty keys: the credentials in the URL (user:password@), if any.
+  const where =
+    p.daemon_conf !== ""
+      ? readDaemonConf(p.daemon_conf)
+      : {
+          url: p.daemon,
+          ...(p.daemon_user === "" ? {} : { user: p.daemon_user }),
+          ...(p.daemon_pass === "" ? {} : { pass: p.daemon_pass }),
+        };
+  const rpc = new DaemonRpc(where);
+  return new DaemonJobSource({ rpc, pollIntervalMs: p.daemon_poll_interval * 1000, log });
+}
+
+/**
+ * Its start line and blocks at info, its daemon's trouble at warn; the rest under debug: the
+ * bridge's or the miner's own lines cover it.
+ */
 function inProcessPoolLog(log: Logger): Logger {
   const note = (m: string, f?: Record<string, unknown>) => log.debug(`builtin pool: ${m}`, f);
+  const loud = (m: string) => /^(BLOCK|block|daemon|no work)/.test(m);
   return {
     debug: note,
-    info: (m, f) => (m.startsWith("pool listening") ? log.info(`builtin ${m}`, f) : note(m, f)),
-    warn: note,
+    info: (m, f) =>
+      m.startsWith("pool listening")
+        ? log.info(`builtin ${m}`, f)
+        : loud(m)
+          ? log.info(`builtin pool: ${m}`, f)
+          : note(m, f),
+    warn: (m, f) => (loud(m) ? log.warn(`builtin pool: ${m}`, f) : note(m, f)),
     error: (m, f) => log.error(`builtin pool: ${m}`, f),
   };
 }

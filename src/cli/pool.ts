@@ -1,5 +1,7 @@
 /**
- * `vbridge pool`: the built-in Stratum pool with synthetic PBaaS jobs (src/pool/). Every share is
+ * `vbridge pool`: the built-in Stratum pool with synthetic PBaaS jobs (src/pool/), or solo mining
+ * on the operator's verusd with --daemon / --daemon-conf (src/daemon/: its templates, longpoll,
+ * blocks submitted to it). Every share is
  * validated with real VerusHash, as v-nomp would; one log line per connection event and per share,
  * a summary every minute and when it stops (SIGINT / SIGTERM). Settings come from [builtin_pool]
  * of config.toml, overridden by the flags; the vardiff tuning and test knobs are flags only.
@@ -11,6 +13,7 @@ import { isCodedError } from "../util/errors.ts";
 import { consoleLogger } from "../util/log.ts";
 import { parseIntFlag, parseNumberFlag, parseSecondsFlag, rejectUnknownOptions } from "./args.ts";
 import { describe, loadCertificate, reloadCertificates, type CertificateFiles } from "./certificates.ts";
+import { openDaemon } from "./compose.ts";
 import { cliConfig, configArgs, configFlags } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import { untilSignal } from "./signals.ts";
@@ -70,15 +73,23 @@ export const poolCommand = defineCommand({
       impl: config.impl,
       log,
     };
-    const server = startPool(options);
+    const daemon = openDaemon(config, log);
+    const server = startPool({ ...options, daemon });
     const stopReload = reloadCertificates(
       tls === null ? null : files,
       (pair) => server.setCertificate(pair),
       log,
     );
-    await untilSignal();
-    stopReload();
-    server.stop(); // logs the final summary line
+    try {
+      // A signal, or the daemon refusing us for good (401, no mining address): one line, exit 2.
+      await Promise.race([
+        untilSignal(),
+        daemon === null ? new Promise<never>(() => {}) : daemon.ready.then(() => untilSignal()),
+      ]);
+    } finally {
+      stopReload();
+      server.stop(); // logs the final summary line; stops the daemon source
+    }
     return 0;
   },
 });

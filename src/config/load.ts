@@ -145,6 +145,11 @@ function crossCheck(c: Config): void {
       "E_CONFIG",
       "builtin_pool.tls_port needs builtin_pool.tls_cert and builtin_pool.tls_key",
     );
+  if (c.builtin_pool.daemon !== "" && c.builtin_pool.daemon_conf !== "")
+    throw new ConfigError(
+      "E_CONFIG",
+      "builtin_pool.daemon and builtin_pool.daemon_conf: set one (the conf gives the URL and credentials)",
+    );
   const real = c.upstream.pools.filter((p) => p !== BUILTIN_POOL);
   if (real.length > 0 && c.upstream.user.trim() === "") {
     throw new ConfigError(

@@ -116,6 +116,28 @@ export const FIELDS = [
   field("builtin_pool.block_interval", SECONDS, 60, "seconds between blocks", {
     flag: flag("block-interval", ["pool"]),
   }),
+  field(
+    "builtin_pool.daemon",
+    OPTIONAL_TEXT,
+    "",
+    'verusd RPC URL for solo mining, e.g. "http://127.0.0.1:27486" (empty: synthetic jobs)',
+    { env: "VBRIDGE_DAEMON", flag: flag("daemon", ["pool", "bridge"]) },
+  ),
+  field("builtin_pool.daemon_user", OPTIONAL_TEXT, "", "verusd rpcuser (or in the URL, or from daemon_conf)"),
+  field("builtin_pool.daemon_pass", OPTIONAL_TEXT, "", "verusd rpcpassword", { env: "VBRIDGE_DAEMON_PASS" }),
+  field(
+    "builtin_pool.daemon_conf",
+    OPTIONAL_TEXT,
+    "",
+    "a VRSC.conf to read rpcuser, rpcpassword and rpcport from (instead of the three above)",
+    { env: "VBRIDGE_DAEMON_CONF", flag: flag("daemon-conf", ["pool", "bridge"]) },
+  ),
+  field(
+    "builtin_pool.daemon_poll_interval",
+    SECONDS,
+    5,
+    "seconds between template polls (longpoll and blocknotify are the main triggers)",
+  ),
 
   field("miner.threads", int(1, 256), availableParallelism(), "worker threads (default: all cores)", {
     env: "VBRIDGE_THREADS",

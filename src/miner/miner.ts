@@ -201,6 +201,8 @@ export class Miner {
       case "result":
         return this.#desk.result(e);
       case "message":
+        // The built-in pool on a daemon tells the finder (src/pool/server.ts): worth a line of its own.
+        if (/^block found/i.test(e.text)) return this.#log(`*** ${oneLine(e.text, 200)} ***`);
         return this.#log(`message from the pool: ${oneLine(e.text, 160)}`);
     }
   }

@@ -14,6 +14,8 @@ describe("flags derived from FIELDS", () => {
   test("each command gets its own flags, aliases and --config", () => {
     expect(Object.keys(configArgs("bridge")).sort()).toEqual([
       "config",
+      "daemon",
+      "daemon-conf",
       "debug",
       "ledger",
       "pass",
@@ -29,6 +31,8 @@ describe("flags derived from FIELDS", () => {
     expect(Object.keys(configArgs("pool")).sort()).toEqual([
       "block-interval",
       "config",
+      "daemon",
+      "daemon-conf",
       "diff",
       "host",
       "impl",
