@@ -16,6 +16,7 @@ import { PoolServer } from "../src/pool/index.ts";
 import { difficultyToTarget } from "../src/protocol/index.ts";
 import { silentLogger } from "../src/util/log.ts";
 import { MineProcess } from "../test/e2e/stack.ts";
+import { rawMiner } from "../test/support/raw-miner.ts";
 import { startVerusd } from "../test/support/verusd.ts";
 
 const { values } = parseArgs({
@@ -46,26 +47,8 @@ const line = (what: string, xs: number[]) => {
 };
 
 // 1. Tip changes.
-const notifies: { clean: boolean; at: number }[] = [];
-let text = "";
-const socket = await Bun.connect({
-  hostname: "127.0.0.1",
-  port: pool.port,
-  socket: {
-    data(_s, chunk) {
-      const at = performance.now();
-      text += chunk.toString();
-      const lines = text.split("\n");
-      text = lines.pop()!;
-      for (const l of lines) {
-        const m = JSON.parse(l) as { method?: string; params?: unknown[] };
-        if (m.method === "mining.notify") notifies.push({ clean: m.params![7] === true, at });
-      }
-    },
-  },
-});
-socket.write(`{"id":1,"method":"mining.subscribe","params":["bench/1"]}\n`);
-socket.write(`{"id":2,"method":"mining.authorize","params":["RLn1WTymL5G9LHpiEZW29S3otu6bTHKob6.b","x"]}\n`);
+const miner = await rawMiner(pool.port);
+const notifies = miner.notifies;
 const tip: number[] = [];
 for (let i = 0; i < TIPS; i++) {
   await Bun.sleep(20); // the pool's next longpoll is out
@@ -77,7 +60,7 @@ for (let i = 0; i < TIPS; i++) {
   const n = notifies.slice(before).find((x) => x.clean);
   if (n !== undefined) tip.push(n.at - t0);
 }
-socket.end();
+miner.close();
 
 // 2. Blocks found by a real miner.
 const mine = new MineProcess(

@@ -13,6 +13,7 @@ import { runForeground, type Foreground } from "../support/processes.ts";
 import { startVerusd, type Verusd } from "../support/verusd.ts";
 import { BridgeProcess, childEnv, freePort, MineProcess, ROOT, tempDir, until } from "./stack.ts";
 import { WsMiner } from "./ws-miner.ts";
+import { rawMiner } from "../support/raw-miner.ts";
 
 const ADDRESS = "RLn1WTymL5G9LHpiEZW29S3otu6bTHKob6";
 /** Block target: ≈ 2.5 M hashes a block, a second or two of one CPU thread. */
@@ -267,35 +268,4 @@ async function run(argv: string[]): Promise<{ exitCode: number; stderr: string }
   const exitCode = await p.exited;
   clearTimeout(timer);
   return { exitCode, stderr };
-}
-
-interface RawMiner {
-  notifies: { clean: boolean; at: number }[];
-  close(): void;
-}
-
-/** A minimal Stratum miner: subscribe, authorize, and the time of every mining.notify. */
-async function rawMiner(port: number): Promise<RawMiner> {
-  const notifies: RawMiner["notifies"] = [];
-  let text = "";
-  const socket = await Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      data(_s, chunk) {
-        const at = performance.now();
-        text += chunk.toString();
-        const lines = text.split("\n");
-        text = lines.pop()!;
-        for (const l of lines) {
-          if (l.trim() === "") continue;
-          const m = JSON.parse(l) as { method?: string; params?: unknown[] };
-          if (m.method === "mining.notify") notifies.push({ clean: m.params![7] === true, at });
-        }
-      },
-    },
-  });
-  socket.write(`{"id":1,"method":"mining.subscribe","params":["raw/1.0"]}\n`);
-  socket.write(`{"id":2,"method":"mining.authorize","params":["${ADDRESS}.raw","x"]}\n`);
-  return { notifies, close: () => socket.end() };
 }
