@@ -25,6 +25,7 @@ import {
 import type { Logger } from "../util/log.ts";
 import { BridgeError } from "./errors.ts";
 import type { Ledger, PoolResultKind } from "../ledger/index.ts";
+import { BlockCandidates } from "./blocks.ts";
 import { LeaseBook, leaseBytesFor, MAX_SESSION_XN1_BYTES } from "./leases.ts";
 import type { EventSink, ForwardToken, Lease, LeasedSession, SessionUpstream } from "./contract.ts";
 import type { BridgeCounters, UpstreamStats } from "./stats.ts";
@@ -71,6 +72,7 @@ export class UpstreamSlot implements SessionUpstream {
   #difficulty: number | null = null;
   #latest: Job | null = null;
   #pending = 0;
+  readonly #blocks: BlockCandidates;
   /** The pool this session last had work from (a connection to another one is a failover). */
   #servedFrom: string | null = null;
 
@@ -79,6 +81,15 @@ export class UpstreamSlot implements SessionUpstream {
     this.index = index;
     this.#ctx = ctx;
     this.#jobs = new JobWindow(ctx.maxJobs);
+    this.#blocks = new BlockCandidates(
+      {
+        ...ctx,
+        tell: (id, text) => {
+          for (const s of this.#members) if (s.id === id) s.notice(text);
+        },
+      },
+      `upstream #${index}`,
+    );
     this.#client = new PoolClient<ForwardToken>(client, (e) => this.handle(e));
   }
 
@@ -87,6 +98,7 @@ export class UpstreamSlot implements SessionUpstream {
   }
 
   close(): Promise<void> {
+    this.#blocks.flush();
     return this.#client.close();
   }
 
@@ -222,6 +234,7 @@ export class UpstreamSlot implements SessionUpstream {
         return this.#onResult(e.token, e.outcome, tag);
       case "message":
         log.info(`${tag} pool message: ${JSON.stringify(e.text.slice(0, 200))}`);
+        if (this.#blocks.poolSays(e.text)) return; // for the finder only
         for (const s of [...this.#members]) s.notice(e.text);
         return;
       case "warning":
@@ -329,20 +342,8 @@ export class UpstreamSlot implements SessionUpstream {
       ...(outcome.status === "rejected" ? { code: outcome.reject.code, reason: outcome.reject.message } : {}),
       ...(outcome.status !== "rejected" && "reason" in outcome ? { reason: outcome.reason } : {}),
     });
-    // A share that met the block target: the pool submits the block; its answer on the share is
-    // what the bridge can know of the block's fate.
-    if (t.blockHash !== undefined) {
-      this.#ctx.ledger.block({ at: now, worker: t.worker, height: null, hash: t.blockHash, result: kind });
-      this.#ctx.events.publish({
-        type: "block",
-        at: now,
-        worker: t.worker,
-        height: null,
-        hash: t.blockHash,
-        result: kind,
-      });
-      this.#ctx.log.info(`${tag} BLOCK candidate ${t.blockHash} of ${t.worker}: pool says ${kind}`);
-    }
+    // A share that met the block target: the pool submits the block (blocks.ts waits for its word).
+    if (t.blockHash !== undefined) this.#blocks.candidate(t.blockHash, t.worker, t.session, kind);
     const what =
       outcome.status === "rejected"
         ? `rejected ${outcome.reject.code} ${outcome.reject.message}`

@@ -8,6 +8,7 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { Hasher } from "../../src/hash/index.ts";
+import { Ledger } from "../../src/ledger/index.ts";
 import { difficultyToTarget } from "../../src/protocol/index.ts";
 import { runForeground, type Foreground } from "../support/processes.ts";
 import { startVerusd, type Verusd } from "../support/verusd.ts";
@@ -254,7 +255,25 @@ describe("the bridge on the built-in pool on a daemon", () => {
       cleanup.push(() => void mine.stop());
       await until(() => accepted(d).length >= 2, "a block of the Stratum miner", 90_000);
       expect(d.submitted.filter((s) => s.error !== null)).toEqual([]);
-      await until(() => /BLOCK/.test(bridge.logs()), "the bridge's block line", 10_000);
+      // The finder is told (the Stratum miner prints it), and the ledger has the block with its
+      // height and the daemon's verdict, under the miner's worker.
+      await until(
+        () => /block found at height/.test(mine.logs()),
+        "the Stratum miner's block found line",
+        30_000,
+      );
+      await until(async () => {
+        const ledger = Ledger.open(bridge.ledger);
+        try {
+          const rows = await ledger.blocks({ from: 0, to: Date.now() + 1 });
+          return (
+            rows.some((r) => r.worker === `${ADDRESS}.web` && r.height !== null && r.result === "accepted") &&
+            rows.some((r) => r.worker === `${ADDRESS}.cpu` && r.height !== null)
+          );
+        } finally {
+          await ledger.close();
+        }
+      }, "both blocks in the bridge's ledger");
     },
     TEST_MS,
   );
