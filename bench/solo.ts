@@ -74,7 +74,7 @@ await d.stop();
 
 console.log(`solo mining on the verusd simulator; ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores`);
 console.log(line("tip change (longpoll answer) → clean job at the miner", tip));
-const accepted = blocks.filter((b) => b.result === "accepted").length;
+const accepted = blocks.filter((b) => b.accepted).length;
 console.log(
   `${line(
     "block found → submit sent",

@@ -21,6 +21,7 @@ export interface BlockContext {
   events: EventSink;
   log: Logger;
   now(): number;
+  stats: { block(accepted: boolean): void };
   /** Tell one miner session (by id) a line, if it is still there. */
   tell(session: number, text: string): void;
 }
@@ -74,6 +75,7 @@ export class BlockCandidates {
     clearTimeout(p.timer);
     const at = this.#ctx.now();
     this.#ctx.ledger.block({ at, worker: p.worker, height, hash, result });
+    this.#ctx.stats.block(result === "accepted" || result === "pbaas");
     this.#ctx.events.publish({ type: "block", at, worker: p.worker, height, hash, result });
     const where = height === null ? "" : ` at height ${height}`;
     this.#ctx.log.info(`${this.#tag} BLOCK ${hash}${where} of ${p.worker}: ${result}`);

@@ -135,6 +135,8 @@ export interface BridgeStats {
     difficulty: number | null;
     sessions: number;
   }[];
+  /** Shares that met the block target, and of those the blocks the pool (or its daemon) took. */
+  blocks?: { found: number; accepted: number };
   /** The ledger's queue and commits (src/ledger counters()). */
   ledger?: {
     kind: string;

@@ -24,6 +24,7 @@ export class BridgeCounters {
   #creditedDifficulty = 0;
   readonly #pool = { submitted: 0, accepted: 0, rejected: 0, stale: 0, lost: 0 };
   readonly #window: HashrateWindow;
+  readonly #blocks = { found: 0, accepted: 0 };
 
   constructor(nowMs: number) {
     this.#startedAt = nowMs;
@@ -58,6 +59,12 @@ export class BridgeCounters {
     this.#upstreamErrors[code] = (this.#upstreamErrors[code] ?? 0) + 1;
   }
 
+  /** A block candidate settled (blocks.ts): found, and whether its pool or daemon took it. */
+  block(accepted: boolean): void {
+    this.#blocks.found++;
+    if (accepted) this.#blocks.accepted++;
+  }
+
   forwarded(): void {
     this.#pool.submitted++;
   }
@@ -85,6 +92,7 @@ export class BridgeCounters {
       pool: { ...this.#pool },
       upstreamErrors: { ...this.#upstreamErrors },
       hashrate: this.hashrate(nowMs),
+      blocks: { ...this.#blocks },
       upstreams,
     };
   }

@@ -60,6 +60,8 @@ export interface BlockResult {
   height: number;
   /** "accepted", or the daemon's reason ("duplicate", "inconclusive", "rejected", …, or an error). */
   result: string;
+  /** The daemon took it: null ("accepted"), "accepted" or "pbaas" (merge-mined) from the submit. */
+  accepted: boolean;
   /** getblock found it (confirmations ≥ 0) after the submit. */
   confirmed: boolean;
   /** Milliseconds from the call to submit() until the submit was sent. */
@@ -136,7 +138,14 @@ export class DaemonJobSource {
     const t = this.#templates.get(job.id);
     const display = blockHashDisplay(hash);
     if (t === undefined)
-      return { hash: display, height: 0, result: "stale: the template is gone", confirmed: false, sendMs: 0 };
+      return {
+        hash: display,
+        height: 0,
+        result: "stale: the template is gone",
+        accepted: false,
+        confirmed: false,
+        sendMs: 0,
+      };
     const block = assembleBlock(t, header, solution);
     const method = job.solutionVersion > 6 ? "submitmergedblock" : "submitblock";
     let result: string;
@@ -159,7 +168,8 @@ export class DaemonJobSource {
       // Not found (or the daemon is gone): not confirmed.
     }
     void this.#fetch(); // the tip has (or may have) moved: a template at once
-    return { hash: display, height: t.height, result, confirmed, sendMs };
+    const accepted = result === "accepted" || result === "pbaas";
+    return { hash: display, height: t.height, result, accepted, confirmed, sendMs };
   }
 
   stop(): void {

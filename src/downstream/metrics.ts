@@ -247,6 +247,11 @@ export function renderMetrics(
     "Miner sessions leased from each upstream session.",
     core.upstreams.map((u, i) => [upstreamLabels(i, box), u.sessions]),
   );
+  if (core.blocks !== undefined)
+    family(out, "vbridge_blocks_total", "counter", "Shares that met the block target, and blocks taken.", [
+      [{ outcome: "found" }, core.blocks.found],
+      [{ outcome: "accepted" }, core.blocks.accepted],
+    ]);
   if (core.ledger !== undefined) ledgerFamilies(out, core.ledger);
   if (core.events !== undefined) eventFamilies(out, core.events);
   if (box !== undefined) workerFamilies(out, box.workers);

@@ -376,9 +376,9 @@ export class PoolServer {
 
   #onBlockResult(s: PoolMiner, r: BlockResult): void {
     const log = this.options.log;
-    this.#stats.block(r.result === "accepted");
+    this.#stats.block(r.accepted);
     const line = `block ${r.hash} at height ${r.height}: ${r.result}${r.confirmed ? ", confirmed by getblock" : ""} (submit sent ${r.sendMs.toFixed(1)} ms after the share)`;
-    if (r.result === "accepted") log.info(`BLOCK ACCEPTED: ${line}`);
+    if (r.accepted) log.info(`BLOCK ACCEPTED: ${line}`);
     else log.warn(`block not accepted: ${line}`);
     this.options.onBlock?.(r, s.user ?? "");
     const member = [...this.#members].find((m) => m.miner === s);

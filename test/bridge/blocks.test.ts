@@ -17,9 +17,11 @@ function setup(waitMs = 60_000) {
   const events: BridgeEvent[] = [];
   const told: [number, string][] = [];
   const logs: string[] = [];
+  const counted: boolean[] = [];
   const blocks = new BlockCandidates(
     {
       ledger,
+      stats: { block: (a) => void counted.push(a) },
       events: { publish: (e) => events.push(e) },
       log: linesLogger(logs),
       now: () => 1_000,
@@ -28,11 +30,11 @@ function setup(waitMs = 60_000) {
     "upstream #1",
     waitMs,
   );
-  return { ledger, events, told, logs, blocks };
+  return { ledger, events, told, logs, blocks, counted };
 }
 
 test("the pool's word settles a candidate: height, verdict, one row, the finder told", async () => {
-  const { ledger, events, told, blocks } = setup();
+  const { ledger, events, told, blocks, counted } = setup();
   blocks.candidate(HASH_A, "RA.w1", 7, "accepted");
   expect(blocks.poolSays("block found at height 3911209: " + HASH_B + " (accepted)")).toBe(false); // not ours
   expect(blocks.poolSays("welcome to the pool")).toBe(false);
@@ -46,6 +48,7 @@ test("the pool's word settles a candidate: height, verdict, one row, the finder 
     { type: "block", at: 1_000, worker: "RA.w1", height: 3911209, hash: HASH_A, result: "inconclusive" },
   ]);
   expect(told).toEqual([[7, `block found at height 3911209: ${HASH_A} (inconclusive)`]]);
+  expect(counted).toEqual([false]); // found, not taken
   await ledger.close();
 });
 

@@ -22,8 +22,15 @@ describe("vbridge pool: usage errors", () => {
       /cannot read config file \/nonexistent\/vbridge\.toml: no such file/,
     ],
     [["--bogus"], /unknown option --bogus/],
+    [["--daemon", "ftp://127.0.0.1:27486"], /daemon URL/i],
+    [["--daemon", "http://127.0.0.1"], /port/i],
+    [["--daemon-conf", "/nonexistent/VRSC.conf"], /\/nonexistent\/VRSC\.conf/],
+    [
+      ["--daemon", "http://127.0.0.1:27486", "--daemon-conf", "/x/VRSC.conf"],
+      /builtin_pool\.daemon and builtin_pool\.daemon_conf: set one/,
+    ],
   ])("%p → exit 2", async (args, message) => {
-    const r = await cli(["pool", ...args]);
+    const r = await cli(["pool", "--port", "0", ...args]);
     expect(r.code).toBe(2);
     expect(oneLine(r.stderr)).toMatch(message);
     expect(r.stdout).toBe("");
