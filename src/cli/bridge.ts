@@ -197,7 +197,19 @@ async function supervise(config: Readonly<Config>, count: number, log: Logger): 
   }
   const onHup = () => supervisor.hup();
   process.on("SIGHUP", onHup);
-  const signal = await untilSignal();
+  // The built-in pool's daemon refusing us for good (401, no mining address): stop, exit 2.
+  const daemon = pool?.daemon ?? null;
+  const refused =
+    daemon === null ? new Promise<never>(() => {}) : daemon.ready.then(() => new Promise<never>(() => {}));
+  let signal: string;
+  try {
+    signal = await Promise.race([untilSignal(), refused]);
+  } catch (e) {
+    await supervisor.stop();
+    process.off("SIGHUP", onHup);
+    pool?.stop();
+    throw e;
+  }
   log.info(`${signal}: stopping the worker processes`);
   const clean = await supervisor.stop();
   process.off("SIGHUP", onHup);
