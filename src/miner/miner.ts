@@ -87,7 +87,12 @@ export class Miner {
         switched: (seq, worker, _active, at) => m.#switched(seq, worker, at),
         failed: (e) => m.#raiseFatal(e),
       });
-      if (options.apiPort !== null) m.#api = startStatsApi(options.apiPort, () => m.summary());
+      if (options.apiPort !== null)
+        m.#api = startStatsApi(
+          options.apiPort,
+          () => m.summary(),
+          () => ({ user: options.user, pools: options.pools.length, jobId: m.#job?.job.id ?? null }),
+        );
     } catch (e) {
       await m.#workers?.stop();
       m.#hasher.close();
