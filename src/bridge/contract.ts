@@ -12,6 +12,7 @@ import type { FleetView } from "./fleet.ts";
 import type { Job, ShareReject, SubmitBytes } from "../protocol/index.ts";
 import type { UpstreamShare } from "../upstream/index.ts";
 import type { LeaseBook } from "./leases.ts";
+import type { Ledger } from "../ledger/index.ts";
 
 /** How a miner reaches the bridge; selects its default difficulty and share interval. */
 export type MinerTransport = "ws-msgpack" | "ws-json" | "stratum";
@@ -167,6 +168,56 @@ export interface BridgeCore {
   health(): BridgeHealth;
   /** Every bridge sharing the ledger's database, as last read (fleet.ts); absent in fakes. */
   fleet?(): FleetView;
+  /** Open miner sessions, for the operator API (absent in fakes). */
+  miners?(): MinerInfo[];
+  /** Upstream sessions in detail, for the operator API (absent in fakes). */
+  upstreamInfo?(): UpstreamInfo[];
+  /** Invalid shares and the last minute's hashrate, for the operator API (absent in fakes). */
+  tallies?(): { invalid: number; hashrate1m: number };
+  /** The share ledger (history, payout reports); absent in fakes. */
+  readonly ledger?: Ledger;
+}
+
+/** One open miner session as the operator API shows it (remote: only when asked and allowed). */
+export interface MinerInfo {
+  id: number;
+  /** The authorised ADDRESS[.WORKER], or null before mining.authorize / hello. */
+  worker: string | null;
+  transport: MinerTransport;
+  agent: string | null;
+  remote: string;
+  /** The upstream session (index) it is leased from. */
+  upstream: number;
+  difficulty: number;
+  /** Unix ms. */
+  connectedAt: number;
+  accepted: number;
+  rejected: number;
+  invalid: number;
+  stale: number;
+  /** Sum of credited difficulty. */
+  credited: number;
+  lastShareAt: number | null;
+  /** H/s over the last minute. */
+  hashrate: number;
+}
+
+/** One upstream session in detail (url without credentials). */
+export interface UpstreamInfo {
+  index: number;
+  url: string;
+  state: string;
+  difficulty: number | null;
+  extranonce1: string | null;
+  sessions: number;
+  /** Round trip of the last forwarded share the pool answered, ms; null before one. */
+  latencyMs: number | null;
+  /** Times it connected to another pool than the one it last had work from. */
+  failovers: number;
+  /** Unix ms of the last job, or null. */
+  lastJobAt: number | null;
+  /** Forwarded shares not answered yet. */
+  pending: number;
 }
 
 /**
@@ -224,6 +275,8 @@ export interface ForwardToken {
   poolDifficulty?: number;
   /** Set when the share also met the block target: the block's hash (ledger and events record it). */
   blockHash?: string;
+  /** Core clock when it was handed to the pool client (the upstream session adds it: latency). */
+  sentAt?: number;
 }
 
 /** What a miner session needs from its upstream session. */

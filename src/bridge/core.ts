@@ -16,9 +16,11 @@ import {
   type BridgeHealth,
   type BridgeStats,
   type MinerHello,
+  type MinerInfo,
   type MinerSession,
   type MinerSink,
   type MinerTransport,
+  type UpstreamInfo,
 } from "./contract.ts";
 import { DEFAULT_MAX_SHARE_MEMORY } from "./duplicates.ts";
 import { BridgeError } from "./errors.ts";
@@ -51,6 +53,8 @@ export class Bridge implements BridgeCore {
   readonly #client: PoolClientOptions;
   readonly #slots: UpstreamSlot[] = [];
   readonly #sessions = new Set<Session>();
+  /** The upstream session each miner session is leased from (for miners()). */
+  readonly #placement = new WeakMap<Session, UpstreamSlot>();
   readonly #sessionCtx: SessionContext;
   readonly #upstreamCtx: UpstreamContext;
   readonly #vardiff: Record<MinerTransport, TransportVardiff>;
@@ -130,6 +134,7 @@ export class Bridge implements BridgeCore {
       vardiff: d,
     });
     this.#sessions.add(s);
+    this.#placement.set(s, slot);
     this.#counters.opened(hello.transport);
     this.#log.debug("miner session opened", {
       session: s.id,
@@ -179,6 +184,22 @@ export class Bridge implements BridgeCore {
       ledger: { kind: this.#ledger.kind, ...this.#ledger.counters() },
       ...(events === undefined ? {} : { events }),
     };
+  }
+
+  /** Open miner sessions for the operator API (a walk over them: call it per request, not per share). */
+  miners(): MinerInfo[] {
+    const now = this.#clock();
+    return [...this.#sessions].map((s) => s.info(now, this.#placement.get(s)?.index ?? 0));
+  }
+
+  /** Upstream sessions in detail for the operator API. */
+  upstreamInfo(): UpstreamInfo[] {
+    return this.#slots.map((s) => s.info());
+  }
+
+  /** Bridge-wide numbers /stats does not carry: invalid shares and the last minute's hashrate. */
+  tallies(): { invalid: number; hashrate1m: number } {
+    return { invalid: this.#counters.invalidCount, hashrate1m: this.#counters.hashrate1m(this.#clock()) };
   }
 
   /** Committed ledger totals of every worker (for /stats and tests). */

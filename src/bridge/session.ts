@@ -33,6 +33,7 @@ import type {
   LeasedSession,
   Lease,
   MinerHello,
+  MinerInfo,
   MinerSession,
   MinerShare,
   MinerSink,
@@ -44,6 +45,7 @@ import type { HasherCache } from "./hashers.ts";
 import { InvalidShareWindow, type InvalidWindowOptions } from "./invalid-window.ts";
 import type { Ledger } from "../ledger/index.ts";
 import { ShareRateLimiter } from "./rate-limit.ts";
+import { SessionTally } from "./session-tally.ts";
 import { blockHashOf, shareKey } from "./share-key.ts";
 import type { BridgeCounters } from "./stats.ts";
 import {
@@ -125,6 +127,8 @@ export class Session implements MinerSession, LeasedSession {
   /** The quick retarget's window: its start and the shares credited since. */
   #quickStart: number;
   #quickShares = 0;
+  /** Verdict counters for the operator API (counters only: the share path stays cheap). */
+  readonly #tally: SessionTally;
 
   constructor(
     id: number,
@@ -147,6 +151,29 @@ export class Session implements MinerSession, LeasedSession {
     this.#maxDifficulty = s.vardiff.maxDifficulty;
     this.#difficulty = Math.min(this.#maxDifficulty, Math.max(this.#minDifficulty, s.startDifficulty));
     this.#limiter = new ShareRateLimiter(ctx.maxSharesPerSecond, now);
+    this.#tally = new SessionTally(now);
+  }
+
+  /** This session for the operator API; `upstream`: the index of its upstream session. */
+  info(now: number, upstream: number): MinerInfo {
+    const t = this.#tally;
+    return {
+      id: this.id,
+      worker: this.#worker,
+      transport: this.hello.transport,
+      agent: this.hello.agent ?? null,
+      remote: this.hello.remote,
+      upstream,
+      difficulty: this.#difficulty,
+      connectedAt: t.connectedAt,
+      accepted: t.accepted,
+      rejected: t.rejected,
+      invalid: t.invalid,
+      stale: t.stale,
+      credited: t.credited,
+      lastShareAt: t.lastShareAt,
+      hashrate: t.hashrate(now),
+    };
   }
 
   get worker(): string | null {
@@ -262,6 +289,7 @@ export class Session implements MinerSession, LeasedSession {
           message: error.message,
         });
         this.#ctx.stats.rejected(BRIDGE_REJECTS.ledger.code);
+        this.#tally.reject(false, false);
         this.#publishReject(BRIDGE_REJECTS.ledger, false, now);
         if (!this.#closed)
           this.#sink.result({ token, outcome: { status: "rejected", reject: BRIDGE_REJECTS.ledger } });
@@ -270,6 +298,7 @@ export class Session implements MinerSession, LeasedSession {
       // Counted as a valid share (invalid window, vardiff) only once the ledger has it.
       if (!this.#closed) this.#credited(now);
       this.#ctx.stats.accepted(now, credited);
+      this.#tally.credit(now, credited);
       this.#ctx.events.publish({
         type: "share",
         at: now,
@@ -462,13 +491,16 @@ export class Session implements MinerSession, LeasedSession {
   #reject(token: unknown, reject: ShareReject, stale = false): void {
     this.#ctx.stats.rejected(reject.code);
     if (stale) this.#ctx.stats.stale();
+    const invalid = countsAsInvalid(reject);
+    if (invalid) this.#ctx.stats.invalid();
+    this.#tally.reject(stale, invalid);
     const now = this.#ctx.now();
     if (this.#worker !== null && reject !== BRIDGE_REJECTS.closing)
       this.#ctx.ledger.reject(this.#worker, reject.code, now);
     this.#publishReject(reject, stale, now);
     this.#ctx.log.debug("share rejected", { session: this.id, code: reject.code, reason: reject.message });
     this.#sink.result({ token, outcome: { status: "rejected", reject } });
-    if (countsAsInvalid(reject) && this.#invalidWindow().record(false)) {
+    if (invalid && this.#invalidWindow().record(false)) {
       const w = this.#invalidWindow();
       this.#end({
         reason: "too-many-invalid",

@@ -24,11 +24,15 @@ export class BridgeCounters {
   #creditedDifficulty = 0;
   readonly #pool = { submitted: 0, accepted: 0, rejected: 0, stale: 0, lost: 0 };
   readonly #window: HashrateWindow;
+  /** The last minute, for the API's 1m column. */
+  readonly #minute: HashrateWindow;
+  #invalid = 0;
   readonly #blocks = { found: 0, accepted: 0 };
 
   constructor(nowMs: number) {
     this.#startedAt = nowMs;
     this.#window = new HashrateWindow(HASHRATE_WINDOW_SECONDS, nowMs);
+    this.#minute = new HashrateWindow(60, nowMs);
   }
 
   opened(t: MinerTransport): void {
@@ -43,6 +47,7 @@ export class BridgeCounters {
     this.#accepted++;
     this.#creditedDifficulty += difficulty;
     this.#window.add(nowMs, difficulty);
+    this.#minute.add(nowMs, difficulty);
   }
 
   rejected(code: number): void {
@@ -53,6 +58,21 @@ export class BridgeCounters {
   /** Of the rejected (already counted by rejected()): one for dead work. */
   stale(): void {
     this.#stale++;
+  }
+
+  /** Of the rejected (already counted by rejected()): one that was the miner's fault. */
+  invalid(): void {
+    this.#invalid++;
+  }
+
+  /** Rejected shares that were the miner's fault (verdict.ts countsAsInvalid). */
+  get invalidCount(): number {
+    return this.#invalid;
+  }
+
+  /** H/s over the last minute (or since start). */
+  hashrate1m(nowMs: number): number {
+    return this.#minute.hashrate(nowMs);
   }
 
   upstreamError(code: string): void {

@@ -27,7 +27,14 @@ import { BridgeError } from "./errors.ts";
 import type { Ledger, PoolResultKind } from "../ledger/index.ts";
 import { BlockCandidates } from "./blocks.ts";
 import { LeaseBook, leaseBytesFor, MAX_SESSION_XN1_BYTES } from "./leases.ts";
-import type { EventSink, ForwardToken, Lease, LeasedSession, SessionUpstream } from "./contract.ts";
+import type {
+  EventSink,
+  ForwardToken,
+  Lease,
+  LeasedSession,
+  SessionUpstream,
+  UpstreamInfo,
+} from "./contract.ts";
 import type { BridgeCounters, UpstreamStats } from "./stats.ts";
 
 export interface UpstreamContext {
@@ -75,6 +82,10 @@ export class UpstreamSlot implements SessionUpstream {
   readonly #blocks: BlockCandidates;
   /** The pool this session last had work from (a connection to another one is a failover). */
   #servedFrom: string | null = null;
+  /** For the operator API: the last answered share's round trip, failovers, the last job's time. */
+  #latencyMs: number | null = null;
+  #failovers = 0;
+  #lastJobAt: number | null = null;
 
   /** Throws the client's coded option errors (E_POOL_URL, E_POOL_CONFIG, E_TLS_*). */
   constructor(index: number, client: PoolClientOptions, ctx: UpstreamContext) {
@@ -168,7 +179,11 @@ export class UpstreamSlot implements SessionUpstream {
   forward(share: UpstreamShare, token: ForwardToken): void {
     this.#pending++;
     this.#ctx.stats.forwarded();
-    this.#client.submit(share, { ...token, poolDifficulty: this.#difficulty ?? undefined });
+    this.#client.submit(share, {
+      ...token,
+      poolDifficulty: this.#difficulty ?? undefined,
+      sentAt: this.#ctx.now(),
+    });
   }
 
   stats(): UpstreamStats {
@@ -178,6 +193,22 @@ export class UpstreamSlot implements SessionUpstream {
       extranonce1: this.#xn1Hex,
       difficulty: this.#difficulty,
       sessions: this.#members.size,
+    };
+  }
+
+  /** This upstream session for the operator API (the pool's URL without credentials). */
+  info(): UpstreamInfo {
+    return {
+      index: this.index,
+      url: withoutCredentials(this.#client.pool),
+      state: this.#state,
+      difficulty: this.#difficulty,
+      extranonce1: this.#xn1Hex,
+      sessions: this.#members.size,
+      latencyMs: this.#latencyMs,
+      failovers: this.#failovers,
+      lastJobAt: this.#lastJobAt,
+      pending: this.#pending,
     };
   }
 
@@ -191,6 +222,7 @@ export class UpstreamSlot implements SessionUpstream {
         if (e.state === "connected" && e.pool !== null) {
           // Another pool than the one last served from: a failover (or the return to the primary).
           const from = this.#servedFrom;
+          if (from !== null && from !== e.pool) this.#failovers++;
           this.#publishUpstream(
             from !== null && from !== e.pool ? "failover" : "connected",
             e.pool,
@@ -323,6 +355,7 @@ export class UpstreamSlot implements SessionUpstream {
     if (clean) this.#leases.cleanJob();
     this.#jobs.put(job.id, job, clean);
     this.#latest = job;
+    this.#lastJobAt = this.#ctx.now();
     for (const s of [...this.#members]) s.deliver(job, clean);
   }
 
@@ -330,6 +363,9 @@ export class UpstreamSlot implements SessionUpstream {
     this.#pending--;
     const kind = POOL_KIND[outcome.status];
     const now = this.#ctx.now();
+    // The pool's answer (not our timeout or a lost connection): its round trip.
+    if (t.sentAt !== undefined && (kind === "accepted" || kind === "rejected" || kind === "stale"))
+      this.#latencyMs = Math.max(0, now - t.sentAt);
     this.#ctx.ledger.poolResult(t.worker, kind, now);
     this.#ctx.stats.poolResult(kind);
     this.#ctx.events.publish({

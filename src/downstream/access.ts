@@ -1,8 +1,9 @@
-// access.ts — who may connect: the WebSocket Origin policy and the access token (addresses and
-// loopback checks: net/addresses.ts). Pure functions: the servers call
+// access.ts — who may connect: the WebSocket Origin policy, the access token, and who may read the
+// operator API (adminAllowed; addresses and loopback checks: net/addresses.ts). Pure functions: the servers call
 // them before a connection ever reaches the bridge core.
 
 import { createHash, timingSafeEqual } from "node:crypto";
+import { isLoopback } from "../net/addresses.ts";
 
 /**
  * The Origin policy of bridge.origins:
@@ -55,6 +56,23 @@ export function tokenMatches(given: string | null, token: string): boolean {
   if (token === "") return true;
   if (given === null) return false;
   return timingSafeEqual(digest(given), digest(token));
+}
+
+/**
+ * The operator's pages and API (bridge.admin_token): loopback clients always (`client` is the real
+ * client, behind trusted proxies the address they name); others only when a token is configured and
+ * given, as `Authorization: Bearer TOKEN` or `?token=TOKEN`.
+ */
+export function adminAllowed(
+  client: string,
+  authorization: string | null,
+  queryToken: string | null,
+  adminToken: string,
+): boolean {
+  if (isLoopback(client)) return true;
+  if (adminToken === "") return false;
+  const bearer = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? "")?.[1] ?? null;
+  return tokenMatches(bearer ?? queryToken, adminToken);
 }
 
 export { isLoopback, normaliseIp } from "../net/addresses.ts";

@@ -6,6 +6,12 @@
 // and counts as pending (closed first when the cap needs room). Behind a trusted proxy, the
 // client is the one its forwarding headers name (net/forwarded.ts), for the per-IP cap, the
 // loopback-only routes and the logs.
+//
+// A route may answer with a promise (the operator API reads the ledger): the connection waits for
+// it at most ROUTE_TIMEOUT_MS (then 503), holds what a pipelining client sends meanwhile (capped),
+// and drops the answer if the socket closed first. A reply with a `stream` (Server-Sent Events)
+// turns the connection into a one-way stream: a head without Content-Length, `Connection: close`,
+// then the stream's events until it ends or the socket goes.
 
 import type { AddressSet } from "../net/addresses.ts";
 import { forwardedClient } from "../net/forwarded.ts";
@@ -23,7 +29,8 @@ import { WsFrameReader, type WsFrameSink } from "../net/ws-frame-reader.ts";
 import { WS_CLOSE_CODES, type RefusalCode } from "../protocol/close-codes.ts";
 import { SHUT_DETAIL, type Client, type Inner, type ShutCode } from "./doorway.ts";
 import type { GateVerdict } from "./gate.ts";
-import { route, type HttpReply, type HttpRoutes } from "./http.ts";
+import type { EventStream } from "./api/live.ts";
+import { route, text, type HttpReply, type HttpRoutes } from "./http.ts";
 import { WsConnection, type WsContext, type WsPeer } from "./ws-connection.ts";
 import { decideUpgrade, type UpgradeOptions } from "./ws-upgrade.ts";
 
@@ -51,8 +58,10 @@ export interface HttpConnectionContext {
 const MAX_REQUESTS = 1000;
 /** A connection told to close that has not finished flushing is cut after this long. */
 const CLOSE_GRACE_MS = 5000;
+/** The longest a route's promise is waited for (a ledger read), then 503. */
+export const ROUTE_TIMEOUT_MS = 10_000;
 
-type Mode = "http" | "ws" | "closing";
+type Mode = "http" | "ws" | "stream" | "closing";
 
 export class HttpConnection implements Inner, WsPeer, WsFrameSink {
   readonly #socket: NetSocket;
@@ -68,6 +77,11 @@ export class HttpConnection implements Inner, WsPeer, WsFrameSink {
   #idle = false;
   #requests = 0;
   #gone = false;
+  /** A route's promise is pending: input is held, not parsed, until it is answered. */
+  #waiting = false;
+  #held: Uint8Array[] = [];
+  #heldBytes = 0;
+  #stream: EventStream | null = null;
 
   constructor(socket: NetSocket, client: Client, ctx: HttpConnectionContext) {
     this.#socket = socket;
@@ -83,7 +97,8 @@ export class HttpConnection implements Inner, WsPeer, WsFrameSink {
   onData(chunk: Uint8Array): void {
     if (this.#gone) return;
     if (this.#mode === "ws") return this.#frameData(chunk);
-    if (this.#mode === "closing") return;
+    if (this.#mode === "closing" || this.#mode === "stream") return; // an event stream's client only listens
+    if (this.#waiting) return this.#hold(chunk);
     if (this.#idle) {
       this.#idle = false;
       this.#deadline = this.#ctx.now() + this.#ctx.headerMs;
@@ -104,6 +119,7 @@ export class HttpConnection implements Inner, WsPeer, WsFrameSink {
       }
       if (head === null) return;
       this.#request(head);
+      if (this.#waiting) return this.#hold(this.#reader!.takeRest());
       if (this.#mode !== "http") break;
       // Pipelined: the next request is already here.
       input = this.#reader!.takeRest();
@@ -126,12 +142,16 @@ export class HttpConnection implements Inner, WsPeer, WsFrameSink {
     if (this.#gone) return;
     this.#gone = true;
     this.#outbox.clear();
+    this.#held = [];
+    this.#stream?.stop();
+    this.#stream = null;
     this.#ws?.onPeerClose();
   }
 
   tick(now: number): void {
     if (this.#gone) return;
     if (this.#mode === "ws") return this.#ws!.tick(now);
+    if (this.#mode === "stream" || this.#waiting) return; // bounded by the stream's end / ROUTE_TIMEOUT_MS
     if (now < this.#deadline) return;
     if (this.#mode === "closing") return this.terminate();
     this.#ctx.refused(
@@ -145,6 +165,11 @@ export class HttpConnection implements Inner, WsPeer, WsFrameSink {
   shut(code: ShutCode): void {
     if (this.#gone) return;
     if (this.#ws !== null && this.#mode === "ws") return this.#ws.close(code, SHUT_DETAIL[code]);
+    if (this.#mode === "stream") {
+      // The server stopping (or needing room): the stream ends with a FIN, its events all written.
+      this.#stopStream();
+      return this.#closeAfterFlush();
+    }
     this.#ctx.refused(code, this.#client.ip, "");
     this.terminate();
   }
@@ -194,20 +219,127 @@ export class HttpConnection implements Inner, WsPeer, WsFrameSink {
       this.#ws.start();
       return;
     }
+    const authorization = head.headers.get("authorization") ?? null;
     const reply = route(
-      { method: head.method, path: head.path, query: head.query, client },
+      { method: head.method, path: head.path, query: head.query, client, authorization },
       this.#ctx.routes,
     );
-    const keepAlive = head.keepAlive && !this.#ctx.stopping() && this.#requests < MAX_REQUESTS;
-    this.#reply(reply, head.method === "HEAD", keepAlive);
+    const answer = (r: HttpReply) => {
+      const keepAlive = head.keepAlive && !this.#ctx.stopping() && this.#requests < MAX_REQUESTS;
+      this.#reply(r, head.method === "HEAD", keepAlive);
+    };
+    if (!(reply instanceof Promise)) return answer(reply);
+    this.#await(reply, answer);
+  }
+
+  /** A route's promise: answered when it settles (503 past ROUTE_TIMEOUT_MS), unless the socket went. */
+  #await(reply: Promise<HttpReply>, answer: (r: HttpReply) => void): void {
+    this.#waiting = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<HttpReply>((resolve) => {
+      timer = setTimeout(
+        () => resolve(text("the answer took too long (E_ROUTE_TIMEOUT)\n", 503)),
+        ROUTE_TIMEOUT_MS,
+      );
+    });
+    Promise.race([reply, timeout])
+      .catch((e: unknown) => {
+        this.#ctx.ws.log.error(
+          `http route failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+        );
+        return text("internal error\n", 500);
+      })
+      .then((r) => {
+        clearTimeout(timer);
+        this.#waiting = false;
+        if (this.#gone || this.#mode !== "http") {
+          r.stream?.stop(); // opened for a socket that is gone: give its place back
+          return;
+        }
+        answer(r);
+        // What a pipelining client sent meanwhile: the next requests.
+        const held = this.#takeHeld();
+        if (held.length > 0 && this.#mode === "http") this.onData(held);
+      });
+  }
+
+  /** Input while a route's promise is pending: kept (at most a few heads' worth) for after it. */
+  #hold(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.#heldBytes += bytes.length;
+    if (this.#heldBytes > 4 * this.#ctx.maxHeadBytes) {
+      this.#ctx.refused(
+        "E_HTTP_TOO_LARGE",
+        this.#client.ip,
+        "too much pipelined while an answer was pending",
+      );
+      this.#held = [];
+      return this.terminate();
+    }
+    this.#held.push(bytes.slice());
+  }
+
+  #takeHeld(): Uint8Array {
+    const out = new Uint8Array(this.#heldBytes);
+    let at = 0;
+    for (const b of this.#held) {
+      out.set(b, at);
+      at += b.length;
+    }
+    this.#held = [];
+    this.#heldBytes = 0;
+    return out;
   }
 
   #reply(r: HttpReply, headOnly: boolean, keepAlive: boolean): void {
+    if (r.stream !== undefined) return this.#startStream(r, headOnly);
     this.#send(renderResponse(r.status, r.headers, r.body, { head: headOnly, keepAlive }));
     if (!keepAlive) return this.#closeAfterFlush();
     this.#idle = true;
     this.#client.slot.unsettle();
     this.#deadline = this.#ctx.now() + this.#ctx.keepAliveMs;
+  }
+
+  // ---------------------------------------------------------------------------- event streams
+
+  /** The head (no Content-Length: the body ends when the connection does), then the stream's events. */
+  #startStream(r: HttpReply, headOnly: boolean): void {
+    const stream = r.stream!;
+    let head = `HTTP/1.1 ${r.status} OK\r\n`;
+    for (const [k, v] of Object.entries(r.headers)) head += `${k}: ${v}\r\n`;
+    this.#send(new TextEncoder().encode(`${head}Connection: close\r\n\r\n`));
+    if (headOnly || this.#ctx.stopping()) {
+      stream.stop();
+      return this.#closeAfterFlush();
+    }
+    this.#mode = "stream";
+    this.#stream = stream;
+    this.#client.slot.unsettle();
+    const encoder = new TextEncoder();
+    stream.start({
+      send: (text) => {
+        if (this.#gone || this.#mode !== "stream") return false;
+        // A reader too slow for a few hundred KiB of events is cut (the outbox's cap).
+        const w = this.#outbox.send(encoder.encode(text), this.#socket);
+        if (w === "overflow") {
+          this.#stream = null;
+          this.terminate();
+          return false;
+        }
+        return true;
+      },
+      end: () => {
+        if (this.#mode !== "stream") return;
+        this.#stream = null;
+        this.#closeAfterFlush();
+      },
+    });
+  }
+
+  #stopStream(): void {
+    const s = this.#stream;
+    this.#stream = null;
+    s?.stop();
   }
 
   // ------------------------------------------------------------------------------- WebSocket
@@ -260,6 +392,7 @@ export class HttpConnection implements Inner, WsPeer, WsFrameSink {
 
   terminate(): void {
     if (this.#gone) return;
+    this.#stopStream();
     this.#socket.terminate();
   }
 

@@ -1,11 +1,14 @@
 // http.ts — the plain HTTP routes beside /ws on the bridge's port: `/` (the browser miner page)
 // with its script, worker and WebAssembly files (web-assets.ts), `/health` (public: ok + upstream
 // state, 503 while no upstream has work), `/stats` (JSON) and `/metrics` (Prometheus text), the last
-// two from loopback only unless bridge.stats_public. Nothing here reaches the core beyond stats().
+// two from loopback only unless bridge.stats_public, and the operator API under /api/v1/ (api/,
+// docs/api.md), which also reads the sessions, upstreams and ledger through the core.
 // With worker processes (src/cluster/) the three show the whole box: `box` merges this process's
 // numbers with the other workers' and lists the workers.
 
 import { readFileSync } from "node:fs";
+import { API_PREFIX, type Api } from "./api/routes.ts";
+import type { EventStream } from "./api/live.ts";
 import type { BridgeCore, BridgeHealth, BridgeStats } from "../bridge/contract.ts";
 import { isLoopback } from "../net/addresses.ts";
 import {
@@ -16,7 +19,8 @@ import {
   type ProcessNumbers,
   type SocketCounts,
 } from "./metrics.ts";
-import { BUILD_HINT, WEB_ASSETS } from "./web-assets.ts";
+import { adminAllowed } from "./access.ts";
+import { BUILD_HINT, DASHBOARD_HTML, WEB_ASSETS } from "./web-assets.ts";
 
 export interface HttpRoutes {
   core: BridgeCore;
@@ -27,6 +31,8 @@ export interface HttpRoutes {
   page: string;
   /** The other worker processes (bridge.workers > 1); null or absent: this process is the bridge. */
   box?: BoxView | null;
+  /** The operator API under /api/v1/ (api/); absent: 404. */
+  api?: Api | null;
 }
 
 /** The whole box from this process's own numbers (src/cluster/ implements it). */
@@ -42,12 +48,19 @@ export interface RouteRequest {
   query?: string;
   /** The real client (behind trusted proxies: the address they name). */
   client: string;
+  /** The Authorization header, if any (the operator API's token). */
+  authorization?: string | null;
 }
 
 export interface HttpReply {
   status: number;
   headers: Record<string, string>;
   body: Uint8Array | string;
+  /**
+   * A long-lived body (Server-Sent Events): the head goes without Content-Length, the connection
+   * closes when the stream ends, and `body` is ignored.
+   */
+  stream?: EventStream;
 }
 
 const NOSNIFF = { "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store" };
@@ -64,6 +77,10 @@ const PAGE_HEADERS = {
   "Referrer-Policy": "no-referrer",
 };
 
+// The operator's dashboard: its own script and API only (no WebAssembly, no third-party request).
+const DASHBOARD_CSP =
+  "default-src 'self'; script-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 function json(body: unknown, status = 200): HttpReply {
   return { status, headers: { ...NOSNIFF, "Content-Type": "application/json" }, body: JSON.stringify(body) };
 }
@@ -77,10 +94,45 @@ const ASSET_BYTES = new Map<string, Uint8Array | null>(
   Object.entries(WEB_ASSETS).map(([path, a]) => [path, a.path === null ? null : readFileSync(a.path)]),
 );
 
-/** Every route but the WebSocket upgrade (the connection handles /ws itself). */
-export function route(req: RouteRequest, r: HttpRoutes): HttpReply {
+/**
+ * Every route but the WebSocket upgrade (the connection handles /ws itself). The operator API's
+ * answers that read the ledger are promises.
+ */
+export function route(req: RouteRequest, r: HttpRoutes): HttpReply | Promise<HttpReply> {
   if (req.method !== "GET" && req.method !== "HEAD") return text("method not allowed\n", 405);
+  if (req.path.startsWith(API_PREFIX)) return r.api == null ? text("not found\n", 404) : r.api.route(req);
   switch (req.path) {
+    case "/dashboard":
+    case "/dashboard.js": {
+      // The page under the operator API's access rule (bridge.admin_token; api/routes.ts). Its
+      // script holds no data (the API it calls checks each request): a remote browser that was
+      // given ?token= for the page fetches it without one.
+      const token = new URLSearchParams(req.query ?? "").get("token");
+      if (r.api == null) return text("not found\n", 404);
+      if (
+        req.path === "/dashboard" &&
+        !adminAllowed(req.client, req.authorization ?? null, token, r.api.adminToken)
+      )
+        return text("loopback only, or bridge.admin_token (Authorization: Bearer or ?token=)\n", 403);
+      const headers = {
+        ...NOSNIFF,
+        "Content-Security-Policy": DASHBOARD_CSP,
+        "Referrer-Policy": "no-referrer",
+      };
+      if (req.path === "/dashboard")
+        return {
+          status: 200,
+          headers: { ...headers, "Content-Type": "text/html; charset=utf-8" },
+          body: DASHBOARD_HTML,
+        };
+      const bytes = ASSET_BYTES.get(req.path);
+      if (bytes == null) return text(`${req.path} was not built: ${BUILD_HINT}\n`, 503);
+      return {
+        status: 200,
+        headers: { ...headers, "Content-Type": WEB_ASSETS[req.path]!.contentType },
+        body: bytes,
+      };
+    }
     case "/":
     case "/index.html":
       return { status: 200, headers: PAGE_HEADERS, body: r.page };

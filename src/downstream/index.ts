@@ -4,6 +4,7 @@
 // sweep timer for every socket's deadlines. With worker processes (bridge.workers > 1) every
 // worker binds the same ports (SO_REUSEPORT) and /stats, /metrics, /health show the whole box.
 
+import { Api, type AlertFeed } from "./api/routes.ts";
 import type { BridgeCore } from "../bridge/contract.ts";
 import { AddressSet } from "../net/addresses.ts";
 import { messageRateFor, type GuardLimits } from "../net/guard.ts";
@@ -69,6 +70,13 @@ export interface DownstreamOptions {
   /** Serve /stats and /metrics beyond loopback. */
   statsPublic: boolean;
   /**
+   * bridge.admin_token: the operator API (/api/v1/*) answers non-loopback clients that give it
+   * (Authorization: Bearer, or ?token=); "" or absent: loopback clients only.
+   */
+  adminToken?: string;
+  /** Recent alerts for /api/v1/summary (src/alerts' recent()); absent: none. */
+  alerts?: AlertFeed | null;
+  /**
    * Bind with SO_REUSEPORT: sibling worker processes share every port (the kernel spreads the
    * connections). Their supervisor has checked that no other program holds the ports.
    */
@@ -104,6 +112,8 @@ export interface DownstreamTuning {
   stratumEphemeral?: boolean;
   /** Milliseconds. Default Date.now. */
   now?: () => number;
+  /** Open /api/v1/live streams at most. Default 32. */
+  liveMax?: number;
 }
 
 export interface Downstream {
@@ -158,6 +168,13 @@ export function startDownstream(
   // SO_REUSEPORT for the HTTP and Stratum listeners (HttpServerOptions / StratumServerContext
   // `reusePort`, passed to net/listener.ts ListenSpec).
   const share = { reusePort: options.reusePort === true };
+  const api = new Api(core, {
+    adminToken: options.adminToken ?? "",
+    alerts: options.alerts ?? null,
+    log,
+    now,
+    liveMax: tuning.liveMax,
+  });
   const http = new HttpServer(
     {
       ...share,
@@ -188,6 +205,7 @@ export function startDownstream(
       page: PAGE_HTML,
       sockets,
       box: options.box ?? null,
+      api,
     },
     gate,
     policy,
@@ -222,6 +240,7 @@ export function startDownstream(
         policy,
       );
     } catch (e) {
+      api.live.stop();
       void http.stop();
       throw e;
     }
@@ -253,6 +272,7 @@ export function startDownstream(
     stop() {
       stopped ??= (async () => {
         clearInterval(sweep);
+        api.live.stop(); // every event stream ends (its connection closes once written)
         await Promise.all([http.stop(), stratum?.stop()]);
       })();
       return stopped;

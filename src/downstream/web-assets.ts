@@ -1,11 +1,13 @@
-// web-assets.ts — the browser miner's files, as http.ts serves them: the page (web/index.html),
+// web-assets.ts — the browser files, as http.ts serves them: the miner page (web/index.html),
 // its script and mining worker (bundled from web/*.ts into build/web/ by `make web`) and the two
-// VerusHash WebAssembly builds (build/wasm/, `make wasm`). All of them are embedded in the compiled
+// VerusHash WebAssembly builds (build/wasm/, `make wasm`); the operator's dashboard
+// (web/dashboard.html, /dashboard) and its script (build/web/dashboard.js). All of them are embedded in the compiled
 // binary (`with { type: "file" }`; scripts/build.ts checks that they exist first).
 //
 // The imports are dynamic only so that a development checkout without the browser build still
 // runs the bridge: those paths then answer 503 with the command that builds them.
 
+import dashboard from "../../web/dashboard.html" with { type: "text" };
 import page from "../../web/index.html" with { type: "text" };
 
 export interface WebAsset {
@@ -35,6 +37,10 @@ export const WEB_ASSETS: Readonly<Record<string, WebAsset>> = {
     path: await embedded(() => import("../../build/web/miner-worker.js", { with: { type: "file" } })),
     contentType: JS,
   },
+  "/dashboard.js": {
+    path: await embedded(() => import("../../build/web/dashboard.js", { with: { type: "file" } })),
+    contentType: JS,
+  },
   "/verushash.wasm": {
     path: await embedded(() => import("../../build/wasm/verushash.wasm", { with: { type: "file" } })),
     contentType: WASM,
@@ -46,6 +52,9 @@ export const WEB_ASSETS: Readonly<Record<string, WebAsset>> = {
 };
 
 export const PAGE_HTML: string = page as unknown as string;
+
+/** The dashboard's page (/dashboard); its script is /dashboard.js above. */
+export const DASHBOARD_HTML: string = dashboard as unknown as string;
 
 /** What builds a missing asset, for the 503 message. */
 export const BUILD_HINT = "run `make web wasm` in the vbridge checkout";

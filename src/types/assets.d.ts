@@ -19,3 +19,7 @@ declare module "*/build/web/miner-worker.js" {
   const path: string;
   export default path;
 }
+declare module "*/build/web/dashboard.js" {
+  const path: string;
+  export default path;
+}
