@@ -147,11 +147,11 @@ web: build/web/app.js
 # The browser miner's page script and worker, bundled for the browser (scripts/build-web.ts).
 # The bundles import from these three folders (directly or through each other).
 WEB_SOURCES := $(wildcard web/*.ts src/hash/*.ts src/protocol/*.ts src/util/*.ts) scripts/build-web.ts
-build/web/app.js build/web/miner-worker.js &: $(WEB_SOURCES) $(DEPS_STAMP)
+build/web/app.js build/web/miner-worker.js build/web/dashboard.js &: $(WEB_SOURCES) $(DEPS_STAMP)
 	$(BUN) scripts/build-web.ts
 native-all: build/native/libverushash.so build/linux-x64/libverushash.so build/linux-arm64/libverushash.so
 
-TS_SOURCES := $(shell find src -name '*.ts' -o -name '*.json') package.json bunfig.toml scripts/build.ts web/index.html
+TS_SOURCES := $(shell find src -name '*.ts' -o -name '*.json') package.json bunfig.toml scripts/build.ts web/index.html web/dashboard.html
 
 dist: dist/vbridge-linux-x64 dist/vbridge-linux-arm64
 
@@ -205,7 +205,7 @@ test-bun: build/native/libverushash.so build/web/app.js build/wasm/verushash.was
 # the miner page end to end against `vbridge bridge` on the built-in pool — from source, or the
 # binary named by VBRIDGE_BIN. Not part of `bun test` (it needs chromium and takes a while).
 BROWSER_TESTS := test/browser/wasm-vectors.chromium.ts test/browser/miner.chromium.ts \
-  test/browser/https.chromium.ts
+  test/browser/https.chromium.ts test/browser/dashboard.chromium.ts
 test-browser: build/native/libverushash.so build/web/app.js build/wasm/verushash.wasm build/wasm/verushash-simd.wasm $(DEPS_STAMP) deps-apt
 	$(BUN) test $(BROWSER_TESTS:%=./%)
 

@@ -1,8 +1,9 @@
 /**
- * Bundles the browser miner's scripts for the browser: web/app.ts (the page) and
+ * Bundles the browser scripts for the browser: web/app.ts (the miner page) and
  * web/miner-worker.ts (one mining Web Worker), each with what it imports from src/ (the msgpack
  * codec, the WebAssembly facade) and @msgpack/msgpack, into build/web/app.js and
- * build/web/miner-worker.js. The bridge embeds and serves them (src/downstream/web-assets.ts).
+ * build/web/miner-worker.js; and web/dashboard.ts (the operator's dashboard, /dashboard) into
+ * build/web/dashboard.js. The bridge embeds and serves them (src/downstream/web-assets.ts).
  * Run by `make web`.
  */
 import { join } from "node:path";
@@ -11,7 +12,7 @@ const ROOT = join(import.meta.dir, "..");
 const OUT = join(ROOT, "build", "web");
 
 const result = await Bun.build({
-  entrypoints: ["web/app.ts", "web/miner-worker.ts"].map((e) => join(ROOT, e)),
+  entrypoints: ["web/app.ts", "web/miner-worker.ts", "web/dashboard.ts"].map((e) => join(ROOT, e)),
   outdir: OUT,
   target: "browser",
   // Classic scripts: the page loads app.js with a plain <script>, and new Worker(url) needs no

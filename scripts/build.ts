@@ -41,6 +41,7 @@ function nativeLibPlugin(libPath: string, seen: { mapped: boolean }): BunPlugin 
 const WEB_ASSETS = [
   "build/web/app.js",
   "build/web/miner-worker.js",
+  "build/web/dashboard.js",
   "build/wasm/verushash.wasm",
   "build/wasm/verushash-simd.wasm",
 ];
