@@ -8,6 +8,7 @@ import { benchCommand } from "./cli/bench.ts";
 import { blocknotifyCommand } from "./cli/blocknotify.ts";
 import { bridgeCommand } from "./cli/bridge.ts";
 import { eventsCommand } from "./cli/events.ts";
+import { ledgerCommand } from "./cli/ledger.ts";
 import { configuredCommand } from "./cli/config.ts";
 import { hashCommand } from "./cli/hash.ts";
 import { mineCommand } from "./cli/mine.ts";
@@ -26,6 +27,7 @@ const main = defineCommand({
     mine: mineCommand,
     events: eventsCommand,
     blocknotify: blocknotifyCommand,
+    ledger: ledgerCommand,
   },
 });
 

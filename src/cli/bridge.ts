@@ -101,6 +101,7 @@ async function serve(config: Readonly<Config>, log: Logger, role: WorkerRole | n
         ...downstreamOptions(config.bridge, pair, budget.maxConnections),
         reusePort: link !== null,
         box: link,
+        alerts: stack.alerts,
       },
       log,
     );

@@ -10,6 +10,8 @@ import { BUILTIN_POOL, type Config } from "../config/index.ts";
 import type { DownstreamOptions, TlsPair } from "../downstream/index.ts";
 import { DaemonJobSource } from "../daemon/source.ts";
 import { DaemonRpc, readDaemonConf } from "../daemon/index.ts";
+import { Alerts } from "../alerts/index.ts";
+import type { EventSink } from "../bridge/contract.ts";
 import { EventStream } from "../events/index.ts";
 import { PoolServer, type PoolOptions } from "../pool/index.ts";
 import type { PoolClientOptions } from "../upstream/index.ts";
@@ -173,6 +175,27 @@ export function openEvents(config: Readonly<Config>, source: string, log: Logger
   });
 }
 
+/**
+ * [alerts] → Alerts, always built (with no webhook they are kept for /api/v1 and the dashboard).
+ * With worker processes only worker 0 posts them: every worker watches only its own pool session(s),
+ * and N copies of one outage would be noise.
+ */
+export function openAlerts(config: Readonly<Config>, bridge: string, log: Logger): Alerts {
+  const a = config.alerts;
+  const worker = process.env.VBRIDGE_WORKER;
+  return Alerts.open({
+    webhook: worker === undefined || worker === "0" ? a.webhook : "",
+    bridge,
+    poolDownSeconds: a.pool_down_seconds,
+    rejectPercent: a.reject_percent,
+    rejectWindowSeconds: a.reject_window_seconds,
+    noSharesMinutes: a.no_shares_minutes,
+    minIntervalSeconds: a.min_interval_seconds,
+    blockFound: a.block_found,
+    log,
+  });
+}
+
 /** [bridge] → the downstream servers' options, with the certificate read from tls_cert/tls_key. */
 export function downstreamOptions(
   b: Readonly<Config["bridge"]>,
@@ -199,6 +222,7 @@ export function downstreamOptions(
     idleTimeoutSeconds: b.idle_timeout,
     maxSharesPerSecond: b.max_shares_per_second,
     statsPublic: b.stats_public,
+    adminToken: b.admin_token,
   };
 }
 
@@ -217,6 +241,8 @@ export interface BridgeStack {
   readonly builtinPool: PoolServer | null;
   /** The Redis event stream when [events] redis is set. */
   readonly events: EventStream | null;
+  /** The alerts ([alerts]); with no webhook they are still kept for the API and the dashboard. */
+  readonly alerts: Alerts;
   /** The core first (it drains forwarded shares into the pool), then the pool. Idempotent. */
   stop(): Promise<void>;
 }
@@ -227,31 +253,49 @@ export function startBridgeStack(config: Readonly<Config>, o: BridgeStackOptions
   const builtinPool = startInProcessPool(config, log, o.builtinPool);
   let bridge: Bridge;
   let events: EventStream | null = null;
+  let alerts: Alerts | null = null;
   try {
     const fleet = fleetId(config.bridge);
     events = openEvents(config, fleet, log);
+    alerts = openAlerts(config, fleet, log);
+    const stream = events;
+    const watcher = alerts;
+    // The core's events go to the Redis stream (if any) and to the alerts.
+    const sink: EventSink = {
+      publish(e) {
+        stream?.publish(e);
+        watcher.publish(e);
+      },
+      ...(stream === null ? {} : { counters: () => stream.counters() }),
+    };
     // The built-in pool takes any name; "vbridge" is the bridge's when upstream.user is empty.
     const client = { ...poolClientOptions(config, builtinPool, "vbridge"), ...o.client };
     bridge = Bridge.start({
       ...bridgeCoreOptions(config, client, o.maxConnections),
-      ...(events === null ? {} : { events }),
+      events: sink,
       log,
       clock: o.clock,
       tuning: o.tuning,
     });
+    alerts.watch(bridge);
   } catch (e) {
     void events?.close();
+    void alerts?.close();
     builtinPool?.stop();
     throw e;
   }
+  const watcher = alerts;
   let stopped: Promise<void> | null = null;
   return {
     bridge,
     builtinPool,
     events,
+    alerts: watcher,
     stop() {
-      stopped ??= bridge
-        .stop()
+      // Alerts first: a stopping core says "not healthy", which is no pool outage.
+      stopped ??= watcher
+        .close()
+        .then(() => bridge.stop())
         .then(() => events?.close())
         .then(() => void builtinPool?.stop());
       return stopped;

@@ -246,6 +246,28 @@ export const FIELDS = [
     "days of per-minute history and blocks the ledger keeps (0: forever)",
   ),
   field("bridge.name", OPTIONAL_TEXT, "", "this bridge's name in the fleet view (empty: the host name)"),
+  field(
+    "bridge.admin_token",
+    OPTIONAL_TEXT,
+    "",
+    "token for /dashboard and /api/v1 from beyond loopback (empty: loopback only)",
+    { env: "VBRIDGE_ADMIN_TOKEN" },
+  ),
+
+  field("alerts.webhook", OPTIONAL_TEXT, "", "URL alerts are POSTed to as JSON (empty: off)", {
+    env: "VBRIDGE_ALERTS_WEBHOOK",
+  }),
+  field("alerts.pool_down_seconds", SECONDS, 60, "alert when no pool has given work for this long"),
+  field("alerts.reject_percent", above0(100), 10, "alert when this share of shares is rejected…"),
+  field("alerts.reject_window_seconds", SECONDS, 300, "…over this window (at least 20 shares)"),
+  field(
+    "alerts.no_shares_minutes",
+    above0(10_000),
+    10,
+    "alert when miners are connected but no share came for this long",
+  ),
+  field("alerts.min_interval_seconds", SECONDS, 300, "the same kind of alert at most this often"),
+  field("alerts.block_found", BOOL, true, "alert on every block found"),
 
   field(
     "events.redis",
