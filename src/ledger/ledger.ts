@@ -104,6 +104,7 @@ export class Ledger {
   #failing = false;
   #failingSince = 0;
   #lastError: string | null = null;
+  #readError: string | null = null;
 
   /**
    * "" = in-memory SQLite, "postgres://…" / "postgresql://…" = PostgreSQL, else a SQLite file.
@@ -217,6 +218,9 @@ export class Ledger {
     if (this.#queuedCredits >= this.#maxQueued)
       return { ok: false, reason: `share ledger queue full (${this.#queuedCredits} credits wait)` };
     if (!this.#opened) return { ok: false, reason: "share ledger not connected yet" };
+    // No shares flowing, the database gone: the fleet heartbeat's reads say it first.
+    if (this.#readError !== null)
+      return { ok: false, reason: `share ledger reads failing: ${this.#readError}` };
     return { ok: true };
   }
 
@@ -248,13 +252,18 @@ export class Ledger {
     return this.#read(() => this.#store.fleet(seenSince));
   }
 
+  /** A read (totals, history, heartbeats): its failure makes health() say so until one works. */
   async #read<T>(f: () => Promise<T>): Promise<T> {
     if (this.#gaveUp) throw new LedgerError("E_LEDGER_CLOSED", "the share ledger is closed");
-    await this.#ensureOpen();
     try {
-      return await f();
+      await this.#ensureOpen();
+      const r = await f();
+      this.#readError = null;
+      return r;
     } catch (e) {
-      throw asLedgerError(e, "share ledger read failed", { target: this.target });
+      const error = asLedgerError(e, "share ledger read failed", { target: this.target });
+      this.#readError = error.message;
+      throw error;
     }
   }
 

@@ -10,7 +10,6 @@
 import { Hasher } from "../hash/index.ts";
 import type { CloseReason } from "../protocol/close-codes.ts";
 import {
-  hashToDisplayHex,
   type Job,
   type LineDecoderOptions,
   type ShareHashers,
@@ -30,9 +29,8 @@ import { randomU32, seededRandom, systemRandom } from "./random.ts";
 import { PoolMiner, type PoolMinerContext, type PoolMinerListener } from "./miner.ts";
 import { formatPoolSummary, PoolStats, type PoolStatsSnapshot } from "./stats.ts";
 import { SyntheticJobSource, type SyntheticWork } from "./synthetic.ts";
-import type { BlockResult, DaemonJobSource } from "../daemon/source.ts";
-import { SOLUTION_COMPACT_SIZE } from "../protocol/layout.ts";
-import { hexToBytes } from "../protocol/hex.ts";
+import type { DaemonJobSource } from "../daemon/source.ts";
+import { blockCandidate, blockFoundMessage } from "./blocks.ts";
 
 /** setTimeout's longest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -358,35 +356,6 @@ export class PoolServer {
     };
   }
 
-  /** A share met the block target: submit the block to the daemon, or log that there is none. */
-  #onBlockCandidate(s: PoolMiner, submit: SubmitParams, v: Extract<Verdict, { ok: true }>): void {
-    const log = this.options.log;
-    const height = this.#work()?.height ?? 0;
-    const hash = hashToDisplayHex(v.hash);
-    const daemon = this.#daemon;
-    if (daemon === null || v.job.daemonNonce === null) {
-      log.info(`conn ${s.id} BLOCK CANDIDATE at height ${height}: hash ${hash} (no daemon: not submitted)`);
-      return;
-    }
-    const header = v.job.header(v.job.daemonNonce);
-    const solution = hexToBytes(submit.solution).subarray(SOLUTION_COMPACT_SIZE.length);
-    log.info(`conn ${s.id} BLOCK FOUND at height ${height}: hash ${hash}, submitting to the daemon`);
-    void daemon.submit(v.job, header, solution, v.hash).then((r) => this.#onBlockResult(s, r));
-  }
-
-  #onBlockResult(s: PoolMiner, r: BlockResult): void {
-    const log = this.options.log;
-    this.#stats.block(r.accepted);
-    const line = `block ${r.hash} at height ${r.height}: ${r.result}${r.confirmed ? ", confirmed by getblock" : ""} (submit sent ${r.sendMs.toFixed(1)} ms after the share)`;
-    if (r.accepted) log.info(`BLOCK ACCEPTED: ${line}`);
-    else log.warn(`block not accepted: ${line}`);
-    this.options.onBlock?.(r, s.user ?? "");
-    const member = [...this.#members].find((m) => m.miner === s);
-    member?.conn.run(() =>
-      member.conn.session.showMessage(`block found at height ${r.height}: ${r.hash} (${r.result})`),
-    );
-  }
-
   #onShare(s: PoolMiner, submit: SubmitParams, v: Verdict): void {
     const log = this.options.log;
     const job = printable(submit.jobId);
@@ -395,7 +364,23 @@ export class PoolServer {
       log.info(
         `conn ${s.id} share accepted: job ${job}, difficulty ${v.shareDifficulty} (credited ${v.creditedDifficulty})`,
       );
-      if (v.blockCandidate) this.#onBlockCandidate(s, submit, v);
+      if (v.blockCandidate)
+        blockCandidate(
+          {
+            daemon: this.#daemon,
+            height: this.#work()?.height ?? 0,
+            log: this.options.log,
+            done: (r) => {
+              this.#stats.block(r.accepted);
+              this.options.onBlock?.(r, s.user ?? "");
+              const member = [...this.#members].find((m) => m.miner === s);
+              member?.conn.run(() => member.conn.session.showMessage(blockFoundMessage(r)));
+            },
+          },
+          s.id,
+          submit,
+          v,
+        );
       this.#rotateIfRetired();
     } else {
       this.#stats.rejected(v.reject.code);

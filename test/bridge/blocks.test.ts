@@ -7,6 +7,7 @@ import { expect, test } from "bun:test";
 import { BlockCandidates } from "../../src/bridge/blocks.ts";
 import type { BridgeEvent } from "../../src/events/index.ts";
 import { Ledger } from "../../src/ledger/index.ts";
+import { blockFoundMessage } from "../../src/pool/blocks.ts";
 import { linesLogger } from "../support/log.ts";
 
 const HASH_A = "0000" + "ab".repeat(30);
@@ -62,4 +63,11 @@ test("no word from the pool: settled after the wait with the pool's answer on th
   ]);
   expect(told).toEqual([[3, `block found: ${HASH_B} (accepted)`]]);
   await ledger.close();
+});
+
+test("the built-in pool's own message is the word blocks.ts reads", () => {
+  const { blocks } = setup();
+  blocks.candidate(HASH_A, "RA.w1", 1, "accepted");
+  const r = { hash: HASH_A, height: 12, result: "accepted", accepted: true, confirmed: true, sendMs: 0.2 };
+  expect(blocks.poolSays(blockFoundMessage(r))).toBe(true);
 });

@@ -2,7 +2,7 @@
 // src/main.ts bridge --config FILE`, the built-in pool), its output kept for failure messages,
 // and its box's /stats, /metrics and /health read over loopback. Every wait is bounded.
 
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import type { WorkerSummary } from "../../src/downstream/index.ts";
@@ -17,6 +17,8 @@ export interface ClusterSettings {
   workers: number | string;
   /** More [bridge] keys. */
   bridge?: Record<string, number | string | boolean>;
+  /** The CA (PEM file) to trust when the bridge serves https (bridge.tls_cert): the client's side. */
+  caFile?: string;
 }
 
 /** Writes the config file; returns its path and the ports in it. */
@@ -63,9 +65,15 @@ export class ClusterProcess {
   readonly ledger: string;
   readonly #out: Output;
   readonly #err: Output;
+  readonly #caFile: string | null;
 
-  private constructor(proc: Subprocess<"ignore", "pipe", "pipe">, c: ReturnType<typeof writeConfig>) {
+  private constructor(
+    proc: Subprocess<"ignore", "pipe", "pipe">,
+    c: ReturnType<typeof writeConfig>,
+    caFile: string | null,
+  ) {
     this.proc = proc;
+    this.#caFile = caFile;
     this.port = c.port;
     this.stratumPort = c.stratumPort;
     this.ledger = c.ledger;
@@ -83,7 +91,7 @@ export class ClusterProcess {
       stdout: "pipe",
       stderr: "pipe",
     });
-    const b = new ClusterProcess(proc, c);
+    const b = new ClusterProcess(proc, c, s.caFile ?? null);
     try {
       await b.untilServing(s.workers, 60_000);
       return b;
@@ -133,9 +141,18 @@ export class ClusterProcess {
     return this.proc.exitCode === null && this.proc.signalCode === null;
   }
 
+  /** GET on the bridge's port: http, or https trusting the test CA when the bridge has a certificate. */
+  #get(path: string, timeoutMs: number): Promise<Response> {
+    const ca = this.#caFile;
+    return fetch(`${ca === null ? "http" : "https"}://127.0.0.1:${this.port}${path}`, {
+      signal: AbortSignal.timeout(timeoutMs),
+      ...(ca === null ? {} : { tls: { ca: readFileSync(ca, "utf8") } }),
+    });
+  }
+
   async health(): Promise<{ status: number; body: Record<string, unknown> | null }> {
     try {
-      const r = await fetch(`http://127.0.0.1:${this.port}/health`, { signal: AbortSignal.timeout(5000) });
+      const r = await this.#get("/health", 5000);
       return { status: r.status, body: (await r.json()) as Record<string, unknown> };
     } catch {
       return { status: 0, body: null };
@@ -143,13 +160,13 @@ export class ClusterProcess {
   }
 
   async stats(): Promise<BoxStats> {
-    const r = await fetch(`http://127.0.0.1:${this.port}/stats`, { signal: AbortSignal.timeout(10_000) });
+    const r = await this.#get("/stats", 10_000);
     if (r.status !== 200) throw new Error(`/stats answered ${r.status}`);
     return (await r.json()) as BoxStats;
   }
 
   async metrics(): Promise<string> {
-    const r = await fetch(`http://127.0.0.1:${this.port}/metrics`, { signal: AbortSignal.timeout(10_000) });
+    const r = await this.#get("/metrics", 10_000);
     if (r.status !== 200) throw new Error(`/metrics answered ${r.status}`);
     return await r.text();
   }

@@ -34,11 +34,16 @@ export class FaultyStore implements Store {
     return result;
   }
 
-  totals = (w?: string) => this.inner.totals(w);
+  /** Reads fail too while down (as a database that is gone). */
+  #reading<T>(f: () => Promise<T>): Promise<T> {
+    return this.down ? Promise.reject(new Error("the database is down (test fault)")) : f();
+  }
+
+  totals = (w?: string) => this.#reading(() => this.inner.totals(w));
   history: Store["history"] = (q) => this.inner.history(q);
   blocks: Store["blocks"] = (q) => this.inner.blocks(q);
-  heartbeat: Store["heartbeat"] = (b) => this.inner.heartbeat(b);
-  fleet: Store["fleet"] = (s) => this.inner.fleet(s);
+  heartbeat: Store["heartbeat"] = (b) => this.#reading(() => this.inner.heartbeat(b));
+  fleet: Store["fleet"] = (s) => this.#reading(() => this.inner.fleet(s));
   reset = () => this.inner.reset();
   close = () => this.inner.close();
 }

@@ -39,6 +39,27 @@ export function troubleSuite(b: Backend): void {
     beforeAll(() => b.setup(), 60_000);
     afterAll(() => b.teardown(), 60_000);
 
+    test("no shares flowing, the database gone: a failed read (the fleet heartbeat) makes health say so until one works", async () => {
+      const target = await b.fresh();
+      const store = new FaultyStore(b.store(target));
+      const l = Ledger.withStore(store, target, { clock: () => T0 + MIN });
+      await l.ready;
+      await l.flush();
+      store.down = true;
+      const beat = { id: "b1", host: "h", pid: 1, startedAt: T0, seenAt: T0, stats: {} };
+      expect(
+        await l.heartbeat(beat).then(
+          () => "ok",
+          (e: LedgerError) => e.code,
+        ),
+      ).toBe("E_LEDGER");
+      expect(l.health()).toMatchObject({ ok: false, reason: expect.stringContaining("reads failing") });
+      store.down = false;
+      await l.heartbeat(beat);
+      expect(l.health()).toEqual({ ok: true });
+      await l.close();
+    });
+
     test("commits failing: credits wait unacknowledged, the bound refuses more, health says so; recovery drains in order", async () => {
       const target = await b.fresh();
       const store = new FaultyStore(b.store(target));
