@@ -43,18 +43,8 @@ export function buildMiners(miners: readonly MinerInfo[], ips: boolean): { miner
   };
 }
 
-export interface UpstreamView {
-  index: number;
-  url: string;
-  state: string;
-  difficulty: number | null;
-  extranonce1: string | null;
-  sessions: number;
-  latencyMs: number | null;
-  failovers: number;
-  lastJobAgeMs: number | null;
-  pending: number;
-}
+/** An upstream as the API shows it: the age of its last job rather than its time. */
+export type UpstreamView = Omit<UpstreamInfo, "lastJobAt"> & { lastJobAgeMs: number | null };
 
 export function buildUpstreams(
   upstreams: readonly UpstreamInfo[],
