@@ -167,7 +167,7 @@ test:
 	@scripts/test-all.sh
 
 # Day-to-day: type check, format check, the C vectors on this CPU (sanitizers), every bun test.
-# About two and a half minutes here (real PostgreSQL and Redis included); `make test` adds the emulated CPUs, arm64, the binaries and Chromium.
+# About three minutes here (real PostgreSQL and Redis included); `make test` adds the emulated CPUs, arm64, the binaries and Chromium.
 check: typecheck fmt-check test-c-host test-bun
 
 # `bun fmt` with bunfig.toml's [fmt] (Prettier's rules, 110 columns) on the TypeScript (the page,
