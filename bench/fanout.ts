@@ -32,6 +32,7 @@ import type { Subprocess } from "bun";
 import { PoolServer } from "../src/pool/index.ts";
 import type { Logger } from "../src/util/log.ts";
 import { Child } from "./ipc-child.ts";
+import { clockOffset, fanOutRounds, kb, mb, ms, now } from "./ws-load-rounds.ts";
 import { floorFrames, type FromBare, type ToBare } from "./ws-load-bare.ts";
 import {
   fds,
@@ -71,7 +72,6 @@ if (
 }
 const ROOT = join(import.meta.dir, "..");
 const BRIDGE_ROOT = values.checkout ?? ROOT;
-const now = () => performance.timeOrigin + performance.now();
 /** The whole run is bounded: past this, everything is stopped and the run fails. */
 const RUN_LIMIT_MS = 20 * 60_000;
 /** Descriptors each process keeps besides its sessions (listeners, pool, ledger, stdio, Bun). */
@@ -229,25 +229,6 @@ interface Row {
   last: number;
   memory: Memory;
 }
-const ms = (x: number) => `${x.toFixed(1)} ms`;
-const kb = (x: number) => `${(x / 1024).toFixed(2)} KB`;
-const mb = (x: number) => `${(x / 1024 / 1024).toFixed(1)} MB`;
-const quantile = (s: Float64Array, q: number) =>
-  s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-
-/** Offset of the generator's clock from ours (ms) and its uncertainty (half the best round trip). */
-async function clockOffset(): Promise<{ offset: number; error: number }> {
-  let best = { offset: 0, error: Infinity };
-  for (let i = 0; i < 30; i++) {
-    const t1 = now();
-    gen.tell({ cmd: "clock" });
-    const { t } = await gen.next("clock", 10_000);
-    const t2 = now();
-    if ((t2 - t1) / 2 < best.error) best = { offset: t - (t1 + t2) / 2, error: (t2 - t1) / 2 };
-  }
-  return best;
-}
 
 interface Memory {
   n: number;
@@ -285,42 +266,6 @@ async function connect(port: number, pids: () => number[], gc: () => Promise<voi
   return m;
 }
 
-/** Rounds of: arm the generator, trigger (returns the time just before it acted), collect receipts. */
-async function fanOut(
-  n: number,
-  trigger: (round: number) => Promise<{ t0: number; note: string }>,
-): Promise<{ p50: number; p99: number; last: number }> {
-  const all: { p50: number; p99: number; last: number }[] = [];
-  for (let r = 1; r <= rounds; r++) {
-    await Bun.sleep(300);
-    gen.tell({ cmd: "arm", timeoutMs: 30_000 });
-    await gen.next("armed", 10_000);
-    const { t0, note } = await trigger(r);
-    const jobs = await gen.next("jobs", 60_000);
-    const got = jobs.times
-      .filter((t) => t > 0)
-      .map((t) => t - t0)
-      .sort();
-    if (got.length === 0) throw new Error("no session got the new job");
-    const f = { p50: quantile(got, 0.5), p99: quantile(got, 0.99), last: got[got.length - 1]! };
-    all.push(f);
-    const problems = [
-      jobs.missing > 0 ? `${jobs.missing} missing` : "",
-      jobs.wrong > 0 ? `${jobs.wrong} not the clean new job` : "",
-    ].filter((x) => x !== "");
-    console.log(
-      `  round ${r}: p50 ${ms(f.p50)}, p99 ${ms(f.p99)}, last ${ms(f.last)}; first ${ms(got[0]!)}; ` +
-        `generator CPU ${ms(jobs.cpuMs)}${note}` +
-        (problems.length > 0 ? ` (${problems.join(", ")})` : ` (all ${n} got the new job, clean)`),
-    );
-  }
-  return {
-    p50: median(all.map((f) => f.p50)),
-    p99: median(all.map((f) => f.p99)),
-    last: median(all.map((f) => f.last)),
-  };
-}
-
 async function bridgeRun(workers: number): Promise<Row> {
   console.log(`bridge, workers = ${workers} (\`vbridge bridge\` subprocess on the pool in this process):`);
   const b = await startBridge(workers);
@@ -335,16 +280,16 @@ async function bridgeRun(workers: number): Promise<Row> {
         .map((p, i) => fds(p) - fd0[i + 1]!)
         .join(" / ")}; pool connections ${pool.stats().connections}`,
     );
-  const f = await fanOut(c.n, async () => {
+  const f = await fanOutRounds(gen, c.n, rounds, async () => {
     await gc(); // a full GC now, not during the fan-out (as bench/ws-load.ts)
     const t0 = now();
     pool.newBlock();
-    return { t0, note: "" };
+    return { t0 };
   });
   gen.tell({ cmd: "disconnect" });
   await gen.next("disconnected", 60_000);
   await stopBridge();
-  return { label: `fan-out ${c.n} ws sessions  workers=${workers}`, ...f, memory: c };
+  return { label: `fan-out ${c.n} ws sessions  workers=${workers}`, ...f.median, memory: c };
 }
 
 async function stopBares(): Promise<void> {
@@ -372,7 +317,7 @@ async function floorRun(procs: number): Promise<Row> {
     for (const b of bares) await b.next("rss", 30_000);
   };
   const c = await connect(port, () => bares.map((b) => b.proc.pid), gc);
-  const f = await fanOut(c.n, async (r) => {
+  const f = await fanOutRounds(gen, c.n, rounds, async (r) => {
     await gc();
     const frame = floorFrames.job(pool.currentJob, `bare${r}`);
     bares.forEach((b) => b.tell({ cmd: "broadcast", frame }));
@@ -383,11 +328,11 @@ async function floorRun(procs: number): Promise<Row> {
   gen.tell({ cmd: "disconnect" });
   await gen.next("disconnected", 60_000);
   await stopBares();
-  return { label: `${what} ${c.n} ws sessions`, ...f, memory: c };
+  return { label: `${what} ${c.n} ws sessions`, ...f.median, memory: c };
 }
 
 async function main(): Promise<void> {
-  const clock = await clockOffset();
+  const clock = await clockOffset(gen);
   console.log(
     `times: from just before PoolServer.newBlock() (floor: before the send loop) to the frame in each session's socket; ` +
       `clock offset generator−bench ${clock.offset.toFixed(3)} ms ± ${clock.error.toFixed(3)}, not subtracted`,

@@ -42,22 +42,22 @@ await pool.daemon!.ready;
 
 const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 const line = (what: string, xs: number[]) => {
+  if (xs.length === 0) return `${what}: none in this run`;
   xs.sort((a, b) => a - b);
   return `${what}: n ${xs.length}, p50 ${q(xs, 0.5).toFixed(2)} ms, p99 ${q(xs, 0.99).toFixed(2)} ms, max ${xs.at(-1)!.toFixed(2)} ms`;
 };
 
 // 1. Tip changes.
 const miner = await rawMiner(pool.port);
-const notifies = miner.notifies;
 const tip: number[] = [];
 for (let i = 0; i < TIPS; i++) {
   await Bun.sleep(20); // the pool's next longpoll is out
-  const before = notifies.length;
+  const before = miner.notifies.length;
   const t0 = performance.now();
   d.mintTip();
   const end = Date.now() + 5000;
-  while (!notifies.slice(before).some((n) => n.clean) && Date.now() < end) await Bun.sleep(0.2);
-  const n = notifies.slice(before).find((x) => x.clean);
+  while (!miner.notifies.slice(before).some((n) => n.clean) && Date.now() < end) await Bun.sleep(0.2);
+  const n = miner.notifies.slice(before).find((x) => x.clean);
   if (n !== undefined) tip.push(n.at - t0);
 }
 miner.close();

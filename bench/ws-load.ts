@@ -40,8 +40,9 @@ import { HEADER_HEAD_BYTES } from "../src/protocol/layout.ts";
 import { encodeServerFrame, MSGPACK_SUBPROTOCOL, MsgpackJobTemplate } from "../src/protocol/ws-msgpack.ts";
 import type { Logger } from "../src/util/log.ts";
 import { Child } from "./ipc-child.ts";
+import { clockOffset, fanOutRounds, kb, mb, ms, now } from "./ws-load-rounds.ts";
 import type { FromBare, ToBare } from "./ws-load-bare.ts";
-import type { FromGen, Sizes, ToGen } from "./ws-load-gen.ts";
+import type { FromGen, ToGen } from "./ws-load-gen.ts";
 
 const { values } = parseArgs({
   options: {
@@ -64,7 +65,6 @@ if (
   process.exit(2);
 }
 const ROOT = join(import.meta.dir, "..");
-const now = () => performance.timeOrigin + performance.now();
 /** The whole run is bounded: past this, everything is stopped and the run fails. */
 const RUN_LIMIT_MS = 15 * 60_000;
 /** Descriptors each process keeps besides its sessions (listeners, pool, ledger, stdio, Bun). */
@@ -204,81 +204,6 @@ const limit = setTimeout(() => {
 
 // ------------------------------------------------------------------------------------ the numbers
 
-const ms = (x: number) => `${x.toFixed(1)} ms`;
-const kb = (x: number) => `${(x / 1024).toFixed(2)} KB`;
-const mb = (x: number) => `${(x / 1024 / 1024).toFixed(1)} MB`;
-
-function quantile(sorted: Float64Array, q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)]!;
-}
-
-/** Offset of the generator's clock from ours (ms) and its uncertainty (half the best round trip). */
-async function clockOffset(): Promise<{ offset: number; error: number }> {
-  let best = { offset: 0, error: Infinity };
-  for (let i = 0; i < 30; i++) {
-    const t1 = now();
-    gen.tell({ cmd: "clock" });
-    const { t } = await gen.next("clock", 10_000);
-    const t2 = now();
-    if ((t2 - t1) / 2 < best.error) best = { offset: t - (t1 + t2) / 2, error: (t2 - t1) / 2 };
-  }
-  return best;
-}
-
-interface FanOut {
-  p50: number;
-  p99: number;
-  last: number;
-}
-
-/**
- * Rounds of: arm the generator, trigger a new job (which returns the time just before it acted),
- * collect every session's receive time. Prints each round; returns the medians.
- */
-async function fanOut(
-  n: number,
-  trigger: (round: number) => Promise<number>,
-): Promise<{ median: FanOut; sizes: Sizes | null }> {
-  const all: FanOut[] = [];
-  let sizes: Sizes | null = null;
-  for (let r = 1; r <= rounds; r++) {
-    await Bun.sleep(300);
-    gen.tell({ cmd: "arm", timeoutMs: 30_000 });
-    await gen.next("armed", 10_000);
-    const t0 = await trigger(r);
-    const jobs = await gen.next("jobs", 60_000);
-    sizes ??= jobs.sizes;
-    const got = jobs.times
-      .filter((t) => t > 0)
-      .map((t) => t - t0)
-      .sort();
-    if (got.length === 0) throw new Error("no session got the new job");
-    const f = { p50: quantile(got, 0.5), p99: quantile(got, 0.99), last: got[got.length - 1]! };
-    all.push(f);
-    const problems = [
-      jobs.missing > 0 ? `${jobs.missing} missing` : "",
-      jobs.wrong > 0 ? `${jobs.wrong} not the clean new job` : "",
-    ].filter((x) => x !== "");
-    console.log(
-      `  round ${r}: p50 ${ms(f.p50)}, p99 ${ms(f.p99)}, last ${ms(f.last)}; first ${ms(got[0]!)}` +
-        (problems.length > 0 ? ` (${problems.join(", ")})` : ` (all ${n} got job ${jobs.jobId}, clean)`),
-    );
-  }
-  return {
-    median: {
-      p50: median(all.map((f) => f.p50)),
-      p99: median(all.map((f) => f.p99)),
-      last: median(all.map((f) => f.last)),
-    },
-    sizes,
-  };
-}
-
 interface Connected {
   n: number;
   ms: number;
@@ -320,7 +245,7 @@ function rssLine(what: string, c: Connected): string {
 
 async function main(): Promise<void> {
   while (bridge.stats().upstreams[0]?.extranonce1 == null) await Bun.sleep(20);
-  const clock = await clockOffset();
+  const clock = await clockOffset(gen);
 
   // 2. RSS: before, at 10 %, at 100 % of the sessions.
   const c = await connectMeasured(ds.port, true, settledRss);
@@ -335,11 +260,11 @@ async function main(): Promise<void> {
     `new job → every session: from just before PoolServer.newBlock() in this process to the frame in each session's socket ` +
       `in the generator (clock offset generator−bridge ${clock.offset.toFixed(3)} ms ± ${clock.error.toFixed(3)}, not subtracted)`,
   );
-  const bridgeFan = await fanOut(n, async () => {
+  const bridgeFan = await fanOutRounds(gen, n, rounds, async () => {
     await settledRss(); // a full GC now, not during the fan-out
     const t0 = now();
     pool.newBlock();
-    return t0;
+    return { t0 };
   });
   console.log(
     `  median of ${rounds} rounds: p50 ${ms(bridgeFan.median.p50)}, p99 ${ms(bridgeFan.median.p99)}, last ${ms(bridgeFan.median.last)} (goal ≤ 50 ms for the last)`,
@@ -410,10 +335,10 @@ async function main(): Promise<void> {
     `floor: the same ${fc.n} sessions on a bare Bun.serve in a fresh process (no bridge; bench/ws-load-bare.ts):`,
   );
   console.log(`  ${rssLine("RSS", fc)} — Bun's own cost per WebSocket`);
-  const floor = await fanOut(fc.n, async (r) => {
+  const floor = await fanOutRounds(gen, fc.n, rounds, async (r) => {
     await bareRss();
     b.tell({ cmd: "broadcast", frame: template(`bare${r}`).encode(true, prefix, target, 0.001) });
-    return (await b.next("broadcast", 60_000)).t0;
+    return { t0: (await b.next("broadcast", 60_000)).t0 };
   });
   console.log(
     `  median of ${rounds} rounds: p50 ${ms(floor.median.p50)}, p99 ${ms(floor.median.p99)}, last ${ms(floor.median.last)} — one ws.send of a ready frame per socket, nothing else`,

@@ -7,7 +7,7 @@
  * there (verusd ignores the exit code; the longpoll still brings the block).
  */
 import { defineCommand } from "citty";
-import { BLOCKNOTIFY_METHOD } from "../pool/server.ts";
+import { BLOCKNOTIFY_METHOD } from "../pool/blocks.ts";
 import { PoolError } from "../pool/errors.ts";
 import { DEFAULT_PORT } from "../pool/options.ts";
 import { parseIntFlag, rejectUnknownOptions } from "./args.ts";

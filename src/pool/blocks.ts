@@ -7,6 +7,7 @@ import type { BlockResult, DaemonJobSource } from "../daemon/source.ts";
 import { hashToDisplayHex, type SubmitParams, type Verdict } from "../protocol/index.ts";
 import { hexToBytes } from "../protocol/hex.ts";
 import { SOLUTION_COMPACT_SIZE } from "../protocol/layout.ts";
+import { isLoopback } from "../net/addresses.ts";
 import type { Logger } from "../util/log.ts";
 
 export interface BlockCandidateContext {
@@ -46,4 +47,15 @@ export function blockCandidate(
     else ctx.log.warn(`block not accepted: ${line}`);
     ctx.done(r);
   });
+}
+
+/**
+ * `vbridge blocknotify HASH` (verusd's -blocknotify) sends this on the Stratum port, from loopback
+ * only: fetch a template now. Answered true; from anywhere else, or with no daemon, 20 unknown method.
+ */
+export const BLOCKNOTIFY_METHOD = "vbridge.blocknotify";
+
+/** Whether a method from a peer is the blocknotify the pool takes: that method, from loopback. */
+export function takesBlocknotify(method: string, remote: string): boolean {
+  return method === BLOCKNOTIFY_METHOD && isLoopback(remote);
 }

@@ -18,7 +18,6 @@ import {
 } from "../protocol/index.ts";
 import { StratumConnection } from "../stratum/connection.ts";
 import { Listener, type NetSocket, type TlsPair } from "../net/listener.ts";
-import { isLoopback } from "../net/addresses.ts";
 import { printable } from "../util/text.ts";
 import { PoolError } from "./errors.ts";
 import { Extranonce1Allocator } from "./extranonce.ts";
@@ -30,7 +29,7 @@ import { PoolMiner, type PoolMinerContext, type PoolMinerListener } from "./mine
 import { formatPoolSummary, PoolStats, type PoolStatsSnapshot } from "./stats.ts";
 import { SyntheticJobSource, type SyntheticWork } from "./synthetic.ts";
 import type { DaemonJobSource } from "../daemon/source.ts";
-import { blockCandidate, blockFoundMessage } from "./blocks.ts";
+import { blockCandidate, blockFoundMessage, takesBlocknotify } from "./blocks.ts";
 
 /** setTimeout's longest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -41,12 +40,6 @@ interface Member {
   miner: PoolMiner;
   remote: string;
 }
-
-/**
- * `vbridge blocknotify HASH` (verusd's -blocknotify) sends this on the Stratum port, from loopback
- * only: fetch a template now. Answered true; from anywhere else, or with no daemon, 20 unknown method.
- */
-export const BLOCKNOTIFY_METHOD = "vbridge.blocknotify";
 
 export class PoolServer {
   readonly options: ResolvedPoolOptions;
@@ -343,7 +336,7 @@ export class PoolServer {
       difficultyChanged: (s, d, previous) => log.info(`conn ${s.id} difficulty ${previous} -> ${d}`),
       unknownMethod: (s, method, params) => {
         const member = [...this.#members].find((m) => m.miner === s);
-        if (method === BLOCKNOTIFY_METHOD && this.#daemon !== null && member && isLoopback(member.remote)) {
+        if (this.#daemon !== null && member !== undefined && takesBlocknotify(method, member.remote)) {
           const hash =
             Array.isArray(params) && typeof params[0] === "string" ? printable(params[0].slice(0, 64)) : "";
           this.#daemon.poke(`blocknotify ${hash}`);

@@ -102,11 +102,4 @@ export function bench(o: Partial<AlertsOptions> & { webhook: string }) {
   return { alerts, clock, lines, state: new BridgeState() };
 }
 
-/** Polls `test` every 5 ms until it holds; fails after `timeoutMs` naming `what`. */
-export async function until(test: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const end = performance.now() + timeoutMs;
-  while (!test()) {
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(5);
-  }
-}
+export { until } from "../e2e/stack.ts";

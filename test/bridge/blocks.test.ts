@@ -7,7 +7,7 @@ import { expect, test } from "bun:test";
 import { BlockCandidates } from "../../src/bridge/blocks.ts";
 import type { BridgeEvent } from "../../src/events/index.ts";
 import { Ledger } from "../../src/ledger/index.ts";
-import { blockFoundMessage } from "../../src/pool/blocks.ts";
+import { blockFoundMessage, takesBlocknotify } from "../../src/pool/blocks.ts";
 import { linesLogger } from "../support/log.ts";
 
 const HASH_A = "0000" + "ab".repeat(30);
@@ -70,4 +70,12 @@ test("the built-in pool's own message is the word blocks.ts reads", () => {
   blocks.candidate(HASH_A, "RA.w1", 1, "accepted");
   const r = { hash: HASH_A, height: 12, result: "accepted", accepted: true, confirmed: true, sendMs: 0.2 };
   expect(blocks.poolSays(blockFoundMessage(r))).toBe(true);
+});
+
+test("vbridge.blocknotify is taken from loopback only (the pool answers anyone else 20 unknown method)", () => {
+  for (const remote of ["127.0.0.1", "127.0.0.2", "::1", "::ffff:127.0.0.1"])
+    expect(takesBlocknotify("vbridge.blocknotify", remote)).toBe(true);
+  for (const remote of ["203.0.113.5", "10.0.0.1", "2001:db8::1", "::ffff:203.0.113.5"])
+    expect(takesBlocknotify("vbridge.blocknotify", remote)).toBe(false);
+  expect(takesBlocknotify("mining.fly", "127.0.0.1")).toBe(false);
 });

@@ -10,6 +10,7 @@ import { difficultyToTarget, targetToLE } from "../../src/protocol/index.ts";
 import { NONCE_TAIL_BYTES } from "../../src/protocol/layout.ts";
 import { linesLogger } from "../support/log.ts";
 import { startVerusd, type Verusd } from "../support/verusd.ts";
+import { until } from "../e2e/stack.ts";
 
 const TAIL_COUNTER_OFFSET = 11;
 let hasher: Hasher;
@@ -20,14 +21,6 @@ afterEach(async () => {
   for (const o of open.reverse()) await o.stop();
   open = [];
 });
-
-async function until(f: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(5);
-  }
-}
 
 async function setup(
   o: Parameters<typeof startVerusd>[0] = {},

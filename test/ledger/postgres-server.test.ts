@@ -11,7 +11,7 @@ import { freePort } from "../support/processes.ts";
 import { linesLogger } from "../support/log.ts";
 import { startPostgres, type Postgres } from "../support/postgres.ts";
 import { key } from "./suite.ts";
-import { until } from "./trouble.ts";
+import { until } from "../e2e/stack.ts";
 
 const PASSWORD = "outage-pw-7";
 let pg: Postgres;
@@ -86,17 +86,17 @@ describe("PostgreSQL ledger: the server stopped with -m immediate mid-run", () =
       maxSeenQueued = Math.max(maxSeenQueued, l.counters().queued);
     }, 2);
     try {
-      await until("credits flow", () => acked.length >= 1_000);
+      await until(() => acked.length >= 1_000, "credits flow");
       await pg.stop("immediate");
-      await until("health degraded", () => !l.health().ok, 10_000);
-      await until("the bound refuses credits", () => refused > 0, 10_000);
+      await until(() => !l.health().ok, "health degraded", 10_000);
+      await until(() => refused > 0, "the bound refuses credits", 10_000);
       const ackedWhileDown = acked.length;
       await Bun.sleep(500);
       expect(acked.length).toBe(ackedWhileDown); // nothing acknowledged without a commit
       await pg.start();
-      await until("health ok again", () => l.health().ok, 20_000);
+      await until(() => l.health().ok, "health ok again", 20_000);
       const afterRestart = acked.length;
-      await until("credits flow again", () => acked.length >= afterRestart + 1_000, 10_000);
+      await until(() => acked.length >= afterRestart + 1_000, "credits flow again", 10_000);
     } finally {
       clearInterval(producer);
     }
@@ -137,14 +137,14 @@ describe("PostgreSQL ledger: a server that hangs (SIGSTOP)", () => {
         { worker: "Hung", difficulty: 1, at: Date.now(), key: key("hung-1") },
         (e) => (result = e?.code ?? null),
       );
-      await until("the commit timed out", () => l.counters().retries >= 1, 5_000);
+      await until(() => l.counters().retries >= 1, "the commit timed out", 5_000);
       expect(l.health().ok).toBe(false);
       expect(l.counters().lastError).toContain("no answer within 1000 ms");
       expect(result).toBeUndefined();
     } finally {
       for (const pid of pids) process.kill(pid, "SIGCONT");
     }
-    await until("acknowledged", () => result !== undefined, 15_000);
+    await until(() => result !== undefined, "acknowledged", 15_000);
     expect(result).toBeNull();
     expect(await l.worker("Hung")).toMatchObject({ accepted: 1 });
     expect(l.health()).toEqual({ ok: true });

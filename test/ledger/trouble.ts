@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Ledger, type LedgerError } from "../../src/ledger/index.ts";
 import type { Backend } from "./backends.ts";
+import { until } from "../e2e/stack.ts";
 import { FaultyStore } from "./faulty-store.ts";
 import { credit, key, MIN, T0 } from "./suite.ts";
 
@@ -22,15 +23,6 @@ export async function openCode(target: string): Promise<string | null> {
     return (e as LedgerError).code ?? `not coded: ${String(e)}`;
   } finally {
     await l?.close();
-  }
-}
-
-/** Resolves once `check()` holds, polling; throws after `ms`. */
-export async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-    await Bun.sleep(5);
   }
 }
 
@@ -79,14 +71,14 @@ export function troubleSuite(b: Backend): void {
       }
       // The first 100 wait; the other 50 are refused at once, never queued.
       expect(refused).toEqual(Array.from({ length: 50 }, (_, k) => `${100 + k}:E_LEDGER_FULL`));
-      await until("the commit failed twice", () => l.counters().retries >= 2);
+      await until(() => l.counters().retries >= 2, "the commit failed twice");
       expect(acked).toEqual([]);
       expect(l.health().ok).toBe(false);
       expect(l.counters()).toMatchObject({ queued: 100, refused: 50, failing: true });
       expect(l.counters().lastError).toContain("the database is down");
       expect(await b.count(target, "shares")).toBe(0);
       store.down = false;
-      await until("the queue drained", () => acked.length === 100);
+      await until(() => acked.length === 100, "the queue drained");
       expect(acked).toEqual(Array.from({ length: 100 }, (_, i) => i));
       expect(l.health()).toEqual({ ok: true });
       expect(l.counters()).toMatchObject({ queued: 0, committed: 100, failing: false });
@@ -102,7 +94,7 @@ export function troubleSuite(b: Backend): void {
       await l.flush();
       store.down = true;
       const got = Promise.all([credit(l, { key: key("c1") }), credit(l, { key: key("c2") })]);
-      await until("a commit failed", () => l.counters().failing);
+      await until(() => l.counters().failing, "a commit failed");
       const t0 = performance.now();
       await l.close();
       expect(performance.now() - t0).toBeLessThan(2_000);

@@ -20,6 +20,8 @@ const encoder = new TextEncoder();
 export class TestClient {
   /** Everything received, in order. */
   readonly received: Message[] = [];
+  /** performance.now() when each of `received` was read off the socket (for latency tests). */
+  readonly arrivals: number[] = [];
   readonly #unread: Message[] = [];
   readonly #decoder = new LineDecoder({ maxLineBytes: 1 << 20, maxBufferedBytes: 1 << 21 });
   readonly #outbox = new Outbox(1 << 24);
@@ -97,9 +99,11 @@ export class TestClient {
   }
 
   #onData(chunk: Uint8Array): void {
+    const at = performance.now();
     for (const line of this.#decoder.feed(chunk)) {
       const m = JSON.parse(line) as Message;
       this.received.push(m);
+      this.arrivals.push(at);
       this.#unread.push(m);
     }
     this.#wake?.();

@@ -1,37 +1,30 @@
-// raw-miner.ts — the smallest Stratum miner: subscribe, authorize, and the arrival time of every
-// mining.notify (performance.now() when its bytes were read), for measuring how fast jobs reach a
-// miner (test/e2e/solo.test.ts, bench/solo.ts). It never submits.
+// raw-miner.ts — the smallest Stratum miner for measuring how fast jobs reach a miner
+// (test/e2e/solo.test.ts, bench/solo.ts): the raw test client (test/pool/client.ts) subscribed and
+// authorized, and every mining.notify with the time its bytes were read. It never submits.
+
+import { TestClient } from "../pool/client.ts";
 
 export interface RawMiner {
-  notifies: { clean: boolean; at: number }[];
+  /** Every mining.notify so far: clean_jobs, and performance.now() when it arrived. */
+  readonly notifies: { clean: boolean; at: number }[];
   close(): void;
 }
 
-/** A minimal Stratum miner: subscribe, authorize, and the time of every mining.notify. */
 export async function rawMiner(
   port: number,
   user = "RLn1WTymL5G9LHpiEZW29S3otu6bTHKob6.raw",
 ): Promise<RawMiner> {
-  const notifies: RawMiner["notifies"] = [];
-  let text = "";
-  const socket = await Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      data(_s, chunk) {
-        const at = performance.now();
-        text += chunk.toString();
-        const lines = text.split("\n");
-        text = lines.pop()!;
-        for (const l of lines) {
-          if (l.trim() === "") continue;
-          const m = JSON.parse(l) as { method?: string; params?: unknown[] };
-          if (m.method === "mining.notify") notifies.push({ clean: m.params![7] === true, at });
-        }
-      },
+  const c = await TestClient.connect(port);
+  c.send({ id: 1, method: "mining.subscribe", params: ["raw/1.0"] });
+  c.send({ id: 2, method: "mining.authorize", params: [user, "x"] });
+  return {
+    get notifies() {
+      return c.received.flatMap((m, i) =>
+        m.method === "mining.notify"
+          ? [{ clean: (m.params as unknown[])[7] === true, at: c.arrivals[i]! }]
+          : [],
+      );
     },
-  });
-  socket.write(`{"id":1,"method":"mining.subscribe","params":["raw/1.0"]}\n`);
-  socket.write(`{"id":2,"method":"mining.authorize","params":[${JSON.stringify(user)},"x"]}\n`);
-  return { notifies, close: () => socket.end() };
+    close: () => c.close(),
+  };
 }

@@ -5,40 +5,14 @@
 
 import type { MinerInfo, UpstreamInfo } from "../../bridge/contract.ts";
 
-export interface MinerView {
-  id: number;
-  worker: string | null;
-  transport: string;
-  agent: string | null;
-  ip?: string;
-  upstream: number;
-  difficulty: number;
-  connectedAt: number;
-  accepted: number;
-  rejected: number;
-  invalid: number;
-  stale: number;
-  lastShareAt: number | null;
-  hashrate: number;
-}
+/** A miner as the API shows it: its address only as `ip`, when asked for; no credited sum. */
+export type MinerView = Omit<MinerInfo, "remote" | "credited"> & { ip?: string };
 
 export function buildMiners(miners: readonly MinerInfo[], ips: boolean): { miners: MinerView[] } {
   return {
-    miners: miners.map((m) => ({
-      id: m.id,
-      worker: m.worker,
-      transport: m.transport,
-      agent: m.agent,
-      ...(ips ? { ip: m.remote } : {}),
-      upstream: m.upstream,
-      difficulty: m.difficulty,
-      connectedAt: m.connectedAt,
-      accepted: m.accepted,
-      rejected: m.rejected,
-      invalid: m.invalid,
-      stale: m.stale,
-      lastShareAt: m.lastShareAt,
-      hashrate: m.hashrate,
+    miners: miners.map(({ remote, credited: _credited, ...view }) => ({
+      ...view,
+      ...(ips ? { ip: remote } : {}),
     })),
   };
 }

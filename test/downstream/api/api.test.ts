@@ -108,7 +108,9 @@ describe("operator API", () => {
     const one = await s.json(`/api/v1/history?range=1h&worker=${encodeURIComponent(`${ADDRESS}.none`)}`);
     expect(one.total).toHaveLength(60);
     expect(one.workers).toEqual({});
-    expect((await s.get("/api/v1/history?range=7d")).status).toBe(400);
+    const bad = await s.get("/api/v1/history?range=7d");
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("E_API_QUERY");
   });
 
   test("report: JSON and CSV; its sums equal the ledger's totals", async () => {
@@ -133,8 +135,11 @@ describe("operator API", () => {
     const lines = (await csv.text()).trim().split("\n");
     expect(lines[0]).toContain("worker");
     expect(lines.some((l) => l.startsWith(W1))).toBe(true);
-    expect((await s.get(`/api/v1/report?from=${to}&to=${from}`)).status).toBe(400);
-    expect((await s.get(`/api/v1/report?from=nonsense`)).status).toBe(400);
+    for (const q of [`from=${to}&to=${from}`, "from=nonsense", `from=${from}&to=${to}&format=xml`]) {
+      const bad = await s.get(`/api/v1/report?${q}`);
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("E_API_QUERY");
+    }
   });
 
   test("access: loopback always; a remote client 403 without the token, 200 with it; ips only for them", async () => {

@@ -101,4 +101,21 @@ describe("live events", () => {
     await Bun.sleep(50);
     expect((await s.get("/api/v1/summary")).status).toBe(200);
   });
+
+  test("more pipelined while an answer is pending than a few heads: cut, E_HTTP_TOO_LARGE", async () => {
+    const s = startApiStack();
+    let closed = false;
+    const sock = await Bun.connect({
+      hostname: "127.0.0.1",
+      port: s.ds.port,
+      socket: { data() {}, close: () => void (closed = true) },
+    });
+    // The async route holds what follows it; 4 × 8 KiB heads' worth is the cap.
+    sock.write("GET /api/v1/workers HTTP/1.1\r\nHost: x\r\n\r\n" + "A".repeat(4 * 8 * 1024 + 1));
+    const end = Date.now() + 5000;
+    while (!closed && Date.now() < end) await Bun.sleep(10);
+    expect(closed).toBe(true);
+    expect(s.ds.stats().refused.E_HTTP_TOO_LARGE).toBe(1);
+    expect((await s.get("/api/v1/summary")).status).toBe(200);
+  });
 });
