@@ -2,13 +2,15 @@
  * bench.c — the scan loop driven from C, the baseline that `vbridge bench` (the same loop through
  * bun:ffi) is compared with. Also times a share check (vh_hash_header of a new tail each time).
  *
- *   bench [--impl NAME] [--seconds S] [--batch N] [--header HEX]
+ *   bench [--impl NAME] [--lanes N] [--x86 vaes|avx2|sse] [--seconds S] [--batch N] [--header HEX]
  *
+ * --lanes N scans N nonces at once per thread (0: the implementation's fastest). --x86 makes
+ * aesni run an older x86 build than this CPU's best (dispatch.c's test hook), for an A/B in one run.
  * --header takes the 1487-byte job as hex (`make bench` passes the job vbridge bench uses, so
  * both drivers hash the same bytes); without it a synthetic PBaaS-shaped header is used.
  *
  * Prints one JSON object per implementation:
- *   {"driver":"c","impl":"aesni","threads":1,"mhs":1.71,"verdicts_per_s":820000}
+ *   {"driver":"c","impl":"aesni","lanes":2,"threads":1,"mhs":1.71,"verdicts_per_s":820000}
  */
 #define _POSIX_C_SOURCE 199309L
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #include <time.h>
 
 #include "verushash.h"
+#include "vh_internal.h"
 
 static double now(void) {
     struct timespec ts;
@@ -33,12 +36,13 @@ static void make_header(uint8_t h[1487]) {
     h[143] = 7, h[144] = h[145] = h[146] = 0, h[148] = 1;
 }
 
-static void bench_impl(int impl, double seconds, uint32_t batch, const uint8_t *job) {
+static void bench_impl(int impl, int lanes, double seconds, uint32_t batch, const uint8_t *job) {
     uint8_t header[1487], target[32] = {0}, out[32];
     uint32_t found[16];
     memcpy(header, job, sizeof header);
     void *ctx = malloc(vh_ctx_bytes());
     vh_ctx_init(ctx, impl);
+    lanes = vh_ctx_set_lanes(ctx, lanes);
     vh_job_prepare(ctx, header);
     /* warm up, then scan whole batches until the time is up */
     vh_scan(ctx, header + 1472, 0, batch, target, found, 16);
@@ -60,8 +64,10 @@ static void bench_impl(int impl, double seconds, uint32_t batch, const uint8_t *
         }
         verdicts += 1000;
     } while ((t1 = now()) - t0 < seconds / 2);
-    printf("{\"driver\":\"c\",\"impl\":\"%s\",\"threads\":1,\"mhs\":%.3f,\"verdicts_per_s\":%.0f}\n",
-           vh_impl_name(impl), mhs, verdicts / (t1 - t0));
+    printf("{\"driver\":\"c\",\"impl\":\"%s\",\"x86\":\"%s\",\"lanes\":%d,\"threads\":1,"
+           "\"mhs\":%.3f,\"verdicts_per_s\":%.0f}\n",
+           vh_impl_name(impl), impl == VH_IMPL_AESNI ? vh_dispatch_x86_build() : "-", lanes, mhs,
+           verdicts / (t1 - t0));
     fflush(stdout);
     free(ctx);
 }
@@ -69,7 +75,7 @@ static void bench_impl(int impl, double seconds, uint32_t batch, const uint8_t *
 int main(int argc, char **argv) {
     double seconds = 5;
     uint32_t batch = 65536;
-    int only = -2;
+    int only = -2, lanes = 0;
     uint8_t job[1487];
     make_header(job);
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -89,6 +95,27 @@ int main(int argc, char **argv) {
             }
         } else if (strcmp(argv[i], "--seconds") == 0) seconds = atof(argv[i + 1]);
         else if (strcmp(argv[i], "--batch") == 0) batch = (uint32_t)atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--x86") == 0) {
+            const char *names[3] = {"sse", "avx2", "vaes"};
+            int level = -1;
+            for (int k = 0; k < 3; k++)
+                if (strcmp(argv[i + 1], names[k]) == 0) level = k;
+            if (level < 0) {
+                fprintf(stderr, "bench: --x86 takes vaes, avx2 or sse\n");
+                return 2;
+            }
+            vh_dispatch_limit(level);
+            if (strcmp(vh_dispatch_x86_build(), names[level]) != 0) {
+                fprintf(stderr, "bench: this CPU cannot run the %s build\n", names[level]);
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--lanes") == 0) {
+            lanes = atoi(argv[i + 1]);
+            if (lanes < 0 || lanes > VH_LANES_MAX) {
+                fprintf(stderr, "bench: --lanes takes 0 (the fastest) to %d\n", VH_LANES_MAX);
+                return 2;
+            }
+        }
         else if (strcmp(argv[i], "--impl") == 0) {
             for (int k = 0; k < VH_IMPL_COUNT; k++)
                 if (strcmp(argv[i + 1], vh_impl_name(k)) == 0) only = k;
@@ -99,6 +126,6 @@ int main(int argc, char **argv) {
         }
     }
     for (int k = 0; k < VH_IMPL_COUNT; k++)
-        if ((only == -2 || only == k) && vh_impl_available(k)) bench_impl(k, seconds, batch, job);
+        if ((only == -2 || only == k) && vh_impl_available(k)) bench_impl(k, lanes, seconds, batch, job);
     return 0;
 }

@@ -4,9 +4,14 @@
  * that vh_scan finds exactly what one-by-one hashing finds. Built with ASan/UBSan by `make test`.
  *
  *   test_vectors VECTORS.json [--impl portable|aesni|armv8]... [--expect-best NAME]
+ *                [--expect-x86 vaes|avx2|sse|none] [--lane-nonces N]
  *
  * --expect-best checks what VH_IMPL_AUTO picks, e.g. "portable" under an emulated CPU without AES
- * (which also proves that such a CPU never reaches an AES instruction).
+ * (which also proves that such a CPU never reaches an AES instruction); --expect-x86 checks which
+ * build of aesni dispatch picked (on an emulated CPU without VAES, never the VAES build). Every x86
+ * build this CPU can run is tested, newest first. --lane-nonces sets how many random nonces the
+ * multi-lane check compares with the one-lane scan per lane count (default 20000; `make test`
+ * runs 1048576 on the optimised build).
  * Prints one line per failure and ends with `RESULT passed=N failed=M`.
  */
 #include <stdio.h>
@@ -271,15 +276,72 @@ static void scan_check(void *ctx, const char *impl) {
           "rejects a range past 2^32");
 }
 
+/* Every lane count must find exactly what the one-lane scan finds: over `total` random nonces
+ * in chunks of random jobs, starts and lengths (not multiples of the lane count), at a target
+ * half the hashes meet (so a wrong hash in any lane flips a verdict with even odds) and at one
+ * 1 in 4096 meet, whose found nonces are also hashed one by one. Plus max_found stopping early. */
+static void lanes_check(void *ctx, const char *impl, uint32_t total) {
+    enum { CHUNK_MAX = 70001 };
+    static uint32_t want[CHUNK_MAX], got[CHUNK_MAX];
+    uint8_t header[1487], tail[15], half[32], tight[32], out[32];
+    memset(half, 0xff, 32);
+    half[31] = 0x7f;
+    memset(tight, 0xff, 32);
+    tight[31] = 0x00, tight[30] = 0x0f;
+    int ok_half = 1, ok_tight = 1, ok_hash = 1, ok_stop = 1, ok_lanes = 1;
+    uint32_t done = 0;
+    while (done < total) {
+        for (int j = 0; j < 1487; j++) header[j] = rnd8();
+        header[143] = 7, header[148] = 1;
+        memcpy(tail, header + 1472, 15);
+        vh_job_prepare(ctx, header);
+        const uint32_t start = (uint32_t)rnd8() << 24 | (uint32_t)rnd8() << 16 | rnd8();
+        uint32_t count = 50000 + ((uint32_t)rnd8() << 8 | rnd8()) % 20000;
+        if (count > total - done) count = total - done;
+        const uint8_t *targets[2] = {half, tight};
+        for (int t = 0; t < 2; t++) {
+            vh_ctx_set_lanes(ctx, 1);
+            const int nwant = vh_scan(ctx, tail, start, count, targets[t], want, CHUNK_MAX);
+            for (int32_t lanes = 2; lanes <= VH_LANES_MAX; lanes++) {
+                ok_lanes = ok_lanes && vh_ctx_set_lanes(ctx, lanes) == lanes;
+                const int n = vh_scan(ctx, tail, start, count, targets[t], got, CHUNK_MAX);
+                int *ok = t == 0 ? &ok_half : &ok_tight;
+                *ok = *ok && n == nwant && memcmp(got, want, 4 * (size_t)n) == 0;
+                if (t == 0 && nwant > 3) {
+                    const int m = vh_scan(ctx, tail, start, count, targets[t], got, 3);
+                    ok_stop = ok_stop && m == 3 && memcmp(got, want, 12) == 0;
+                }
+            }
+            for (int i = 0; t == 1 && i < nwant; i++) {
+                memcpy(header + 1472, tail, 11);
+                for (int b = 0; b < 4; b++) header[1483 + b] = (uint8_t)(want[i] >> (8 * b));
+                vh_hash_header(ctx, header, out);
+                ok_hash = ok_hash && le256_leq(out, tight);
+            }
+        }
+        done += count;
+    }
+    vh_ctx_set_lanes(ctx, 0);
+    check(ok_lanes, impl, "lanes", "vh_ctx_set_lanes takes every count 1..VH_LANES_MAX");
+    check(ok_half, impl, "lanes", "every lane count finds what one lane finds (half target)");
+    check(ok_tight, impl, "lanes", "every lane count finds what one lane finds (1/4096 target)");
+    check(ok_hash, impl, "lanes", "found nonces meet the target hashed one by one");
+    check(ok_stop, impl, "lanes", "every lane count stops at max_found");
+    check(vh_ctx_set_lanes(ctx, VH_LANES_MAX + 1) == VH_ERR_ARG && vh_ctx_set_lanes(ctx, -1) == VH_ERR_ARG,
+          impl, "lanes", "refuses a lane count outside 0..VH_LANES_MAX");
+    check(vh_ctx_set_lanes(ctx, 0) >= 1, impl, "lanes", "0 picks the implementation's count");
+    printf("%s: lane counts 2..%d equal one lane over %u nonces\n", impl, VH_LANES_MAX, total);
+}
+
 static void api_checks(void *ctx, const char *impl) {
     uint8_t in[32] = {0}, out[32];
     check(vh_hash(ctx, in, 31, out) == VH_ERR_SHORT, impl, "api", "short input");
-    static uint8_t fresh[1 << 15];
-    memset(fresh, 0, sizeof fresh);
+    uint8_t *fresh = calloc(1, vh_ctx_bytes());
     check(vh_ctx_init(fresh, 99) == VH_ERR_IMPL, impl, "api", "unknown impl");
     check(vh_job_hash(fresh, in, out) == VH_ERR_CTX, impl, "api", "uninitialised context");
     vh_ctx_init(fresh, VH_IMPL_PORTABLE);
     check(vh_job_hash(fresh, in, out) == VH_ERR_NO_JOB, impl, "api", "job hash without a job");
+    free(fresh);
 }
 
 int main(int argc, char **argv) {
@@ -308,6 +370,7 @@ int main(int argc, char **argv) {
     }
 
     int want[VH_IMPL_COUNT] = {0}, any = 0;
+    uint32_t lane_nonces = 20000;
     for (int i = 2; i + 1 < argc; i += 2) {
         for (int k = 0; k < VH_IMPL_COUNT; k++)
             if (strcmp(argv[i], "--impl") == 0 && strcmp(argv[i + 1], vh_impl_name(k)) == 0)
@@ -315,17 +378,30 @@ int main(int argc, char **argv) {
         if (strcmp(argv[i], "--expect-best") == 0)
             check(strcmp(vh_impl_name(vh_impl_best()), argv[i + 1]) == 0, argv[i + 1], "auto",
                   "VH_IMPL_AUTO picks the expected implementation");
+        if (strcmp(argv[i], "--expect-x86") == 0)
+            check(strcmp(vh_dispatch_x86_build(), argv[i + 1]) == 0, argv[i + 1], "dispatch",
+                  "aesni runs the expected x86 build");
+        if (strcmp(argv[i], "--lane-nonces") == 0) lane_nonces = (uint32_t)strtoul(argv[i + 1], 0, 10);
     }
 
     void *ref = malloc(vh_ctx_bytes());
     vh_ctx_init(ref, VH_IMPL_PORTABLE);
-    /* x86: the aesni implementation has an AVX2 build and an SSE build; run both. */
+    /* x86: aesni has a VAES, an AVX2 and an SSE build; after the passes over every implementation
+     * come one more for each older build this CPU can also run, dispatch limited to it. */
     const int x86 = vh_impl_available(VH_IMPL_AESNI) && (!any || want[VH_IMPL_AESNI]);
-    for (int pass = 0; pass < VH_IMPL_COUNT + x86; pass++) {
+    const char *x86_name[3] = {"aesni(sse)", "aesni(avx2)", "aesni(vaes)"};
+    const char *build = vh_dispatch_x86_build();
+    int level = strcmp(build, "vaes") == 0 ? 2 : strcmp(build, "avx2") == 0 ? 1 : 0;
+    const int passes = VH_IMPL_COUNT + (x86 ? level : 0);
+    for (int pass = 0; pass < passes; pass++) {
         const int k = pass < VH_IMPL_COUNT ? pass : VH_IMPL_AESNI;
-        if (pass == VH_IMPL_COUNT) vh_dispatch_without_avx2();
+        const char *impl = vh_impl_name(k);
+        if (pass >= VH_IMPL_COUNT) {
+            vh_dispatch_limit(--level);
+            if (strcmp(vh_dispatch_x86_build(), level == 1 ? "avx2" : "sse") != 0) continue;
+            impl = x86_name[level];
+        }
         if (any ? !want[k] : !vh_impl_available(k)) continue;
-        const char *impl = pass < VH_IMPL_COUNT ? vh_impl_name(k) : "aesni(sse)";
         if (!vh_impl_available(k)) {
             check(0, impl, "-", "requested implementation not available on this CPU");
             continue;
@@ -336,6 +412,7 @@ int main(int argc, char **argv) {
         for (int i = 0; i < nrec; i++) run_record(ctx, impl, &recs[i]);
         if (k != VH_IMPL_PORTABLE) differential(ctx, ref, impl, 300);
         scan_check(ctx, impl);
+        lanes_check(ctx, impl, lane_nonces);
         api_checks(ctx, impl);
         printf("%s: %d checks over %d vectors\n", impl, passed + failed - before, nrec);
         free(ctx);

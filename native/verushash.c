@@ -19,10 +19,12 @@ typedef struct {
     const vh_ops *ops;
     int32_t key_valid;  /* key and pristine were generated from key_H */
     int32_t job_valid;  /* prefix and job_H describe a prepared job */
+    uint32_t lanes;     /* vh_scan's lane count, 1..VH_LANES_MAX */
+    uint32_t copies;    /* key[1..copies-1] equal key[0] (valid only while key_valid) */
     uint8_t key_H[32];
     uint8_t job_H[32];
     uint8_t prefix[VH_PREFIX_BYTES]; /* the job's first 1472 bytes, after clearing */
-    alignas(64) uint8_t key[VH_KEY_BYTES];
+    alignas(64) uint8_t key[VH_LANES_MAX][VH_KEY_BYTES]; /* one working copy per scan lane */
     alignas(64) uint8_t pristine[VH_MUTABLE_BYTES];
 } vh_ctx;
 
@@ -61,16 +63,26 @@ int32_t vh_ctx_init(void *mem, int32_t impl) {
     c->magic = CTX_MAGIC;
     c->impl = impl;
     c->ops = ops;
+    c->lanes = ops->best_lanes;
     return impl;
 }
 
 /* Make key/pristine the key of H; the implementations keep key == pristine between calls. */
 static void ensure_key(vh_ctx *c, const uint8_t H[32]) {
     if (c->key_valid && memcmp(c->key_H, H, 32) == 0) return;
-    c->ops->keygen(H, c->key);
-    memcpy(c->pristine, c->key, VH_MUTABLE_BYTES);
+    c->ops->keygen(H, c->key[0]);
+    memcpy(c->pristine, c->key[0], VH_MUTABLE_BYTES);
     memcpy(c->key_H, H, 32);
     c->key_valid = 1;
+    c->copies = 1;
+}
+
+int32_t vh_ctx_set_lanes(void *mem, int32_t lanes) {
+    vh_ctx *c = get_ctx(mem);
+    if (!c) return mem ? VH_ERR_CTX : VH_ERR_ARG;
+    if (lanes < 0 || lanes > VH_LANES_MAX) return VH_ERR_ARG;
+    c->lanes = lanes == 0 ? c->ops->best_lanes : (uint32_t)lanes;
+    return (int32_t)c->lanes;
 }
 
 int32_t vh_hash(void *mem, const uint8_t *in, uint32_t len, uint8_t *out32) {
@@ -81,7 +93,7 @@ int32_t vh_hash(void *mem, const uint8_t *in, uint32_t len, uint8_t *out32) {
     uint8_t H[32];
     c->ops->absorb(in, len / 32, H);
     ensure_key(c, H);
-    c->ops->finish(H, in + (len & ~31u), len % 32, c->key, c->pristine, out32);
+    c->ops->finish(H, in + (len & ~31u), len % 32, c->key[0], c->pristine, out32);
     return VH_OK;
 }
 
@@ -119,7 +131,7 @@ int32_t vh_hash_header(void *mem, const uint8_t *header, uint8_t *out32) {
     if (!c) return mem ? VH_ERR_CTX : VH_ERR_ARG;
     if (!header || !out32) return VH_ERR_ARG;
     const int32_t cleared = prepare(c, header);
-    c->ops->finish(c->job_H, header + VH_PREFIX_BYTES, VH_TAIL_BYTES, c->key, c->pristine, out32);
+    c->ops->finish(c->job_H, header + VH_PREFIX_BYTES, VH_TAIL_BYTES, c->key[0], c->pristine, out32);
     return cleared;
 }
 
@@ -148,7 +160,7 @@ int32_t vh_job_hash(void *mem, const uint8_t *tail15, uint8_t *out32) {
     if (!tail15 || !out32) return VH_ERR_ARG;
     if (!c->job_valid) return VH_ERR_NO_JOB;
     ensure_key(c, c->job_H);
-    c->ops->finish(c->job_H, tail15, VH_TAIL_BYTES, c->key, c->pristine, out32);
+    c->ops->finish(c->job_H, tail15, VH_TAIL_BYTES, c->key[0], c->pristine, out32);
     return VH_OK;
 }
 
@@ -161,6 +173,8 @@ int32_t vh_scan(void *mem, const uint8_t *tail15, uint32_t start, uint32_t count
     if (!c->job_valid) return VH_ERR_NO_JOB;
     if (count == 0) return 0;
     ensure_key(c, c->job_H);
-    return c->ops->scan(c->job_H, tail15, start, count, target32, c->key, c->pristine, found,
-                        max_found);
+    for (; c->copies < c->lanes; c->copies++) memcpy(c->key[c->copies], c->key[0], VH_KEY_BYTES);
+    uint8_t *keys[VH_LANES_MAX] = {c->key[0], c->key[1], c->key[2], c->key[3]};
+    return c->ops->scan(c->job_H, tail15, start, count, target32, keys, c->lanes, c->pristine,
+                        found, max_found);
 }

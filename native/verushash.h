@@ -28,7 +28,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature or a constant below changes meaning. */
-#define VH_ABI_VERSION 1
+#define VH_ABI_VERSION 2
 
 /* Implementations (spec §8). VH_IMPL_AUTO picks the fastest one this CPU supports. */
 #define VH_IMPL_AUTO (-1)
@@ -37,6 +37,9 @@ extern "C" {
 #define VH_IMPL_ARMV8 2
 #define VH_IMPL_WASM_SIMD 3 /* only in the SIMD build of the WebAssembly module */
 #define VH_IMPL_COUNT 4
+
+/* The most nonces vh_scan hashes at once (its lanes; see vh_ctx_set_lanes). */
+#define VH_LANES_MAX 4
 
 /* Error codes (negative return values). */
 #define VH_OK 0
@@ -69,6 +72,12 @@ VH_API const char *vh_impl_name(int32_t impl);
 /* Initialise a context in `mem` (vh_ctx_bytes() bytes) for `impl`. Returns the implementation
  * chosen (>= 0) or VH_ERR_IMPL / VH_ERR_ARG. */
 VH_API int32_t vh_ctx_init(void *mem, int32_t impl);
+
+/* How many nonces vh_scan hashes at once, interleaved on one thread, each on its own copy of the
+ * key (8.8 KB of the context per lane): 1..VH_LANES_MAX, or 0 for the implementation's fastest
+ * (the default after vh_ctx_init). Only the speed changes, never a result. Returns the lane count
+ * now in effect, or VH_ERR_ARG / VH_ERR_CTX. */
+VH_API int32_t vh_ctx_set_lanes(void *ctx, int32_t lanes);
 
 /* (a) VerusHash 2.2 of `len` raw bytes (len >= 32): no PBaaS clearing, no version dispatch. */
 VH_API int32_t vh_hash(void *ctx, const uint8_t *in, uint32_t len, uint8_t *out32);

@@ -14,9 +14,23 @@ static inline lane_t mod_lane(uint64_t dividend, uint64_t sel) {
     return L_SET64((uint32_t)m, 0);
 }
 
+/* clmul10 of the four buffer lanes, each computed at most once per hash (software-clmul builds;
+ * the others recompute: a hardware clmul is cheaper than the bookkeeping). `have` has bit i set
+ * once v[i] holds clmul10(pb[i]); the scan presets the lanes that do not depend on the nonce. */
+typedef struct {
+    lane_t v[4];
+    unsigned have;
+} clp_memo;
+
 #if VH_CACHE_CLMUL_P
-/* clmul10 of buffer lane i, computed at most once per hash. */
-#define CLP(i) (((cached >> (i)) & 1) ? cpb[i] : (cached |= 1u << (i), cpb[i] = L_CLMUL10(pb[i])))
+static inline lane_t clp_get(clp_memo *m, const lane_t pb[4], unsigned i) {
+    if (!((m->have >> i) & 1)) {
+        m->have |= 1u << i;
+        m->v[i] = L_CLMUL10(pb[i]);
+    }
+    return m->v[i];
+}
+#define CLP(i) clp_get(memo, pb, (i))
 #else
 #define CLP(i) L_CLMUL10(pb[i])
 #endif
@@ -87,28 +101,21 @@ case18(lane_t acc, uint64_t sel, uint32_t pr, uint32_t px, lane_t P, lane_t O, u
     return acc;
 }
 
-/* CLHash 2.2 (spec §5.4–5.6) over pb[0..3], mutating key lanes; records the 64 written lane
- * indexes in `touched` so the caller can restore them. Returns the 64-bit intermediate I.
- * known[i] for each bit i of known_mask is clmul10(pb[i]) already (software-clmul builds: the scan
- * computes those of the lanes that do not depend on the nonce once, not per hash). */
-static inline uint64_t clhash22(const lane_t pb[4], uint8_t *key, uint16_t touched[64],
-                                const lane_t known[4], unsigned known_mask) {
-#if VH_CACHE_CLMUL_P
-    lane_t cpb[4];
-    unsigned cached = known_mask;
-    for (int i = 0; i < 4; i++)
-        if ((known_mask >> i) & 1) cpb[i] = known[i];
-#else
-    (void)known, (void)known_mask;
+/* One of the 32 steps of CLHash 2.2 (spec §5.5) over pb[0..3]: mutates key lanes, records the
+ * two it writes in touched[0..1] so the caller can restore them, and returns the new accumulator.
+ * A step is the unit the multi-lane scan interleaves (vh_core.h). */
+static inline __attribute__((always_inline)) lane_t
+clhash_step(lane_t acc, const lane_t pb[4], uint8_t *key, uint16_t touched[2], clp_memo *memo) {
+#if !VH_CACHE_CLMUL_P
+    (void)memo;
 #endif
-    lane_t acc = K_LD(513);
-    for (int it = 0; it < 32; it++) {
+    {
         const uint64_t sel = L_LO64(acc);
         const uint32_t pr = (uint32_t)(sel >> 5) & 511, px = (uint32_t)(sel >> 32) & 511;
         const unsigned p = (unsigned)sel & 3, o = p ^ 1;
         const lane_t P = pb[p], O = pb[o];
-        touched[2 * it] = (uint16_t)pr;
-        touched[2 * it + 1] = (uint16_t)px;
+        touched[0] = (uint16_t)pr;
+        touched[1] = (uint16_t)px;
         const unsigned c = (unsigned)(sel >> 2) & 7; /* the case, (sel & 0x1c) >> 2 */
         switch (c) {
         case 0: { /* 0x00 */
@@ -201,7 +208,12 @@ static inline uint64_t clhash22(const lane_t pb[4], uint8_t *key, uint16_t touch
         }
         }
     }
-    /* Spec §5.6: length term, then reduce modulo x^64 + x^4 + x^3 + x + 1. */
+    return acc;
+}
+
+/* Spec §5.6: the length term, then the reduction modulo x^64 + x^4 + x^3 + x + 1: the 64-bit
+ * intermediate I. */
+static inline uint64_t clhash_final(lane_t acc) {
     acc = L_XOR(acc, L_SET64(0x10000, 0));
 #ifdef L_CLMUL_1B
     lane_t q2 = L_CLMUL_1B(L_HI64(acc));
@@ -211,4 +223,13 @@ static inline uint64_t clhash22(const lane_t pb[4], uint8_t *key, uint16_t touch
     lane_t q3 = L_CLMUL10(L_SET64(L_HI64(q2), 0x1b));
 #endif
     return L_LO64(acc) ^ L_LO64(q2) ^ L_LO64(q3);
+}
+
+/* CLHash 2.2 (spec §5.4–5.6) over pb[0..3], mutating key lanes; records the 64 written lane
+ * indexes in `touched` so the caller can restore them. Returns I. */
+static inline uint64_t clhash22(const lane_t pb[4], uint8_t *key, uint16_t touched[64],
+                                clp_memo *memo) {
+    lane_t acc = K_LD(513);
+    for (int it = 0; it < 32; it++) acc = clhash_step(acc, pb, key, touched + 2 * it, memo);
+    return clhash_final(acc);
 }

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "verushash.h"
+
 #define VH_KEY_LANES 552         /* 8832-byte key: 276 x Haraka256 (spec §5.3) */
 #define VH_MUTABLE_LANES 512     /* the CLHash writes only lanes 0..511 (spec §5.3) */
 #define VH_KEY_BYTES (VH_KEY_LANES * 16)
@@ -25,16 +27,21 @@ typedef struct vh_ops {
     /* CLHash 2.2 + keyed Haraka512 of H ‖ tail[0..r-1] ‖ fill, r = 0..31 (spec §5.2–5.7). */
     void (*finish)(const uint8_t H[32], const uint8_t *tail, uint32_t r, uint8_t *key,
                    const uint8_t *pristine, uint8_t out[32]);
-    /* The mining loop for r = 15 (spec §7.2); semantics of vh_scan. */
+    /* The mining loop for r = 15 (spec §7.2); semantics of vh_scan. It hashes `lanes` nonces at
+     * once (1..VH_LANES_MAX), lane l on its own full copy of the key, keys[l]; each is left equal
+     * to the pristine key on return, like `key` above. */
     int32_t (*scan)(const uint8_t H[32], const uint8_t tail[15], uint32_t start, uint32_t count,
-                    const uint8_t target[32], uint8_t *key, const uint8_t *pristine,
-                    uint32_t *found, uint32_t max_found);
+                    const uint8_t target[32], uint8_t *const keys[], uint32_t lanes,
+                    const uint8_t *pristine, uint32_t *found, uint32_t max_found);
+    /* The lane count that scans fastest on the CPUs this build is for (measured: make bench). */
+    uint32_t best_lanes;
 } vh_ops;
 
 extern const vh_ops vh_ops_portable;
 #if defined(__x86_64__) || defined(_M_X64)
 extern const vh_ops vh_ops_aesni;
 extern const vh_ops vh_ops_aesni_avx2; /* x86_aesni.c built with -mavx2 -mbmi2 */
+extern const vh_ops vh_ops_aesni_vaes; /* x86_vaes.c: that plus -mvaes -mvpclmulqdq */
 #endif
 #if defined(__aarch64__)
 extern const vh_ops vh_ops_armv8;
@@ -46,8 +53,11 @@ extern const vh_ops vh_ops_wasm_simd; /* wasm_simd.c, in the SIMD build of the .
 /* dispatch.c: the table for an implementation this CPU can run, or 0. */
 const vh_ops *vh_dispatch_ops(int32_t impl);
 int32_t vh_dispatch_best(void);
-/* Tests only (hidden, not in the ABI): pretend the CPU lacks AVX2, to run the SSE build too. */
-void vh_dispatch_without_avx2(void);
+/* Tests and benchmarks only (hidden, not in the ABI): which build "aesni" runs on this CPU
+ * ("vaes", "avx2", "sse" or "none"), and a way to pretend the CPU lacks the newer extensions, to
+ * run the older builds too: level 0 leaves the SSE build, 1 the AVX2 build, 2 everything. */
+const char *vh_dispatch_x86_build(void);
+void vh_dispatch_limit(int32_t level);
 
 /* blake2b.c: BLAKE2b-256 with a 16-byte personalisation, no key, no salt. */
 void vh_blake2b256_personal(const uint8_t *in, size_t len, const uint8_t personal[16],

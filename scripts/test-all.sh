@@ -112,6 +112,7 @@ check browser-build make wasm web
 check typecheck make typecheck
 check format make fmt-check
 counted c-vectors-x64-sanitizers "$C_PASS" "$C_FAIL" make test-c-host
+counted c-lanes-2e20-nonces "$C_PASS" "$C_FAIL" make test-c-lanes
 counted c-vectors-x64-old-cpus "$C_PASS" "$C_FAIL" make test-c-x64-old-cpus
 counted c-vectors-arm64-qemu "$C_PASS" "$C_FAIL" make test-c-arm64
 counted bun-test "$BUN_PASS" "$BUN_FAIL" make test-bun
