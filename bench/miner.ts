@@ -2,10 +2,12 @@
  * `make bench-miner`: the headless miner against the built-in pool, beside the scan benchmark in
  * the same run, so that both see the same machine.
  *
- *   bun bench/miner.ts [--seconds 60] [--threads 2] [--bin dist/vbridge-linux-x64]
+ *   bun bench/miner.ts [--seconds 60] [--threads 2] [--lanes 0] [--bin dist/vbridge-linux-x64]
  *
  * 1. `vbridge bench --threads N` (before), 2. `vbridge mine --threads N --duration S --json` against
- * the built-in pool in this process, 3. `vbridge bench --threads N` (after). Prints the mining rate
+ * the built-in pool in this process, 3. `vbridge bench --threads N` (after). Both get the same
+ * --impl auto and --lanes (0: the implementation's fastest), so neither config.toml nor VBRIDGE_*
+ * makes them hash differently, and both lane counts in effect are printed. Prints the mining rate
  * against the mean of the two bench rates (goal ≥ 97 %), accepted/submitted (goal ≥ 99.5 %), and
  * the slowest job switch the miner measured (goal ≤ 50 ms). The pool difficulty is set from the
  * first bench so that a share comes about once a second: enough to exercise the submit path, too
@@ -24,13 +26,15 @@ const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "60" },
     threads: { type: "string", default: "2" },
+    lanes: { type: "string", default: "0" },
     bin: { type: "string" },
   },
 });
 const seconds = Number(values.seconds);
 const threads = Number(values.threads);
-if (!(seconds > 0) || !Number.isInteger(threads) || threads < 1) {
-  console.error("usage: bun bench/miner.ts [--seconds S] [--threads N] [--bin PATH]");
+const lanes = Number(values.lanes);
+if (!(seconds > 0) || !Number.isInteger(threads) || threads < 1 || !Number.isInteger(lanes) || lanes < 0) {
+  console.error("usage: bun bench/miner.ts [--seconds S] [--threads N] [--lanes 0..4] [--bin PATH]");
   process.exit(2);
 }
 const ROOT = join(import.meta.dir, "..");
@@ -40,8 +44,10 @@ const benchSeconds = Math.max(2, Math.min(10, seconds / 4));
 /** Expected hashes per share at difficulty d (verus-stratum.md §6). */
 const HASHES_PER_DIFFICULTY = 8192;
 
-/** The child's stdout, its CPU time and how often the kernel preempted it (other load on the machine). */
-async function run(args: string[]): Promise<{ out: string; cpuSeconds: number; preempted: number }> {
+/** The child's stdout and stderr, its CPU time and how often the kernel preempted it (other load on the machine). */
+async function run(
+  args: string[],
+): Promise<{ out: string; err: string; cpuSeconds: number; preempted: number }> {
   const proc = Bun.spawn([...vbridge, ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([
     new Response(proc.stdout).text(),
@@ -52,27 +58,37 @@ async function run(args: string[]): Promise<{ out: string; cpuSeconds: number; p
   const usage = proc.resourceUsage();
   return {
     out,
+    err,
     cpuSeconds: Number(usage?.cpuTime.total ?? 0n) / 1e6,
     preempted: usage?.contextSwitches.involuntary ?? 0,
   };
 }
 
-async function benchMhs(): Promise<number> {
+/** The scan rate, and the lane count in effect. */
+async function benchMhs(): Promise<{ mhs: number; lanes: number }> {
   const { out } = await run([
     "bench",
     "--impl",
     "auto",
+    "--lanes",
+    String(lanes),
     "--threads",
     String(threads),
     "--seconds",
     String(benchSeconds),
     "--json",
   ]);
-  const line = JSON.parse(out.trim().split("\n").at(-1)!) as { mhs: number };
-  return line.mhs;
+  // The scan line; the share-path lines after it carry "bench".
+  const line = out
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { bench?: string; mhs: number; lanes: number })
+    .find((l) => l.bench === undefined)!;
+  return { mhs: line.mhs, lanes: line.lanes };
 }
 
-const before = await benchMhs();
+const first = await benchMhs();
+const before = first.mhs;
 const difficulty = Math.max(0.001, Math.round((before * 1e6) / HASHES_PER_DIFFICULTY));
 const pool = PoolServer.start({ port: 0, difficulty, summaryIntervalSeconds: null, log: silentLogger });
 let summary: MinerSummary;
@@ -85,6 +101,10 @@ try {
     `stratum+tcp://127.0.0.1:${pool.port}`,
     "--user",
     "RBenchMinerxxxxxxxxxxxxxxxxxxxxxxx.bench",
+    "--impl",
+    "auto",
+    "--lanes",
+    String(lanes),
     "--threads",
     String(threads),
     "--duration",
@@ -96,12 +116,20 @@ try {
   pool.stop();
 }
 const poolStats = pool.stats();
-const after = await benchMhs();
+const second = await benchMhs();
+const after = second.mhs;
+// The miner logs "N threads, VerusHash IMPL, L lanes" (stderr under --json).
+const mineLanes = /VerusHash \w+, (\d+) lanes?\b/.exec(mine.err)?.[1] ?? "?";
 
 const benchMean = (before + after) / 2;
 const mineMhs = summary.hashrate / 1e6;
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 const settled = summary.accepted + summary.rejected + summary.stale + summary.lost + summary.dropped;
+const benchLanes = [...new Set([first.lanes, second.lanes])].join("/");
+console.log(
+  `lanes in effect: bench ${benchLanes}, mine ${mineLanes} (--lanes ${lanes})` +
+    (benchLanes === mineLanes ? "" : " — NOT THE SAME: the ratio below compares different scans"),
+);
 console.log(
   `vbridge bench --threads ${threads}: ${benchMean.toFixed(3)} MH/s (before ${before.toFixed(3)}, after ${after.toFixed(3)}; ${benchSeconds} s each)`,
 );

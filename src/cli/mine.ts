@@ -88,6 +88,7 @@ function minerInput(
     pass: client.password,
     threads: config.miner.threads,
     impl: config.impl,
+    lanes: config.lanes,
     reportIntervalSeconds: config.miner.report_interval,
     durationSeconds:
       a.duration === undefined ? undefined : parseSecondsFlag("duration", a.duration, MAX_DURATION_SECONDS),

@@ -70,6 +70,11 @@ export const FIELDS = [
     env: "VBRIDGE_IMPL",
     flag: flag("impl", ["mine", "pool"]),
   }),
+  // 0..VH_LANES_MAX (native/verushash.h; src/hash's Hasher.LANES_MAX): config/ does not import hash/.
+  field("lanes", int(0, 4), 0, "VerusHash scan lanes per thread (0: the fastest for the implementation)", {
+    env: "VBRIDGE_LANES",
+    flag: flag("lanes", ["mine"]),
+  }),
   field("debug", BOOL, false, "protocol traces in the log (secrets redacted)", {
     env: "DEBUG",
     flag: flag("debug", BRIDGE_AND_MINE),

@@ -3,7 +3,10 @@
  * loader refuses a library whose vh_abi_version() differs from ABI_VERSION.
  */
 
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
+
+/** VH_LANES_MAX: the most nonces one vh_scan hashes at once (vh_ctx_set_lanes; 0 = the fastest). */
+export const LANES_MAX = 4;
 
 /** VerusHash 2.x is undefined below this many input bytes (spec §9 pitfall 7). Sizes of the
  * 1487-byte header the other functions take are protocol/layout.ts's. */

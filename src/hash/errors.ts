@@ -2,7 +2,7 @@
  * Coded errors of the hash layer. Codes are stable; callers and tests switch on them.
  */
 import { CodedError } from "../util/errors.ts";
-import { MIN_INPUT_BYTES } from "./abi.ts";
+import { LANES_MAX, MIN_INPUT_BYTES } from "./abi.ts";
 
 const U32_MAX = 0xffff_ffff;
 
@@ -19,12 +19,14 @@ export type HashErrorCode =
   | "E_OUT_SIZE" // an output buffer must hold 32 bytes
   | "E_RANGE" // scan range outside the 32-bit nonce counter, or bad max_found
   | "E_NO_JOB" // jobHash/scan before prepareJob
+  | "E_LANES" // a scan lane count outside 0 (the fastest) .. LANES_MAX
   | "E_CLOSED"; // the Hasher was closed
 
 export class HashError extends CodedError<HashErrorCode> {
   static override readonly usageCodes: ReadonlySet<string> = new Set<HashErrorCode>([
     "E_IMPL_UNKNOWN",
     "E_IMPL_UNAVAILABLE",
+    "E_LANES",
   ]);
 }
 
@@ -57,5 +59,12 @@ export function checkRange(start: number, count: number, maxFound: number, maxFo
   }
   if (!isU32(maxFound) || maxFound === 0 || maxFound > maxFoundCap) {
     throw new HashError("E_RANGE", `max found must be 1..${maxFoundCap} (got ${maxFound})`);
+  }
+}
+
+/** A lane count for vh_ctx_set_lanes: 0 (the implementation's fastest) or 1..LANES_MAX. */
+export function checkLanes(lanes: number): void {
+  if (!Number.isInteger(lanes) || lanes < 0 || lanes > LANES_MAX) {
+    throw new HashError("E_LANES", `lanes must be 0 (the fastest) or 1..${LANES_MAX} (got ${lanes})`);
   }
 }

@@ -5,10 +5,10 @@
  * sustain hundreds of thousands of calls per second per core. The allocating variants are
  * conveniences for cold paths (CLI, tests). Typed arrays are passed straight to FFI pointer args.
  */
-import { checkInput, checkRange, checkSize, HashError } from "./errors.ts";
+import { checkInput, checkLanes, checkRange, checkSize, HashError } from "./errors.ts";
 import { implId, implName, parseImpl, resolveImpl, type ImplChoice, type ImplName } from "./impl.ts";
 import { HASH_BYTES, HASH_INPUT_BYTES, NONCE_TAIL_BYTES } from "../protocol/layout.ts";
-import { MIN_INPUT_BYTES, VH_ERR } from "./abi.ts";
+import { LANES_MAX, MIN_INPUT_BYTES, VH_ERR } from "./abi.ts";
 import { native, type NativeSymbols } from "./native.ts";
 
 /** Default cap on nonces returned by one scan; a real target finds far fewer per call. */
@@ -17,31 +17,54 @@ const DEFAULT_MAX_FOUND = 64;
 export type HeaderHash = { hash: Uint8Array; cleared: boolean };
 
 export class Hasher {
+  /** VH_LANES_MAX: the most lanes `open` and `setLanes` take (0 = the implementation's fastest). */
+  static readonly LANES_MAX = LANES_MAX;
   /** The concrete implementation this context runs ("auto" already resolved). */
   readonly impl: ImplName;
   readonly #lib: NativeSymbols;
   /** vh_ctx_bytes() of caller memory; the library keeps its job and key here. */
   #ctx: Uint8Array | null;
+  #lanes: number;
   #found = new Uint32Array(DEFAULT_MAX_FOUND);
 
-  private constructor(lib: NativeSymbols, ctx: Uint8Array, impl: ImplName) {
+  private constructor(lib: NativeSymbols, ctx: Uint8Array, impl: ImplName, lanes: number) {
     this.#lib = lib;
     this.#ctx = ctx;
     this.impl = impl;
+    this.#lanes = lanes;
   }
 
   /**
-   * Opens a context; throws E_IMPL_UNAVAILABLE / E_NATIVE_LOAD / E_NATIVE_ABI, and E_IMPL_UNKNOWN
-   * for a name that is not an ImplChoice (callers outside TypeScript's checks).
+   * Opens a context scanning `lanes` nonces at once (0: the implementation's fastest). Throws
+   * E_LANES, E_IMPL_UNAVAILABLE / E_NATIVE_LOAD / E_NATIVE_ABI, and E_IMPL_UNKNOWN for a name that
+   * is not an ImplChoice (callers outside TypeScript's checks).
    */
-  static open(impl: ImplChoice = "auto"): Hasher {
+  static open(impl: ImplChoice = "auto", lanes = 0): Hasher {
     const choice = parseImpl(impl);
+    checkLanes(lanes);
     resolveImpl(choice);
     const lib = native();
     // An ArrayBuffer of its own: the memory must stay put and alive as long as the Hasher.
     const ctx = new Uint8Array(new ArrayBuffer(lib.vh_ctx_bytes()));
     const rc = checked(lib.vh_ctx_init(ctx, implId(choice)), "vh_ctx_init");
-    return new Hasher(lib, ctx, implName(rc));
+    const effective = checked(lib.vh_ctx_set_lanes(ctx, lanes), "vh_ctx_set_lanes");
+    return new Hasher(lib, ctx, implName(rc), effective);
+  }
+
+  /** Nonces one scan hashes at once, as the library put it in effect (1..LANES_MAX, never 0). */
+  get lanes(): number {
+    return this.#lanes;
+  }
+
+  /**
+   * Changes the lane count of later scans (0: the implementation's fastest); returns the count now
+   * in effect. Results never change with it, only speed. Throws E_LANES / E_CLOSED.
+   */
+  setLanes(lanes: number): number {
+    const ctx = this.#open();
+    checkLanes(lanes);
+    this.#lanes = checked(this.#lib.vh_ctx_set_lanes(ctx, lanes), "vh_ctx_set_lanes");
+    return this.#lanes;
   }
 
   /** Plain VerusHash 2.2 of `input` (≥ 32 bytes): no PBaaS clearing. */

@@ -6,7 +6,7 @@
  * the import to the target's own build). VBRIDGE_NATIVE_LIB overrides the path for development.
  * The ABI (native/verushash.h) passes only 32-bit integers and pointers, so no BigInt conversions.
  */
-import { dlopen, FFIType } from "bun:ffi";
+import { dlopen, FFIType, type FFIFunction } from "bun:ffi";
 import { ABI_VERSION } from "./abi.ts";
 import { HashError } from "./errors.ts";
 
@@ -19,6 +19,7 @@ const SYMBOLS = {
   vh_impl_best: { args: [], returns: i32 },
   vh_impl_name: { args: [i32], returns: cstring },
   vh_ctx_init: { args: [ptr, i32], returns: i32 },
+  vh_ctx_set_lanes: { args: [ptr, i32], returns: i32 },
   vh_hash: { args: [ptr, ptr, u32, ptr], returns: i32 },
   vh_hash_header: { args: [ptr, ptr, ptr], returns: i32 },
   vh_preheader_hash: { args: [ptr, ptr], returns: i32 },
@@ -61,20 +62,25 @@ export function native(): NativeSymbols {
   if (path === undefined) {
     throw new HashError("E_NATIVE_LOAD", `libverushash.so is not built: ${howToFix(path)}`);
   }
-  let lib: NativeSymbols;
-  try {
-    lib = dlopen(path, SYMBOLS).symbols;
-  } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
-    throw new HashError("E_NATIVE_LOAD", `cannot load ${path} (${reason}): ${howToFix(path)}`);
-  }
-  const abi = lib.vh_abi_version();
+  // The version first, on its own: a library of another ABI may lack symbols of this one
+  // (ABI 1 has no vh_ctx_set_lanes), and that must read as E_NATIVE_ABI, not as a failed load.
+  const abi = bind(path, { vh_abi_version: SYMBOLS.vh_abi_version }).vh_abi_version();
   if (abi !== ABI_VERSION) {
     throw new HashError(
       "E_NATIVE_ABI",
       `${path} has ABI version ${abi} but this vbridge needs ${ABI_VERSION}: ${howToFix(path)}`,
     );
   }
-  loaded = lib;
-  return lib;
+  loaded = bind(path, SYMBOLS);
+  return loaded;
+}
+
+/** dlopen(path, symbols)'s functions; E_NATIVE_LOAD if it cannot be opened or lacks one. */
+function bind<S extends Record<string, FFIFunction>>(path: string, symbols: S) {
+  try {
+    return dlopen(path, symbols).symbols;
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    throw new HashError("E_NATIVE_LOAD", `cannot load ${path} (${reason}): ${howToFix(path)}`);
+  }
 }

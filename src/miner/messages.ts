@@ -10,6 +10,8 @@ export type WorkerSetup = {
   type: "setup";
   index: number;
   impl: ImplName;
+  /** The scan's lanes (0: the implementation's fastest). */
+  lanes: number;
   buffers: SharedBuffers;
   /** Where this worker's (round, counter) starts: 0, 0 except in tests of the round change. */
   start: { round: number; counter: number };

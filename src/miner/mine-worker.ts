@@ -38,10 +38,10 @@ const epochMs = () => performance.timeOrigin + performance.now();
 
 self.onmessage = (e: MessageEvent<WorkerSetup>) => {
   if (e.data.type !== "setup") return;
-  const { index, impl, buffers, start } = e.data;
+  const { index, impl, lanes, buffers, start } = e.data;
   let hasher: Hasher | undefined;
   try {
-    hasher = Hasher.open(impl);
+    hasher = Hasher.open(impl, lanes);
     reply({ type: "ready" });
     // Runs until the stop flag: this handler never returns to the event loop before then.
     mine(hasher, new WorkView(buffers, index), index, start.round, start.counter);

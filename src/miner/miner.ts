@@ -82,7 +82,7 @@ export class Miner {
   static async start(options: MinerOptions, io: MinerIO): Promise<Miner> {
     const m = new Miner(options, io);
     try {
-      m.#workers = await WorkerPool.start(resolveImpl(options.impl), options.threads, {
+      m.#workers = await WorkerPool.start(resolveImpl(options.impl), options.lanes, options.threads, {
         found: (seq, worker, tails) => m.#desk.found(seq, worker, m.#book.get(seq), tails),
         switched: (seq, worker, _active, at) => m.#switched(seq, worker, at),
         failed: (e) => m.#raiseFatal(e),
@@ -99,7 +99,10 @@ export class Miner {
       throw e;
     }
     const api = m.#api === null ? "" : `, stats on http://127.0.0.1:${m.#api.port}/`;
-    m.#log(`${options.threads} thread${options.threads === 1 ? "" : "s"}, VerusHash ${m.#hasher.impl}${api}`);
+    const lanes = m.#hasher.lanes;
+    m.#log(
+      `${options.threads} thread${options.threads === 1 ? "" : "s"}, VerusHash ${m.#hasher.impl}, ${lanes} lane${lanes === 1 ? "" : "s"}${api}`,
+    );
     m.#client.setUrgent(true); // always hashing: a lost pool is retried fast (issue 10)
     m.#client.start();
     m.#reportTimer = setInterval(() => m.#report(), options.reportIntervalSeconds * 1000);
@@ -112,7 +115,8 @@ export class Miner {
     this.#paint = painter(io.color);
     this.#stats = new MinerStats(o.threads, epochMs());
     this.#fatal = new Promise((resolve) => (this.#raiseFatal = resolve));
-    this.#hasher = Hasher.open(o.impl);
+    // The workers' lanes too, so that `lanes` says what they run (share checks do not scan).
+    this.#hasher = Hasher.open(o.impl, o.lanes);
     const log = io.log;
     this.#desk = new ShareDesk({
       hasher: this.#hasher,

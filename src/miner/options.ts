@@ -5,7 +5,7 @@
  * resolveOptions, so a bad URL is the same E_POOL_URL wherever it comes from.
  */
 import { availableParallelism } from "node:os";
-import { parseImpl, resolveImpl, type ImplChoice } from "../hash/index.ts";
+import { Hasher, parseImpl, resolveImpl, type ImplChoice } from "../hash/index.ts";
 import { resolveOptions, type TlsOptions } from "../upstream/index.ts";
 import { checkRange, type Range } from "../util/range.ts";
 import { MinerError } from "./errors.ts";
@@ -19,6 +19,8 @@ export interface MinerOptions {
   readonly pass: string;
   readonly threads: number;
   readonly impl: ImplChoice;
+  /** Nonces each worker's scan hashes at once (0: the implementation's fastest; 1: one lane). */
+  readonly lanes: number;
   /** Seconds between report lines. */
   readonly reportIntervalSeconds: number;
   /** Stop after this many seconds; null: run until SIGINT/SIGTERM. */
@@ -54,6 +56,8 @@ export function resolveMinerOptions(input: MinerOptionsInput): MinerOptions {
   checkRange("threads", threads, { whole: true, min: 1, max: MAX_THREADS }, bad);
   const impl = parseImpl(input.impl ?? "auto");
   resolveImpl(impl); // E_IMPL_UNAVAILABLE now, not in every worker later
+  const lanes = input.lanes ?? 0;
+  checkRange("lanes", lanes, { whole: true, min: 0, max: Hasher.LANES_MAX }, bad);
   const reportIntervalSeconds = input.reportIntervalSeconds ?? DEFAULT_REPORT_INTERVAL_SECONDS;
   checkRange("report interval", reportIntervalSeconds, SECONDS, bad);
   const durationSeconds = input.durationSeconds ?? null;
@@ -66,6 +70,7 @@ export function resolveMinerOptions(input: MinerOptionsInput): MinerOptions {
     pass,
     threads,
     impl,
+    lanes,
     reportIntervalSeconds,
     durationSeconds,
     json: input.json ?? false,

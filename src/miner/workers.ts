@@ -35,11 +35,13 @@ export class WorkerPool {
   }
 
   /**
-   * Starts `threads` workers and waits until each has opened its Hasher. Throws E_MINER_WORKER.
-   * `start` places every worker's nonce position (tests of the round change); default 0, 0.
+   * Starts `threads` workers, each scanning `lanes` nonces at once (0: the implementation's
+   * fastest), and waits until each has opened its Hasher. Throws E_MINER_WORKER. `start` places
+   * every worker's nonce position (tests of the round change); default 0, 0.
    */
   static async start(
     impl: ImplName,
+    lanes: number,
     threads: number,
     h: WorkerHandlers,
     start = { round: 0, counter: 0 },
@@ -79,7 +81,7 @@ export class WorkerPool {
         }
       };
       w.onerror = (e) => fail(new MinerError("E_MINER_WORKER", `worker ${i} crashed: ${e.message}`));
-      const setup: WorkerSetup = { type: "setup", index: i, impl, buffers, start };
+      const setup: WorkerSetup = { type: "setup", index: i, impl, lanes, buffers, start };
       w.postMessage(setup);
     });
     const timer = setTimeout(

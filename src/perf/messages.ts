@@ -7,6 +7,8 @@ import type { ImplName } from "../hash/index.ts";
 export type ScanSetup = {
   type: "setup";
   impl: ImplName;
+  /** The scan's lanes (0: the implementation's fastest). */
+  lanes: number;
   header: Uint8Array;
   /** First nonce of this worker's range; ranges of different workers never overlap. */
   start: number;
@@ -19,4 +21,7 @@ export type ScanSetup = {
 export type ScanGo = { type: "go" };
 
 export type ScanReport =
-  { type: "ready" } | { type: "done"; hashes: number; seconds: number } | { type: "error"; message: string };
+  /** `lanes`: the count the worker's Hasher put in effect. */
+  | { type: "ready"; lanes: number }
+  | { type: "done"; hashes: number; seconds: number }
+  | { type: "error"; message: string };

@@ -18,9 +18,9 @@ self.onmessage = (e: MessageEvent<ScanSetup | ScanGo>) => {
   try {
     if (e.data.type === "setup") {
       setup = e.data;
-      hasher = Hasher.open(setup.impl);
+      hasher = Hasher.open(setup.impl, setup.lanes);
       hasher.prepareJob(setup.header);
-      reply({ type: "ready" });
+      reply({ type: "ready", lanes: hasher.lanes });
     } else if (setup !== undefined && hasher !== undefined) {
       reply(scan(hasher, setup));
     }

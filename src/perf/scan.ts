@@ -1,7 +1,7 @@
 /**
- * Scan benchmark: N worker threads, each with its own Hasher, scan disjoint nonce ranges of one
- * prepared job for a fixed time. Reports the total rate; the batch matches native/bench.c so both
- * drivers run the same C loop per call.
+ * Scan benchmark: N worker threads, each with its own Hasher scanning `lanes` nonces at once, scan
+ * disjoint nonce ranges of one prepared job for a fixed time. Reports the total rate and the lane
+ * count in effect; the batch matches native/bench.c so both drivers run the same C loop per call.
  */
 import type { ImplName } from "../hash/index.ts";
 import type { ScanReport, ScanSetup } from "./messages.ts";
@@ -10,13 +10,16 @@ import type { ScanReport, ScanSetup } from "./messages.ts";
 export const SCAN_BATCH = 65536;
 const NONCE_SPACE = 2 ** 32;
 
-export type ScanResult = { impl: ImplName; threads: number; mhs: number };
+/** `lanes`: what the workers' Hashers put in effect (never 0). */
+export type ScanResult = { impl: ImplName; lanes: number; threads: number; mhs: number };
 
+/** `lanes` 0 is the implementation's fastest; a bad count rejects with the workers' E_LANES message. */
 export async function benchScan(
   impl: ImplName,
   threads: number,
   seconds: number,
   header: Uint8Array,
+  lanes = 0,
 ): Promise<ScanResult> {
   const workers = Array.from(
     { length: threads },
@@ -24,11 +27,12 @@ export async function benchScan(
   );
   try {
     const span = Math.floor(NONCE_SPACE / threads);
-    await Promise.all(
+    const ready = await Promise.all(
       workers.map((w, i) => {
         const setup: ScanSetup = {
           type: "setup",
           impl,
+          lanes,
           header,
           start: i * span,
           end: (i + 1) * span,
@@ -40,7 +44,8 @@ export async function benchScan(
     const reports = await Promise.all(workers.map((w) => exchange(w, { type: "go" }, "done")));
     let hps = 0;
     for (const r of reports) if (r.type === "done") hps += r.hashes / r.seconds;
-    return { impl, threads, mhs: hps / 1e6 };
+    const first = ready[0];
+    return { impl, lanes: first?.type === "ready" ? first.lanes : 0, threads, mhs: hps / 1e6 };
   } finally {
     for (const w of workers) w.terminate();
   }

@@ -46,6 +46,7 @@ describe("flags derived from FIELDS", () => {
       "config",
       "debug",
       "impl",
+      "lanes",
       "pass",
       "pool",
       "report-interval",

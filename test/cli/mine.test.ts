@@ -23,6 +23,9 @@ describe("vbridge mine: usage errors", () => {
       ["--impl", "nope", ...POOL],
       /--impl: impl must be one of "auto", "portable", "aesni", "armv8" \(got "nope"\)/,
     ],
+    [["--lanes", "9", ...POOL], /^vbridge: --lanes: lanes must be a whole number from 0 to 4 \(got "9"\)$/],
+    [["--lanes", "-1", ...POOL], /--lanes: lanes must be a whole number from 0 to 4/],
+    [["--lanes", "1.5", ...POOL], /--lanes: lanes must be a whole number from 0 to 4/],
     [["--threads", "0", ...POOL], /--threads: miner\.threads must be a whole number from 1 to 256/],
     [["--threads", "-2", ...POOL], /--threads: miner\.threads must be a whole number/],
     [["--threads", "1.5", ...POOL], /--threads: miner\.threads must be a whole number/],
@@ -54,8 +57,19 @@ describe("vbridge mine: usage errors", () => {
   });
 });
 
+test("lanes = 9 in the config file: one line naming the file and the key, exit 2", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "vbridge-mine-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const config = join(dir, "config.toml");
+  writeFileSync(config, "lanes = 9\n");
+  const r = await cli(["mine", "--config", config, ...POOL]);
+  expect(r.code).toBe(2);
+  expect(oneLine(r.stderr)).toBe(`vbridge: ${config}: lanes must be a whole number from 0 to 4 (got 9)`);
+  expect(r.stdout).toBe("");
+});
+
 describe("vbridge mine: running", () => {
-  test("--duration 2 --json: stdout is exactly the summary; accepted shares, none rejected; plain log on stderr", async () => {
+  test("--duration 2 --json --lanes 1: stdout is exactly the summary; accepted shares, none rejected; plain log on stderr", async () => {
     const server = startPool();
     cleanups.push(() => server.stop());
     const r = await cli([
@@ -71,6 +85,8 @@ describe("vbridge mine: running", () => {
       "--json",
       "--report-interval",
       "1",
+      "--lanes",
+      "1",
     ]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
@@ -84,6 +100,7 @@ describe("vbridge mine: running", () => {
     expect(s.uptime_s).toBeGreaterThanOrEqual(2);
     expect(s.pool).toBe(`stratum+tcp://127.0.0.1:${server.port}`);
     expect(server.stats().accepted).toBe(s.accepted);
+    expect(r.stderr).toMatch(/1 thread, VerusHash \w+, 1 lane\b/);
     expect(r.stderr).toMatch(/accepted ✓ 1\/1/);
     expect(r.stderr).toMatch(
       /H\/s \[[0-9.]+\], accepted \d+, rejected 0, stale \d+(, unsent \d+)?, diff 10 \(ccminer 4818\.82\)/,

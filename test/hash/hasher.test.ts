@@ -155,6 +155,81 @@ describe.each(availableImpls())("%s", (impl) => {
   });
 });
 
+/** Every scan the lane tests compare: counts that are not multiples of 2, 3 or 4, odd starts, the top of the counter. */
+const LANE_SCANS: { start: number; count: number; maxFound: number }[] = [
+  { start: 0, count: 3001, maxFound: 3001 },
+  { start: 1, count: 1, maxFound: 1 },
+  { start: 5, count: 2, maxFound: 2 },
+  { start: 7, count: 3, maxFound: 3 },
+  { start: 4093, count: 1031, maxFound: 1031 },
+  { start: 2 ** 32 - 7, count: 7, maxFound: 7 },
+  { start: 0, count: 3001, maxFound: 5 }, // stops early: the first five, as one lane finds them
+  { start: 3, count: 3001, maxFound: 11 },
+];
+
+describe.each(availableImpls())("%s: lanes", (impl) => {
+  const target = easyTarget(1 / 8);
+  const scanAll = (h: Hasher) => {
+    h.prepareJob(job);
+    return LANE_SCANS.map(({ start, count, maxFound }) => [
+      ...h.scan(tailWithCounter(0), start, count, target, maxFound),
+    ]);
+  };
+  let oneLane: number[][];
+  beforeAll(() => {
+    const h = Hasher.open(impl, 1);
+    oneLane = scanAll(h);
+    h.close();
+  });
+
+  test("one lane finds what one-by-one hashing finds (the reference for the others)", () => {
+    const h = Hasher.open(impl, 1);
+    h.prepareJob(job);
+    expect(oneLane[0]).toEqual(bruteForce(h, 3001, target));
+    expect(oneLane[0]!.length).toBeGreaterThan(200); // ~375 of 3001 meet a 1/8 target
+    expect(oneLane[6]).toEqual(oneLane[0]!.slice(0, 5));
+    h.close();
+  });
+
+  test.each([0, 2, 3, 4])("lanes %d: the same nonces, ascending, stopping at max_found", (lanes) => {
+    const h = Hasher.open(impl, lanes);
+    expect(scanAll(h)).toEqual(oneLane);
+    h.close();
+  });
+
+  test("lanes reports the count in effect: 1..4 as asked, 0 → the implementation's fastest", () => {
+    for (const lanes of [1, 2, 3, 4]) {
+      const h = Hasher.open(impl, lanes);
+      expect(h.lanes).toBe(lanes);
+      h.close();
+    }
+    const h = Hasher.open(impl);
+    expect(h.lanes).toBeGreaterThanOrEqual(1);
+    expect(h.lanes).toBeLessThanOrEqual(Hasher.LANES_MAX);
+    const fastest = h.lanes;
+    const zero = Hasher.open(impl, 0);
+    expect(zero.lanes).toBe(fastest);
+    zero.close();
+    expect(h.setLanes(1)).toBe(1);
+    expect(h.lanes).toBe(1);
+    expect(h.setLanes(0)).toBe(fastest);
+    expect(h.lanes).toBe(fastest);
+    h.close();
+  });
+
+  test("setLanes on a prepared job: later scans find the same nonces", () => {
+    const h = Hasher.open(impl, 1);
+    h.prepareJob(job);
+    const got: number[][] = [];
+    for (const lanes of [3, 1, 4, 2, 0]) {
+      h.setLanes(lanes);
+      got.push([...h.scan(tailWithCounter(0), 4093, 1031, target, 1031)]);
+    }
+    expect(got).toEqual(new Array(5).fill(oneLane[4]));
+    h.close();
+  });
+});
+
 describe("errors", () => {
   const h = Hasher.open("portable");
   const code = (f: () => unknown) => {
@@ -206,9 +281,18 @@ describe("errors", () => {
     for (const impl of missing) expect(code(() => Hasher.open(impl))).toBe("E_IMPL_UNAVAILABLE");
   });
 
+  test("lane counts outside 0..4: E_LANES, from open and setLanes", () => {
+    for (const lanes of [-1, 5, 1.5, NaN]) {
+      expect(code(() => Hasher.open("portable", lanes))).toBe("E_LANES");
+      expect(code(() => h.setLanes(lanes))).toBe("E_LANES");
+    }
+    expect(h.lanes).toBe(h.setLanes(0)); // a refused count changes nothing
+  });
+
   test("a closed Hasher: E_CLOSED", () => {
     const closed = Hasher.open("portable");
     closed.close();
     expect(code(() => closed.hash(new Uint8Array(32)))).toBe("E_CLOSED");
+    expect(code(() => closed.setLanes(1))).toBe("E_CLOSED");
   });
 });

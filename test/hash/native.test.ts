@@ -6,6 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ABI_VERSION } from "../../src/hash/abi.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 
@@ -18,17 +19,19 @@ function selftestWith(lib: string) {
 }
 
 describe("native library loader", () => {
-  test("a library with another ABI version is refused, saying which and what to do", () => {
+  // ABI 1: the previous release, without vh_ctx_set_lanes; ABI 3: a future one with every symbol.
+  test.each([1, 3])("a library with ABI version %d is refused, saying which and what to do", (abi) => {
     const dir = mkdtempSync(join(tmpdir(), "vbridge-abi-"));
-    const lib = join(dir, "libabi2.so");
+    const lib = join(dir, `libabi${abi}.so`);
     const cc = Bun.spawnSync([
       "gcc",
       "-shared",
       "-fPIC",
       "-fvisibility=hidden",
+      `-DABI=${abi}`,
       "-o",
       lib,
-      join(import.meta.dir, "fixtures/abi2.c"),
+      join(import.meta.dir, "fixtures/abi-other.c"),
     ]);
     expect(cc.exitCode).toBe(0);
     const r = selftestWith(lib);
@@ -36,8 +39,8 @@ describe("native library loader", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
-    expect(r.stderr).toContain("ABI version 2");
-    expect(r.stderr).toContain("needs 1");
+    expect(r.stderr).toContain(`ABI version ${abi}`);
+    expect(r.stderr).toContain(`needs ${ABI_VERSION}`);
     expect(r.stderr).toContain("VBRIDGE_NATIVE_LIB");
   });
 

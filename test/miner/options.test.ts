@@ -8,7 +8,7 @@ import { codeOf } from "../support/errors.ts";
 const BASE = { pools: ["stratum+tcp://127.0.0.1:3956"], user: "RAddr.w" };
 
 describe("resolveMinerOptions", () => {
-  test("defaults: every core, auto, 10 s reports, no duration, no API, password x", () => {
+  test("defaults: every core, auto, the fastest lanes, 10 s reports, no duration, no API, password x", () => {
     const o = resolveMinerOptions(BASE);
     expect(o).toEqual({
       pools: ["stratum+tcp://127.0.0.1:3956"],
@@ -16,6 +16,7 @@ describe("resolveMinerOptions", () => {
       pass: "x",
       threads: Math.min(availableParallelism(), 256),
       impl: "auto",
+      lanes: 0,
       reportIntervalSeconds: 10,
       durationSeconds: null,
       json: false,
@@ -25,6 +26,12 @@ describe("resolveMinerOptions", () => {
       returnToPrimary: true,
     });
     expect(Object.isFrozen(o)).toBe(true);
+  });
+
+  test("lanes 0..4 are kept as given (0: the implementation's fastest, resolved by each worker's Hasher)", () => {
+    expect([0, 1, 2, 3, 4].map((lanes) => resolveMinerOptions({ ...BASE, lanes }).lanes)).toEqual([
+      0, 1, 2, 3, 4,
+    ]);
   });
 
   test("a failover list is kept in order", () => {
@@ -37,6 +44,10 @@ describe("resolveMinerOptions", () => {
     [{ threads: -1 }, "E_MINER_OPTIONS"],
     [{ threads: 1.5 }, "E_MINER_OPTIONS"],
     [{ threads: 257 }, "E_MINER_OPTIONS"],
+    [{ lanes: -1 }, "E_MINER_OPTIONS"],
+    [{ lanes: 5 }, "E_MINER_OPTIONS"],
+    [{ lanes: 1.5 }, "E_MINER_OPTIONS"],
+    [{ lanes: Number.NaN }, "E_MINER_OPTIONS"],
     [{ user: "  " }, "E_MINER_OPTIONS"],
     [{ reportIntervalSeconds: 0 }, "E_MINER_OPTIONS"],
     [{ durationSeconds: -5 }, "E_MINER_OPTIONS"],

@@ -1,6 +1,6 @@
 // The worker threads on their own: two workers on one job find disjoint tails that verify; after
 // new work is published they report only for it, within a batch; stop is prompt; a worker that
-// cannot open its hasher fails the start with E_MINER_WORKER.
+// cannot open its hasher (or is given a lane count it refuses) fails the start with E_MINER_WORKER.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { bestImpl, Hasher, HASH_BYTES, NONCE_TAIL_BYTES } from "../../src/hash/index.ts";
@@ -47,7 +47,7 @@ function recorder() {
 describe("WorkerPool", () => {
   test("two workers: disjoint, verified candidates; a new job is taken up at once; stop is prompt", async () => {
     const rec = recorder();
-    const pool = await WorkerPool.start(bestImpl(), 2, rec.h);
+    const pool = await WorkerPool.start(bestImpl(), 0, 2, rec.h);
     try {
       const job1 = source.current.job;
       const seq1 = pool.publish({
@@ -93,10 +93,10 @@ describe("WorkerPool", () => {
     expect(rec.failures).toEqual([]);
   }, 30_000);
 
-  test("a worker that runs out of its 2^32 counters moves to the next round, never repeating a tail", async () => {
+  test("a worker that runs out of its 2^32 counters moves to the next round, never repeating a tail (3 lanes)", async () => {
     const rec = recorder();
-    const top = 2 ** 32 - 30_000; // ≈ 20 ms of hashing left in round 5
-    const pool = await WorkerPool.start(bestImpl(), 1, rec.h, { round: 5, counter: top });
+    const top = 2 ** 32 - 30_001; // ≈ 20 ms of hashing left in round 5; not a multiple of 3 lanes
+    const pool = await WorkerPool.start(bestImpl(), 3, 1, rec.h, { round: 5, counter: top });
     try {
       const job = source.current.job;
       pool.publish({
@@ -125,7 +125,7 @@ describe("WorkerPool", () => {
 
   test("paused (null work): nothing is hashed until work comes", async () => {
     const rec = recorder();
-    const pool = await WorkerPool.start(bestImpl(), 1, rec.h);
+    const pool = await WorkerPool.start(bestImpl(), 0, 1, rec.h);
     try {
       const seq = pool.publish(null);
       await until(() => rec.switched.some((s) => s.seq === seq), "the pause seen");
@@ -140,11 +140,21 @@ describe("WorkerPool", () => {
   test("a worker that cannot open its hasher fails the start with E_MINER_WORKER", async () => {
     const missing = process.arch === "arm64" ? "aesni" : "armv8";
     const rec = recorder();
-    const err = await WorkerPool.start(missing, 1, rec.h).then(
+    const err = await WorkerPool.start(missing, 0, 1, rec.h).then(
       () => null,
       (e: unknown) => e,
     );
     expect((err as { code?: string }).code).toBe("E_MINER_WORKER");
     expect((err as Error).message).toContain("worker 0");
+  });
+
+  test("the lane count reaches each worker's hasher: 9 lanes fail the start with E_LANES", async () => {
+    const rec = recorder();
+    const err = await WorkerPool.start(bestImpl(), 9, 1, rec.h).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((err as { code?: string }).code).toBe("E_MINER_WORKER");
+    expect((err as Error).message).toMatch(/^worker 0: .*\(E_LANES\)$/);
   });
 });
