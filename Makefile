@@ -16,7 +16,7 @@ DEPS_STAMP := node_modules/.vbridge-deps
 # ---------------------------------------------------------------------------------------- native
 # Targets are named like Bun's (linux-x64, linux-arm64). Every .c compiles for both: the ISA files
 # are wrapped in #if and compile to nothing on the other architecture.
-LIB_SRC := verushash dispatch portable x86_aesni x86_aesni_avx2 x86_vaes arm_crypto blake2b
+LIB_SRC := verushash dispatch portable x86_aesni x86_aesni_avx2 arm_crypto blake2b
 # Header (and #include "x86_aesni.c") dependencies come from -MMD; the explicit list covers the
 # first build, before any .d file exists.
 NATIVE_DEPS := $(wildcard native/*.h native/*.inc)
@@ -32,8 +32,6 @@ CC_HOST := $(CC_$(HOST_TARGET))
 ISA_linux-x64_x86_aesni := -maes -mpclmul -mssse3 -msse4.1
 # x86_aesni_avx2.c is x86_aesni.c again with VEX encodings; dispatch.c runs it only on AVX2 CPUs.
 ISA_linux-x64_x86_aesni_avx2 := $(ISA_linux-x64_x86_aesni) -mavx2 -mbmi2
-# x86_vaes.c adds 256-bit VAES and VPCLMULQDQ; dispatch.c runs it only when CPUID has both.
-ISA_linux-x64_x86_vaes := $(ISA_linux-x64_x86_aesni_avx2) -mvaes -mvpclmulqdq
 ISA_linux-arm64_arm_crypto := -march=armv8-a+crypto
 
 WARN := -std=c11 -Wall -Wextra
@@ -192,9 +190,8 @@ test-c: test-c-host test-c-lanes test-c-x64-old-cpus test-c-arm64
 # The x86 build of aesni this CPU should get, by the kernel's reading of CPUID (/proc/cpuinfo).
 CPU_FLAGS := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
 cpu_has = $(filter $(1),$(CPU_FLAGS))
-HOST_X86_BUILD := $(if $(and $(call cpu_has,aes),$(call cpu_has,pclmulqdq)),$(if $(and \
-	$(call cpu_has,avx2),$(call cpu_has,vaes),$(call cpu_has,vpclmulqdq)),vaes,$(if \
-	$(call cpu_has,avx2),avx2,sse)),none)
+HOST_X86_BUILD := $(if $(and $(call cpu_has,aes),$(call cpu_has,pclmulqdq)),$(if \
+	$(call cpu_has,avx2),avx2,sse),none)
 
 # Every vector through every implementation and x86 build under ASan/UBSan, every lane count
 # against one lane (20,000 random nonces each).
@@ -207,8 +204,8 @@ test-c-lanes: build/$(HOST_TARGET)/test_vectors
 
 # Emulated x86 CPUs prove the dispatch: without AES-NI "auto" is portable and nothing executes an
 # AES instruction (no SIGILL); with AES-NI but no AVX (Westmere) the SSE build of aesni runs.
-# Haswell has AVX2 but neither VAES nor AVX-512: the AVX2 build runs, never the VAES one. (QEMU's
-# TCG warns on stderr about the model's features it does not emulate, such as TSX.)
+# Haswell has AVX2 but no AVX-512: the AVX2 build runs. (QEMU's TCG warns on stderr about the
+# model's features it does not emulate, such as TSX.)
 test-c-x64-old-cpus: build/linux-x64/test_vectors
 	qemu-x86_64 -cpu qemu64 build/linux-x64/test_vectors $(VECTORS) --expect-best portable --expect-x86 none
 	qemu-x86_64 -cpu Westmere build/linux-x64/test_vectors $(VECTORS) --expect-best aesni --expect-x86 sse
@@ -241,8 +238,8 @@ bench: $(DEPS_STAMP) build/native/bench
 	@echo
 	$(BUN) bench/protocol.ts
 
-# VerusHash in WebAssembly, per technique: Bun's engine and one Web Worker in headless Chromium
-# (bench/wasm.ts; BENCH_SECONDS per measurement, default 3).
+# VerusHash in WebAssembly, per technique and lane count: Bun's engine and one Web Worker in
+# headless Chromium (bench/wasm.ts; BENCH_SECONDS per lane count, default 3).
 .PHONY: bench-wasm
 bench-wasm: $(DEPS_STAMP) deps-apt build/wasm/verushash.wasm build/wasm/verushash-simd.wasm \
 		$(WASM_BENCH_VARIANTS:%=build/wasm/bench/verushash-simd-%.wasm)

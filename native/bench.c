@@ -2,7 +2,7 @@
  * bench.c — the scan loop driven from C, the baseline that `vbridge bench` (the same loop through
  * bun:ffi) is compared with. Also times a share check (vh_hash_header of a new tail each time).
  *
- *   bench [--impl NAME] [--lanes N] [--x86 vaes|avx2|sse] [--seconds S] [--batch N] [--header HEX]
+ *   bench [--impl NAME] [--lanes N] [--x86 avx2|sse] [--seconds S] [--batch N] [--header HEX]
  *
  * --lanes N scans N nonces at once per thread (0: the implementation's fastest). --x86 makes
  * aesni run an older x86 build than this CPU's best (dispatch.c's test hook), for an A/B in one run.
@@ -96,12 +96,12 @@ int main(int argc, char **argv) {
         } else if (strcmp(argv[i], "--seconds") == 0) seconds = atof(argv[i + 1]);
         else if (strcmp(argv[i], "--batch") == 0) batch = (uint32_t)atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--x86") == 0) {
-            const char *names[3] = {"sse", "avx2", "vaes"};
+            const char *names[2] = {"sse", "avx2"};
             int level = -1;
-            for (int k = 0; k < 3; k++)
+            for (int k = 0; k < 2; k++)
                 if (strcmp(argv[i + 1], names[k]) == 0) level = k;
             if (level < 0) {
-                fprintf(stderr, "bench: --x86 takes vaes, avx2 or sse\n");
+                fprintf(stderr, "bench: --x86 takes avx2 or sse\n");
                 return 2;
             }
             vh_dispatch_limit(level);

@@ -21,7 +21,6 @@
 #define FEAT_AESNI 2u /* AES + PCLMULQDQ + SSSE3 + SSE4.1 */
 #define FEAT_ARMV8 4u /* AES + PMULL */
 #define FEAT_AVX2 8u  /* AVX2 + BMI2, with the OS saving YMM state */
-#define FEAT_VAES 16u /* FEAT_AVX2 + VAES + VPCLMULQDQ (256-bit AES and carry-less multiply) */
 
 static unsigned cpu_features;
 
@@ -43,10 +42,8 @@ static unsigned detect(void) {
         if ((c & need) == need) f |= FEAT_AESNI;
         const unsigned osxsave_avx = (1u << 27) | (1u << 28);
         if ((c & osxsave_avx) == osxsave_avx && (xgetbv0() & 6) == 6 &&
-            __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 5)) && (b & (1u << 8))) {
+            __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 5)) && (b & (1u << 8)))
             f |= FEAT_AVX2;
-            if ((c & (1u << 9)) && (c & (1u << 10))) f |= FEAT_VAES; /* leaf 7 ECX */
-        }
     }
 #elif defined(__aarch64__) && defined(__linux__)
     const unsigned long hw = getauxval(AT_HWCAP);
@@ -65,13 +62,12 @@ static unsigned features(void) {
 }
 
 void vh_dispatch_limit(int32_t level) {
-    unsigned drop = level <= 0 ? FEAT_AVX2 | FEAT_VAES : level == 1 ? FEAT_VAES : 0;
-    __atomic_store_n(&cpu_features, features() & ~drop, __ATOMIC_RELAXED);
+    if (level <= 0) __atomic_store_n(&cpu_features, features() & ~FEAT_AVX2, __ATOMIC_RELAXED);
 }
 
 const char *vh_dispatch_x86_build(void) {
     const unsigned f = features();
-    return (f & FEAT_VAES) ? "vaes" : (f & FEAT_AVX2) ? "avx2" : (f & FEAT_AESNI) ? "sse" : "none";
+    return (f & FEAT_AVX2) ? "avx2" : (f & FEAT_AESNI) ? "sse" : "none";
 }
 
 const vh_ops *vh_dispatch_ops(int32_t impl) {
@@ -81,7 +77,6 @@ const vh_ops *vh_dispatch_ops(int32_t impl) {
 #if defined(__x86_64__) || defined(_M_X64)
     case VH_IMPL_AESNI:
         if (!(features() & FEAT_AESNI)) return 0;
-        if (features() & FEAT_VAES) return &vh_ops_aesni_vaes;
         return (features() & FEAT_AVX2) ? &vh_ops_aesni_avx2 : &vh_ops_aesni;
 #endif
 #if defined(__aarch64__)

@@ -41,7 +41,6 @@ extern const vh_ops vh_ops_portable;
 #if defined(__x86_64__) || defined(_M_X64)
 extern const vh_ops vh_ops_aesni;
 extern const vh_ops vh_ops_aesni_avx2; /* x86_aesni.c built with -mavx2 -mbmi2 */
-extern const vh_ops vh_ops_aesni_vaes; /* x86_vaes.c: that plus -mvaes -mvpclmulqdq */
 #endif
 #if defined(__aarch64__)
 extern const vh_ops vh_ops_armv8;
@@ -54,8 +53,8 @@ extern const vh_ops vh_ops_wasm_simd; /* wasm_simd.c, in the SIMD build of the .
 const vh_ops *vh_dispatch_ops(int32_t impl);
 int32_t vh_dispatch_best(void);
 /* Tests and benchmarks only (hidden, not in the ABI): which build "aesni" runs on this CPU
- * ("vaes", "avx2", "sse" or "none"), and a way to pretend the CPU lacks the newer extensions, to
- * run the older builds too: level 0 leaves the SSE build, 1 the AVX2 build, 2 everything. */
+ * ("avx2", "sse" or "none"), and a way to pretend the CPU lacks AVX2 (level 0), to run the SSE
+ * build too; level 1 leaves everything. */
 const char *vh_dispatch_x86_build(void);
 void vh_dispatch_limit(int32_t level);
 

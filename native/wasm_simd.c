@@ -255,8 +255,8 @@ static inline lane_t w_mulhrs(lane_t a, lane_t b) {
 /* Both outcomes of a data bit cost a software AES or clmul here: branch instead. */
 #define VH_BRANCHLESS 0
 #define VH_BRANCHLESS_MOD 0
-/* One nonce at a time: interleaved lanes never paid here (`make bench-wasm`, 2-core EPYC: 2 lanes
- * 0.98-1.01x one lane in Chromium, 0.93-0.94x in Bun; 3 and 4 lanes 0.89-0.95x in both): the
+/* One nonce at a time: interleaved lanes never paid here (`make bench-wasm`, 2-core EPYC, four
+ * runs: 2 lanes 0.95-1.01x one lane in Chromium, 0.93-0.95x in Bun; 3 and 4 lanes 0.88-0.95x): the
  * software AES and clmul are loads, shifts and xors that keep the core's ports busy already, so
  * a second dependency chain finds few stalls to fill. */
 #define VH_BEST_LANES 1

@@ -26,22 +26,7 @@ typedef __m128i lane_t;
 #define L_SET64(lo, hi) _mm_set_epi64x((long long)(hi), (long long)(lo))
 #define L_MASK(bit) _mm_set1_epi64x(-(long long)(bit))
 #define L_BLEND(m, a, b) _mm_blendv_epi8((b), (a), (m))
-#if defined(VH_X86_VAES)
-#define VH_OPS_NAME vh_ops_aesni_vaes
-/* AES2+MIX2 (spec §4.3) on one 256-bit register [x | y]: its two AES rounds per half are one
- * VAESENC each, with round keys K[base], K[base+1] (then K[base+2], K[base+3]) read as one
- * 32-byte operand; MIX2's two unpacks become one dword permutation. */
-static inline void aes2_mix2_vaes(lane_t *x, lane_t *y, const uint8_t *key, uint32_t base) {
-    const __m256i *k = (const __m256i *)(const void *)(key + 16 * (size_t)base);
-    __m256i s = _mm256_set_m128i(*y, *x);
-    s = _mm256_aesenc_epi128(s, _mm256_loadu_si256(k));
-    s = _mm256_aesenc_epi128(s, _mm256_loadu_si256(k + 1));
-    s = _mm256_permutevar8x32_epi32(s, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-    *x = _mm256_castsi256_si128(s);
-    *y = _mm256_extracti128_si256(s, 1);
-}
-#define VH_AES2_MIX2 aes2_mix2_vaes
-#elif defined(VH_X86_AVX2)
+#if defined(VH_X86_AVX2)
 #define VH_OPS_NAME vh_ops_aesni_avx2
 #else
 #define VH_OPS_NAME vh_ops_aesni

@@ -1,8 +1,9 @@
 // miner-worker.ts — one mining Web Worker: instantiates the VerusHash module the page compiled
-// (src/hash/wasm.ts), prepares each job it is given and scans its chunk with vh_scan in batches of
-// about 50 ms, posting found nonces at once and its hash count after every batch. Between batches
-// it yields to its event loop (so new work and throttle changes arrive) and, when throttled,
-// sleeps in proportion to the time it hashed. The page stops it with terminate().
+// (src/hash/wasm.ts) at the build's fastest lane count (VH_BEST_LANES: nonces per vh_scan step),
+// prepares each job it is given and scans its chunk with vh_scan in batches of about 50 ms,
+// posting found nonces at once and its hash count after every batch. Between batches it yields to
+// its event loop (so new work and throttle changes arrive) and, when throttled, sleeps in
+// proportion to the time it hashed. The page stops it with terminate().
 
 import { WasmHasher } from "../src/hash/wasm.ts";
 import type { FromWorker, ToWorker } from "./messages.ts";

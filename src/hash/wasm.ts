@@ -6,11 +6,13 @@
  *
  * The module has no imports and no libc. Its linear memory is the instance's own: the context and
  * the argument buffers live at __heap_base (the first byte after the C data and stack), and the
- * input buffer at the end grows the memory when a longer input arrives. One instance per thread.
+ * input buffer at the end grows the memory when a longer input arrives. The context's size is the
+ * module's (vh_ctx_bytes(): about 45 KB, a key copy per scan lane), never assumed here. One
+ * instance per thread.
  */
 import { HASH_BYTES, HASH_INPUT_BYTES, NONCE_TAIL_BYTES } from "../protocol/layout.ts";
 import { ABI_VERSION, VH_ERR } from "./abi.ts";
-import { checkInput, checkRange, checkSize, HashError } from "./errors.ts";
+import { checkInput, checkLanes, checkRange, checkSize, HashError } from "./errors.ts";
 
 /** Implementation ids of native/verushash.h as the wasm builds know them. */
 export const WASM_IMPLS = { auto: -1, portable: 0, "wasm-simd": 3 } as const;
@@ -28,6 +30,7 @@ interface Exports {
   vh_impl_available(impl: number): number;
   vh_impl_name(impl: number): number;
   vh_ctx_init(ctx: number, impl: number): number;
+  vh_ctx_set_lanes(ctx: number, lanes: number): number;
   vh_hash(ctx: number, input: number, len: number, out: number): number;
   vh_hash_header(ctx: number, header: number, out: number): number;
   vh_preheader_hash(header: number, out: number): number;
@@ -67,6 +70,8 @@ const PAGE = 65536;
 export class WasmHasher {
   /** The implementation this context runs ("auto" resolved): "portable" or "wasm-simd". */
   readonly impl: string;
+  /** How many nonces one scan hashes at once (the lanes asked for, or the build's fastest). */
+  readonly lanes: number;
   readonly #x: Exports;
   readonly #ctx: number;
   readonly #out: number;
@@ -77,7 +82,7 @@ export class WasmHasher {
   #u8: Uint8Array;
   #jobReady = false;
 
-  private constructor(x: Exports, impl: WasmImplChoice) {
+  private constructor(x: Exports, impl: WasmImplChoice, lanes: number) {
     this.#x = x;
     const base = align(x.__heap_base.value as number);
     this.#ctx = base;
@@ -96,13 +101,21 @@ export class WasmHasher {
       throw new HashError("E_IMPL_UNAVAILABLE", `implementation ${impl} is not in this wasm build`);
     this.#check(rc, "vh_ctx_init");
     this.impl = this.#cString(x.vh_impl_name(rc));
+    this.lanes = this.#check(x.vh_ctx_set_lanes(this.#ctx, lanes), "vh_ctx_set_lanes");
   }
 
   /**
-   * Instantiates `module` (one of the two builds) and opens a context. Throws E_NATIVE_ABI for a
-   * module built from another verushash.h and E_IMPL_UNAVAILABLE for "wasm-simd" on the plain build.
+   * Instantiates `module` (one of the two builds) and opens a context whose scans hash `lanes`
+   * nonces at once (1..LANES_MAX; 0 = the build's fastest, VH_BEST_LANES). Throws E_LANES for
+   * another count, E_NATIVE_ABI for a module built from another verushash.h and
+   * E_IMPL_UNAVAILABLE for "wasm-simd" on the plain build.
    */
-  static async create(module: WebAssembly.Module, impl: WasmImplChoice = "auto"): Promise<WasmHasher> {
+  static async create(
+    module: WebAssembly.Module,
+    impl: WasmImplChoice = "auto",
+    lanes = 0,
+  ): Promise<WasmHasher> {
+    checkLanes(lanes);
     const instance = await WebAssembly.instantiate(module, {});
     const x = instance.exports as unknown as Exports;
     if (x.vh_abi_version() !== ABI_VERSION)
@@ -110,7 +123,7 @@ export class WasmHasher {
         "E_NATIVE_ABI",
         `verushash wasm has ABI ${x.vh_abi_version()}, this code expects ${ABI_VERSION}`,
       );
-    return new WasmHasher(x, impl);
+    return new WasmHasher(x, impl, lanes);
   }
 
   /** Plain VerusHash 2.2 of `input` (≥ 32 bytes): no PBaaS clearing. */

@@ -1,10 +1,12 @@
 // The WebAssembly VerusHash in headless Chromium: the shared vectors through both builds (plain
-// and SIMD) and each implementation in them, and wasm-simd against portable on random inputs —
-// in the engine that runs the browser miner. Run by `make test-browser` (not by `bun test`).
+// and SIMD) and each implementation in them, wasm-simd against portable on random inputs, and
+// each build's scan at every lane count against one lane — in the engine that runs the browser
+// miner. Run by `make test-browser` (not by `bun test`).
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
+import { LANES_MAX } from "../../src/hash/abi.ts";
 import { shared } from "../hash/shared-vectors.ts";
 import { launchChromium } from "./chromium.ts";
 import type { PageResults } from "./vectors-page.ts";
@@ -48,7 +50,7 @@ afterAll(async () => {
   server?.stop(true);
 });
 
-test("every vector passes in Chromium: plain build, SIMD build (portable and wasm-simd)", async () => {
+test("every vector passes in Chromium: plain build, SIMD build (portable and wasm-simd), every lane count", async () => {
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${server.port}/`);
   await page.waitForFunction("window.vectorResults !== undefined", null, { timeout: 60_000 });
@@ -65,4 +67,7 @@ test("every vector passes in Chromium: plain build, SIMD build (portable and was
     expect(run.passed).toBeGreaterThan(80);
   }
   expect(r.differential).toEqual({ inputs: 200, mismatches: 0 });
+  expect(r.lanes.scans).toBe(2 * 3 * (LANES_MAX + 1));
+  expect(r.lanes.found).toBeGreaterThan(20); // about one nonce in 16 meets the target: ~55 in all
+  expect(r.lanes.mismatches).toBe(0);
 }, 90_000);

@@ -2,11 +2,12 @@
  * The WebAssembly builds of libverushash (build/wasm/, `make wasm`) in Bun's engine: every VerusHash
  * 2.2 / miner-rule vector of ../shared/vectors/verushash.json (raw, miner rule, mining-seq in
  * order, scan) through each build and implementation, wasm-simd against the native library on
- * random inputs, and the facade's argument checks. The same checks run in Chromium in
- * test/browser/wasm-vectors.chromium.ts.
+ * random inputs, scans identical at every lane count, and the facade's argument checks. The same
+ * checks run in Chromium in test/browser/wasm-vectors.chromium.ts.
  */
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { LANES_MAX } from "../../src/hash/abi.ts";
 import { Hasher } from "../../src/hash/hasher.ts";
 import { runVectorChecks } from "../../src/hash/vector-checks.ts";
 import {
@@ -109,6 +110,77 @@ describe("wasm-simd against the native library", () => {
       new DataView(t.buffer).setUint32(11, nonce, true);
       expect(meetsTargetLE(w.jobHash(t), target)).toBe(true);
     }
+  });
+});
+
+describe("scan lanes", () => {
+  /** A PBaaS-shaped random header: the miner rule clears it (a cleared job's key). */
+  function header(seed: number): Uint8Array {
+    const h = randomBytes(1487, seed);
+    h[143] = 7;
+    h[148] = 1;
+    return h;
+  }
+  // about one nonce in 16 qualifies: most significant byte ≤ 0x0f
+  const target = new Uint8Array(32).fill(0xff);
+  target[31] = 0x0f;
+  // 397 is a multiple of no lane count above 1: every wide scan ends with single-lane nonces,
+  // and an odd start puts the lanes' nonces off any alignment.
+  const START = 1001;
+  const COUNT = 397;
+
+  /** The nonces of START .. START+COUNT−1 whose jobHash meets the target: the scan's spec. */
+  function expected(w: WasmHasher, h: Uint8Array): number[] {
+    w.prepareJob(h);
+    const t = h.slice(1472);
+    const found: number[] = [];
+    for (let nonce = START; nonce < START + COUNT; nonce++) {
+      new DataView(t.buffer).setUint32(11, nonce, true);
+      if (meetsTargetLE(w.jobHash(t), target)) found.push(nonce);
+    }
+    return found;
+  }
+
+  const modules: [string, WebAssembly.Module][] = [
+    ["plain build (portable)", plain],
+    ["SIMD build (wasm-simd)", simd],
+  ];
+  for (const [name, module] of modules) {
+    test(`${name}: lanes 0..${LANES_MAX} find the same nonces as one hash at a time`, async () => {
+      const jobs = [header(11), header(12)];
+      const ref = await WasmHasher.create(module, "auto", 1);
+      const want = jobs.map((h) => expected(ref, h));
+      for (const found of want) expect(found.length).toBeGreaterThan(10);
+      for (let lanes = 0; lanes <= LANES_MAX; lanes++) {
+        const w = await WasmHasher.create(module, "auto", lanes);
+        if (lanes > 0) expect(w.lanes).toBe(lanes);
+        else expect(w.lanes).toBeWithin(1, LANES_MAX + 1);
+        // two jobs in turn: the second job's key replaces every lane's copy of the first's
+        for (const [i, h] of [...jobs, ...jobs].entries()) {
+          w.prepareJob(h);
+          const t = h.slice(1472);
+          const all = want[i % jobs.length]!;
+          expect(Array.from(w.scan(t, START, COUNT, target))).toEqual(all);
+          // max_found stops at the k-th find, wherever it falls in a group of lanes
+          for (let k = 1; k <= LANES_MAX + 1; k++)
+            expect(Array.from(w.scan(t, START, COUNT, target, k))).toEqual(all.slice(0, k));
+          // counts below the lane count, and every remainder
+          for (let count = 1; count <= LANES_MAX + 1; count++) {
+            const s = all[0]! - 1;
+            expect(Array.from(w.scan(t, s, count, target))).toEqual(
+              all.filter((n) => n >= s && n < s + count),
+            );
+          }
+        }
+        // a hash after a wide scan still sees the pristine key
+        expect(w.jobHash(jobs[1]!.slice(1472))).toEqual(ref.jobHash(jobs[1]!.slice(1472)));
+      }
+    });
+  }
+
+  test("a lane count outside 0..LANES_MAX is E_LANES", async () => {
+    for (const lanes of [-1, LANES_MAX + 1, 1.5, Number.NaN])
+      expect(await rejectionCode(WasmHasher.create(simd, "auto", lanes))).toBe("E_LANES");
   });
 });
 
