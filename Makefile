@@ -168,7 +168,7 @@ test:
 	@scripts/test-all.sh
 
 # Day-to-day: type check, format check, the C vectors on this CPU (sanitizers), every bun test.
-# About three minutes here (real PostgreSQL and Redis included); `make test` adds the emulated CPUs, arm64, the binaries and Chromium.
+# About four and a half minutes here (real PostgreSQL and Redis included); `make test` adds the 2^20-nonce lane check, the emulated CPUs, arm64, the binaries and Chromium.
 check: typecheck fmt-check test-c-host test-bun
 
 # `bun fmt` with bunfig.toml's [fmt] (Prettier's rules, 110 columns) on the TypeScript (the page,
