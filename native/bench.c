@@ -96,17 +96,13 @@ int main(int argc, char **argv) {
         } else if (strcmp(argv[i], "--seconds") == 0) seconds = atof(argv[i + 1]);
         else if (strcmp(argv[i], "--batch") == 0) batch = (uint32_t)atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--x86") == 0) {
-            const char *names[2] = {"sse", "avx2"};
-            int level = -1;
-            for (int k = 0; k < 2; k++)
-                if (strcmp(argv[i + 1], names[k]) == 0) level = k;
-            if (level < 0) {
+            if (strcmp(argv[i + 1], "sse") == 0) vh_dispatch_without_avx2();
+            else if (strcmp(argv[i + 1], "avx2") != 0) {
                 fprintf(stderr, "bench: --x86 takes avx2 or sse\n");
                 return 2;
             }
-            vh_dispatch_limit(level);
-            if (strcmp(vh_dispatch_x86_build(), names[level]) != 0) {
-                fprintf(stderr, "bench: this CPU cannot run the %s build\n", names[level]);
+            if (strcmp(vh_dispatch_x86_build(), argv[i + 1]) != 0) {
+                fprintf(stderr, "bench: this CPU cannot run the %s build\n", argv[i + 1]);
                 return 2;
             }
         } else if (strcmp(argv[i], "--lanes") == 0) {

@@ -61,8 +61,8 @@ static unsigned features(void) {
     return f;
 }
 
-void vh_dispatch_limit(int32_t level) {
-    if (level <= 0) __atomic_store_n(&cpu_features, features() & ~FEAT_AVX2, __ATOMIC_RELAXED);
+void vh_dispatch_without_avx2(void) {
+    __atomic_store_n(&cpu_features, features() & ~FEAT_AVX2, __ATOMIC_RELAXED);
 }
 
 const char *vh_dispatch_x86_build(void) {

@@ -385,20 +385,14 @@ int main(int argc, char **argv) {
 
     void *ref = malloc(vh_ctx_bytes());
     vh_ctx_init(ref, VH_IMPL_PORTABLE);
-    /* x86: aesni has an AVX2 and an SSE build; after the passes over every implementation comes
-     * one more for the SSE build where the CPU also runs the AVX2 one, dispatch limited to it. */
-    const int x86 = vh_impl_available(VH_IMPL_AESNI) && (!any || want[VH_IMPL_AESNI]);
-    const char *x86_name[2] = {"aesni(sse)", "aesni(avx2)"};
-    int level = strcmp(vh_dispatch_x86_build(), "avx2") == 0 ? 1 : 0;
-    const int passes = VH_IMPL_COUNT + (x86 ? level : 0);
-    for (int pass = 0; pass < passes; pass++) {
+    /* x86: aesni has an AVX2 build and an SSE build; where the CPU runs the AVX2 one, one more
+     * pass runs the SSE one, dispatch limited to it. */
+    const int x86 = vh_impl_available(VH_IMPL_AESNI) && (!any || want[VH_IMPL_AESNI]) &&
+                    strcmp(vh_dispatch_x86_build(), "avx2") == 0;
+    for (int pass = 0; pass < VH_IMPL_COUNT + x86; pass++) {
         const int k = pass < VH_IMPL_COUNT ? pass : VH_IMPL_AESNI;
-        const char *impl = vh_impl_name(k);
-        if (pass >= VH_IMPL_COUNT) {
-            vh_dispatch_limit(--level);
-            if (strcmp(vh_dispatch_x86_build(), level == 1 ? "avx2" : "sse") != 0) continue;
-            impl = x86_name[level];
-        }
+        if (pass == VH_IMPL_COUNT) vh_dispatch_without_avx2();
+        const char *impl = pass < VH_IMPL_COUNT ? vh_impl_name(k) : "aesni(sse)";
         if (any ? !want[k] : !vh_impl_available(k)) continue;
         if (!vh_impl_available(k)) {
             check(0, impl, "-", "requested implementation not available on this CPU");

@@ -174,7 +174,6 @@ int32_t vh_scan(void *mem, const uint8_t *tail15, uint32_t start, uint32_t count
     if (count == 0) return 0;
     ensure_key(c, c->job_H);
     for (; c->copies < c->lanes; c->copies++) memcpy(c->key[c->copies], c->key[0], VH_KEY_BYTES);
-    uint8_t *keys[VH_LANES_MAX] = {c->key[0], c->key[1], c->key[2], c->key[3]};
-    return c->ops->scan(c->job_H, tail15, start, count, target32, keys, c->lanes, c->pristine,
+    return c->ops->scan(c->job_H, tail15, start, count, target32, c->key, c->lanes, c->pristine,
                         found, max_found);
 }

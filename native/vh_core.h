@@ -117,7 +117,7 @@ static void scan_job_init(scan_job *j, const uint8_t H[32], const uint8_t tail[1
  * several; one lane's latency and mispredicted case dispatch fill the others' stalls. Every key
  * copy is restored from `pristine` before returning. NL is a constant after inlining. */
 static inline __attribute__((always_inline)) void
-hash_lanes(const int NL, const scan_job *j, uint64_t n, uint8_t *const keys[],
+hash_lanes(const int NL, const scan_job *j, uint64_t n, uint8_t (*keys)[VH_KEY_BYTES],
            const uint8_t *pristine, uint64_t w[][4]) {
     lane_t pb[VH_LANES_MAX][4], acc[VH_LANES_MAX];
     uint64_t hi[VH_LANES_MAX];
@@ -155,7 +155,7 @@ hash_lanes(const int NL, const scan_job *j, uint64_t n, uint8_t *const keys[],
 /* Scans [n, end) NL nonces at a time (end - n a multiple of NL); semantics of vh_scan. */
 static inline __attribute__((always_inline)) int32_t
 scan_range(const int NL, const scan_job *j, uint64_t n, uint64_t end, const uint64_t t[4],
-           uint8_t *const keys[], const uint8_t *pristine, uint32_t *found, int32_t n_found,
+           uint8_t (*keys)[VH_KEY_BYTES], const uint8_t *pristine, uint32_t *found, int32_t n_found,
            uint32_t max_found) {
     for (; n < end; n += (uint64_t)NL) {
         uint64_t w[VH_LANES_MAX][4];
@@ -171,7 +171,7 @@ scan_range(const int NL, const scan_job *j, uint64_t n, uint64_t end, const uint
 }
 
 static int32_t core_scan(const uint8_t H[32], const uint8_t tail[15], uint32_t start,
-                         uint32_t count, const uint8_t target[32], uint8_t *const keys[],
+                         uint32_t count, const uint8_t target[32], uint8_t (*keys)[VH_KEY_BYTES],
                          uint32_t lanes, const uint8_t *pristine, uint32_t *found,
                          uint32_t max_found) {
     scan_job j;

@@ -31,7 +31,7 @@ typedef struct vh_ops {
      * once (1..VH_LANES_MAX), lane l on its own full copy of the key, keys[l]; each is left equal
      * to the pristine key on return, like `key` above. */
     int32_t (*scan)(const uint8_t H[32], const uint8_t tail[15], uint32_t start, uint32_t count,
-                    const uint8_t target[32], uint8_t *const keys[], uint32_t lanes,
+                    const uint8_t target[32], uint8_t (*keys)[VH_KEY_BYTES], uint32_t lanes,
                     const uint8_t *pristine, uint32_t *found, uint32_t max_found);
     /* The lane count that scans fastest on the CPUs this build is for (measured: make bench). */
     uint32_t best_lanes;
@@ -52,11 +52,10 @@ extern const vh_ops vh_ops_wasm_simd; /* wasm_simd.c, in the SIMD build of the .
 /* dispatch.c: the table for an implementation this CPU can run, or 0. */
 const vh_ops *vh_dispatch_ops(int32_t impl);
 int32_t vh_dispatch_best(void);
-/* Tests and benchmarks only (hidden, not in the ABI): which build "aesni" runs on this CPU
- * ("avx2", "sse" or "none"), and a way to pretend the CPU lacks AVX2 (level 0), to run the SSE
- * build too; level 1 leaves everything. */
+/* Tests and benchmarks only (hidden, not in the ABI): pretend the CPU lacks AVX2, to run the SSE
+ * build too; and which build "aesni" runs now ("avx2", "sse" or "none"). */
+void vh_dispatch_without_avx2(void);
 const char *vh_dispatch_x86_build(void);
-void vh_dispatch_limit(int32_t level);
 
 /* blake2b.c: BLAKE2b-256 with a 16-byte personalisation, no key, no salt. */
 void vh_blake2b256_personal(const uint8_t *in, size_t len, const uint8_t personal[16],
